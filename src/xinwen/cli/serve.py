@@ -1,0 +1,67 @@
+"""Commands that serve the collection: serve, demo."""
+
+from __future__ import annotations
+
+import argparse
+from importlib import resources
+
+from xinwen.cli.output import add_db
+from xinwen.collection import Collection, default_db
+
+DEMO_DB = "xinwen-demo.db"
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("serve", help="serve the web UI and REST API")
+    _add_http(p)
+    add_db(p)
+    p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("demo", help="ingest the built-in sample page (plus any corpus you name) and serve it")
+    p.add_argument("--corpus", nargs="*", default=[], metavar="PATH", help="more files, folders or URLs")
+    p.add_argument("--no-serve", action="store_true", help="ingest and report, but do not start the server")
+    _add_http(p)
+    p.add_argument("--db", default=None, help=f"database file (default: ./{DEMO_DB})")
+    p.set_defaults(func=cmd_demo)
+
+
+def _add_http(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    db = args.db or default_db()
+    Collection(db, readonly=True).close()  # a clear error now if there is no database
+    _run_server(db, args.host, args.port)
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    db = args.db or DEMO_DB
+    sample = resources.files("xinwen").joinpath("data/news-page.txt")
+    with resources.as_file(sample) as path, Collection(db) as c:
+        report = c.ingest([path, *args.corpus])
+        print(
+            f"demo database {db}: {c.count()} articles "
+            f"(this run: read {report.read}, added {report.added}, unchanged {report.unchanged}, "
+            f"rejected {report.rejected})"
+        )
+        main_article = c.list(limit=1)[0] if c.count() else None
+    for p in report.problems[:20]:
+        print(f"xinwen: {p}")
+    if args.no_serve:
+        return 0
+    if main_article:
+        print(f"sample article: http://{args.host}:{args.port}/articles/{main_article.id}")
+    _run_server(db, args.host, args.port)
+    return 0
+
+
+def _run_server(db: str, host: str, port: int) -> None:
+    import uvicorn
+
+    from xinwen.web.app import create_app
+
+    print(f"serving {db} at http://{host}:{port}/  (Ctrl-C to stop)", flush=True)
+    uvicorn.run(create_app(db), host=host, port=port, log_level="warning")

@@ -1,0 +1,138 @@
+"""The Python API: a `Collection` of articles in one database. The CLI, REST API and web UI mirror it."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Iterator
+from datetime import datetime
+from pathlib import Path
+from typing import IO
+
+from tqdm import tqdm
+
+from xinwen.analysis.pipeline import Analyzer
+from xinwen.analysis.stats import CorpusStats
+from xinwen.article import Article, Problem
+from xinwen.errors import XinwenError
+from xinwen.ingest import IngestReport, ingest, show_progress
+from xinwen.related import RelatedHit, related
+from xinwen.search import SearchHit, search
+from xinwen.store.sqlite import SQLiteStore, row_to_stored
+
+DEFAULT_DB = "xinwen.db"
+
+
+def default_db() -> str:
+    return os.environ.get("XINWEN_DB") or DEFAULT_DB
+
+
+class Collection:
+    """A news collection stored in one SQLite file, with its fitted corpus statistics beside it."""
+
+    def __init__(self, db: str | Path | None = None, *, readonly: bool = False) -> None:
+        self.db_path = str(db or default_db())
+        self.store = SQLiteStore(self.db_path, readonly=readonly)
+        self.stats_path = self.db_path + ".stats.json"
+        self._analyzer: Analyzer | None = None
+
+    def close(self) -> None:
+        self.store.close()
+
+    def __enter__(self) -> Collection:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- analysis --------------------------------------------------------
+    @property
+    def analyzer(self) -> Analyzer:
+        if self._analyzer is None:
+            stats = CorpusStats.load(self.stats_path) if Path(self.stats_path).exists() else None
+            self._analyzer = Analyzer(stats)
+        return self._analyzer
+
+    def fit(self, *, progress: bool | None = None) -> CorpusStats:
+        """Fit corpus statistics on the stored articles, save them, and recompute every article's tags."""
+        rows = self.store.iter_all("rowid, title_terms, body_terms")
+        stats = CorpusStats.fit((r["title_terms"] + " " + r["body_terms"]).split() for r in rows)
+        stats.save(self.stats_path)
+        self._analyzer = Analyzer(stats)
+        self.retag(progress=progress)
+        return stats
+
+    def retag(self, *, progress: bool | None = None) -> int:
+        """Recompute tags and snippets of all stored articles with the current statistics."""
+        updates = []
+        n = 0
+        bar = tqdm(desc="tag", total=self.count(), unit=" articles",
+                   disable=not (show_progress() if progress is None else progress))
+        for row in self.store.iter_all():
+            article = row_to_stored(row).article
+            result = self.analyzer.analyze(article)
+            updates.append((row["rowid"], result.tags, result.snippet))
+            if len(updates) >= 1000:
+                self.store.set_tags(updates)
+                n += len(updates)
+                bar.update(len(updates))
+                updates = []
+        self.store.set_tags(updates)
+        bar.update(len(updates))
+        bar.close()
+        return n + len(updates)
+
+    def tag(self, articles: Iterable[Article | Problem]) -> Iterator[Article | Problem]:
+        """Analyze articles without storing them (tags and snippet filled in)."""
+        for item in articles:
+            if isinstance(item, Article):
+                self.analyzer.apply(item)
+            yield item
+
+    # -- ingest ----------------------------------------------------------
+    def ingest(
+        self, paths: Iterable[str | Path], *, workers: int = 1, progress: bool | None = None, fit: bool = True
+    ) -> IngestReport:
+        """Read, analyze and store; then refit corpus statistics when the corpus has grown a lot."""
+        report = ingest(
+            self.store, self.analyzer, [str(p) for p in paths], workers=workers,
+            stats_path=self.stats_path, progress=progress,
+        )
+        if fit and report.added + report.updated and self._stale():
+            self.fit(progress=progress)
+        return report
+
+    def _stale(self) -> bool:
+        n = self.count()
+        fitted = self.analyzer.stats.n_docs
+        return n >= 50 and n > 1.5 * fitted
+
+    # -- queries ---------------------------------------------------------
+    def count(self) -> int:
+        return self.store.count()
+
+    def get(self, article_id: str) -> Article:
+        return self.store.get(article_id).article
+
+    def list(
+        self, *, tag: str | None = None, since: datetime | None = None, limit: int = 20, offset: int = 0
+    ) -> list[Article]:
+        return [s.article for s in self.store.list_articles(tag=tag, since=since, limit=limit, offset=offset)]
+
+    def search(self, query: str, *, limit: int = 10) -> list[SearchHit]:
+        return search(self.store, query, limit=limit)
+
+    def related(self, article_id: str, *, k: int = 5) -> list[RelatedHit]:
+        return related(self.store, article_id, k=k)
+
+    def export(self, fmt: str, out: IO[str]) -> int:
+        """Write every stored article as `page` (the news-page format) or `jsonl`."""
+        from xinwen.readers import write_jsonl, write_page
+
+        articles = [row_to_stored(r).article for r in self.store.iter_all()]
+        if fmt == "jsonl":
+            write_jsonl(articles, out)
+        elif fmt == "page":
+            write_page(articles, out)
+        else:
+            raise XinwenError(f"unknown export format {fmt!r}; use page or jsonl")
+        return len(articles)

@@ -1,0 +1,62 @@
+"""The SQLite schema as numbered migrations; the applied version is kept in `meta`."""
+
+from __future__ import annotations
+
+MIGRATIONS: list[str] = [
+    # 1: articles, their computed tags, and an external-content FTS5 index over segmented words
+    """
+    CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    CREATE TABLE articles (
+        rowid INTEGER PRIMARY KEY,
+        id TEXT NOT NULL UNIQUE,
+        url TEXT,
+        source TEXT,
+        category TEXT,
+        title TEXT NOT NULL,
+        body TEXT NOT NULL,
+        published TEXT,
+        published_ts REAL,
+        tags TEXT NOT NULL DEFAULT '[]',
+        snippet TEXT NOT NULL DEFAULT '',
+        source_tags TEXT NOT NULL DEFAULT '[]',
+        source_related TEXT NOT NULL DEFAULT '[]',
+        extra TEXT NOT NULL DEFAULT '{}',
+        origin TEXT,
+        title_terms TEXT NOT NULL DEFAULT '',
+        body_terms TEXT NOT NULL DEFAULT '',
+        fingerprint BLOB,
+        content_hash TEXT NOT NULL,
+        ingested_at TEXT NOT NULL
+    );
+    CREATE INDEX articles_published ON articles (published_ts);
+    CREATE INDEX articles_source ON articles (source);
+    CREATE TABLE article_tags (
+        article INTEGER NOT NULL REFERENCES articles (rowid) ON DELETE CASCADE,
+        rank INTEGER NOT NULL,
+        tag TEXT NOT NULL,
+        PRIMARY KEY (article, rank)
+    );
+    CREATE INDEX article_tags_tag ON article_tags (tag, article);
+    CREATE VIRTUAL TABLE articles_fts USING fts5 (
+        title_terms, body_terms,
+        content='articles', content_rowid='rowid',
+        tokenize='unicode61 remove_diacritics 0'
+    );
+    CREATE TRIGGER articles_ai AFTER INSERT ON articles BEGIN
+        INSERT INTO articles_fts (rowid, title_terms, body_terms)
+        VALUES (new.rowid, new.title_terms, new.body_terms);
+    END;
+    CREATE TRIGGER articles_ad AFTER DELETE ON articles BEGIN
+        INSERT INTO articles_fts (articles_fts, rowid, title_terms, body_terms)
+        VALUES ('delete', old.rowid, old.title_terms, old.body_terms);
+    END;
+    CREATE TRIGGER articles_au AFTER UPDATE OF title_terms, body_terms ON articles BEGIN
+        INSERT INTO articles_fts (articles_fts, rowid, title_terms, body_terms)
+        VALUES ('delete', old.rowid, old.title_terms, old.body_terms);
+        INSERT INTO articles_fts (rowid, title_terms, body_terms)
+        VALUES (new.rowid, new.title_terms, new.body_terms);
+    END;
+    """,
+]
+
+SCHEMA_VERSION = len(MIGRATIONS)

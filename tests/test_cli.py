@@ -1,0 +1,201 @@
+"""The CLI contract, end to end, on the sample page and real corpora."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import xinwen
+from xinwen.cli import main
+
+SAMPLE = Path(xinwen.__file__).parent / "data" / "news-page.txt"
+MAIN_TITLE = "上海宝山以非常之力求突破、再提升,打造全市绿色低碳转型样板"
+
+
+def run(capsys, *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def jsonl(text: str) -> list[dict]:
+    return [json.loads(line) for line in text.splitlines() if line.strip()]
+
+
+@pytest.fixture
+def db(tmp_path) -> str:
+    return str(tmp_path / "x.db")
+
+
+def test_ingest_sample_page_show_list_export(capsys, db, tmp_path):
+    code, out, _ = run(capsys, "ingest", str(SAMPLE), "--db", db, "--json")
+    assert code == 0
+    report = json.loads(out)
+    assert report["read"] == 6 and report["added"] == 6 and report["rejected"] == 0
+    for key in ("updated", "unchanged", "problems"):
+        assert key in report
+
+    code, out, _ = run(capsys, "list", "--db", db, "--json")
+    listed = jsonl(out)
+    assert len(listed) == 6
+    main_item = next(a for a in listed if a["title"] == MAIN_TITLE)
+    assert main_item["published"] == "2024-04-14T02:15:00+08:00"
+    assert len(main_item["tags"]) == 3
+
+    code, out, _ = run(capsys, "show", main_item["id"], "--db", db, "--json")
+    shown = json.loads(out)
+    assert shown["title"] == MAIN_TITLE
+    assert shown["source_tags"] == ["创新", "低碳", "样板"]
+    assert shown["published"] == "2024-04-14T02:15:00+08:00"
+    assert shown["body"].startswith("深入贯彻落实市委全会精神")
+    assert 0 < len(shown["snippet"]) <= 125
+    for key in ("id", "tags", "url", "source"):
+        assert key in shown
+
+    code, out, _ = run(capsys, "export", "--format", "page", "--db", db)
+    assert code == 0
+    assert out == SAMPLE.read_text(encoding="utf-8")
+
+    code, out, _ = run(capsys, "ingest", str(SAMPLE), "--db", db, "--json")
+    again = json.loads(out)
+    assert again["added"] == 0 and again["unchanged"] == 6
+
+
+def test_export_jsonl_round_trips_through_ingest(capsys, db, tmp_path):
+    run(capsys, "ingest", str(SAMPLE), "--db", db)
+    _, out, _ = run(capsys, "export", "--format", "jsonl", "--db", db)
+    exported = tmp_path / "out.jsonl"
+    exported.write_text(out, encoding="utf-8")
+    db2 = str(tmp_path / "y.db")
+    code, out, _ = run(capsys, "ingest", str(exported), "--db", db2, "--json")
+    assert json.loads(out)["added"] == 6
+    _, a, _ = run(capsys, "list", "--db", db, "--json")
+    _, b, _ = run(capsys, "list", "--db", db2, "--json")
+    key = lambda r: r["id"]  # noqa: E731
+    assert [(r["id"], r["title"], r["published"]) for r in sorted(jsonl(a), key=key)] == [
+        (r["id"], r["title"], r["published"]) for r in sorted(jsonl(b), key=key)
+    ]
+
+
+def test_tag_command_from_stdin(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    proc = subprocess.run(
+        [sys.executable, "-m", "xinwen.cli", "tag", "-"],
+        input=SAMPLE.read_bytes(),
+        capture_output=True,
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr.decode()
+    rows = jsonl(proc.stdout.decode())
+    assert len(rows) == 6
+    assert rows[0]["title"] == MAIN_TITLE
+    assert all(len(r["tags"]) == 3 and r["snippet"] for r in rows)
+
+
+def test_search_and_related_simple(capsys, db):
+    run(capsys, "ingest", str(SAMPLE), "--db", db)
+    code, out, _ = run(capsys, "search", "低碳", "--db", db, "--json")
+    hits = jsonl(out)
+    assert code == 0 and hits and hits[0]["title"] == MAIN_TITLE
+    assert {"id", "title", "score"} <= hits[0].keys()
+    code, out, _ = run(capsys, "related", hits[0]["id"], "--db", db, "--json")
+    assert code == 0
+    for r in jsonl(out):
+        assert {"id", "title", "score", "reason"} <= r.keys() and r["id"] != hits[0]["id"]
+
+
+def test_bad_inputs_are_one_line_errors_and_good_records_are_stored(capsys, db, tmp_path):
+    bad = tmp_path / "mixed.jsonl"
+    bad.write_text(
+        '{"title": "宝山打造绿色低碳转型样板区", "body": "宝山区委全会审议通过实施意见。"}\n'
+        "{not json\n"
+        '{"url": "http://example.com/x"}\n'
+        '{"title": "莘庄工业区项目开工", "body": "7个项目同时开工。", "date": "下个星期三吧"}\n',
+        encoding="utf-8",
+    )
+    empty = tmp_path / "empty.txt"
+    empty.write_text("", encoding="utf-8")
+    binary = tmp_path / "blob.bin"
+    binary.write_bytes(bytes(range(256)) * 8)
+    code, out, err = run(capsys, "ingest", str(bad), str(empty), str(binary), "--db", db, "--json")
+    report = json.loads(out)
+    assert code == 0
+    assert report["read"] == 2 and report["added"] == 2
+    assert report["rejected"] == 4
+    problems = {(Path(p["file"]).name, p["line"], p["field"]) for p in report["problems"]}
+    assert ("mixed.jsonl", 2, None) in {(f, ln, None) for f, ln, _ in problems}
+    assert ("mixed.jsonl", 3, "title") in problems
+    assert ("mixed.jsonl", 4, "published") in problems
+    assert {"empty.txt", "blob.bin"} <= {f for f, _, _ in problems}
+    assert "Traceback" not in err
+
+
+def test_nothing_readable_exits_non_zero_without_traceback(tmp_path):
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text("", encoding="utf-8")
+    proc = subprocess.run(
+        [sys.executable, "-m", "xinwen.cli", "ingest", str(empty), "--db", str(tmp_path / "x.db")],
+        capture_output=True, text=True, timeout=120,
+    )
+    assert proc.returncode != 0
+    assert "empty.jsonl" in proc.stderr and "Traceback" not in proc.stderr
+
+
+@pytest.mark.parametrize(
+    "argv, needle",
+    [
+        (["show", "nope"], "nope"),
+        (["list", "--since", "not a date"], "not a date"),
+        (["ingest", "/no/such/file.jsonl"], "/no/such/file.jsonl"),
+    ],
+)
+def test_user_errors_are_one_line(tmp_path, argv, needle):
+    db = str(tmp_path / "x.db")
+    subprocess.run([sys.executable, "-m", "xinwen.cli", "ingest", str(SAMPLE), "--db", db], check=True,
+                   capture_output=True, timeout=120)
+    proc = subprocess.run([sys.executable, "-m", "xinwen.cli", *argv, "--db", db],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode != 0
+    assert needle in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_missing_database_is_a_clear_error(capsys, tmp_path):
+    code, _, err = run(capsys, "list", "--db", str(tmp_path / "none.db"))
+    assert code == 1 and "none.db" in err and "ingest" in err
+
+
+def test_demo_without_serving(capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    code, out, _ = run(capsys, "demo", "--no-serve")
+    assert code == 0 and "6 articles" in out
+    assert (tmp_path / "xinwen-demo.db").exists()
+
+
+def _head_jsonl_gz(src: Path, dst: Path, n: int) -> None:
+    with gzip.open(src, "rt", encoding="utf-8") as fin, gzip.open(dst, "wt", encoding="utf-8") as fout:
+        for i, line in enumerate(fin):
+            if i >= n:
+                break
+            fout.write(line)
+
+
+def test_every_shared_data_file_ingests_without_mapping(capsys, shared, tmp_path):
+    files = sorted((shared / "data").glob("*.jsonl.gz"))
+    assert len(files) >= 8
+    db = str(tmp_path / "x.db")
+    for f in files:
+        head = tmp_path / f.name
+        _head_jsonl_gz(f, head, 150)
+        code, out, _ = run(capsys, "ingest", str(head), "--db", db, "--json", "--no-fit")
+        report = json.loads(out)
+        assert code == 0, f.name
+        assert report["read"] == 150, (f.name, report["problems"][:3])
+        assert report["added"] == 150, f.name
+        code, out, _ = run(capsys, "ingest", str(head), "--db", db, "--json", "--no-fit")
+        assert json.loads(out)["added"] == 0

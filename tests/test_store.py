@@ -1,0 +1,116 @@
+"""SQLite store: schema version, idempotent ingest, transactions, FTS kept in sync."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+
+import pytest
+
+from xinwen.collection import Collection
+from xinwen.errors import StoreError
+from xinwen.store.schema import SCHEMA_VERSION
+
+
+def _write_jsonl(path, records):
+    path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in records) + "\n", encoding="utf-8")
+
+
+RECORDS = [
+    {"id": f"a{i}", "title": t, "body": b, "date": "2024-04-14"}
+    for i, (t, b) in enumerate(
+        [
+            ("宝山打造绿色低碳转型样板区", "宝山区委全会审议通过关于建设全市绿色低碳转型样板区的实施意见。"),
+            ("莘庄工业区7个重大产业项目集中开工", "福斯特、军健君泽、澳华内镜等7个制造业项目同时开工。"),
+            ("中国航海博物馆首次夜间开放", "探秘深蓝：中国海洋科考与深潜展在中国航海博物馆正式开展。"),
+        ]
+    )
+]
+
+
+def test_schema_version_recorded_and_wal(tmp_path):
+    db = tmp_path / "x.db"
+    with Collection(db) as c:
+        assert c.store.schema_version() == SCHEMA_VERSION
+        assert c.store.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_newer_schema_is_refused(tmp_path):
+    db = tmp_path / "x.db"
+    Collection(db).close()
+    conn = sqlite3.connect(db)
+    conn.execute("UPDATE meta SET value='999' WHERE key='schema_version'")
+    conn.commit()
+    conn.close()
+    with pytest.raises(StoreError, match="newer"):
+        Collection(db)
+
+
+def test_not_a_database(tmp_path):
+    bad = tmp_path / "bad.db"
+    bad.write_bytes(b"this is not sqlite" * 100)
+    with pytest.raises(StoreError, match="bad.db"):
+        Collection(bad)
+
+
+def test_ingest_twice_adds_nothing_and_changes_are_updates(tmp_path):
+    src = tmp_path / "news.jsonl"
+    _write_jsonl(src, RECORDS)
+    with Collection(tmp_path / "x.db") as c:
+        r1 = c.ingest([src])
+        assert (r1.read, r1.added, r1.updated, r1.unchanged) == (3, 3, 0, 0)
+        r2 = c.ingest([src])
+        assert (r2.read, r2.added, r2.updated, r2.unchanged) == (3, 0, 0, 3)
+        changed = [dict(RECORDS[0], body=RECORDS[0]["body"] + "新增一句。"), *RECORDS[1:]]
+        _write_jsonl(src, changed)
+        r3 = c.ingest([src])
+        assert (r3.added, r3.updated, r3.unchanged) == (0, 1, 2)
+        assert c.count() == 3
+        assert c.get("a0").body.endswith("新增一句。")
+
+
+def test_fts_follows_updates_and_deletes(tmp_path):
+    src = tmp_path / "news.jsonl"
+    _write_jsonl(src, RECORDS)
+    with Collection(tmp_path / "x.db") as c:
+        c.ingest([src])
+        assert [h.article.article.id for h in c.search("航海博物馆")] == ["a2"]
+        _write_jsonl(src, [dict(RECORDS[2], title="中国海事馆首次夜间开放", body="海事馆展览开展。")])
+        c.ingest([src])
+        assert c.search("航海博物馆") == []
+        assert [h.article.article.id for h in c.search("海事馆")] == ["a2"]
+        with c.store.conn:
+            c.store.conn.execute("DELETE FROM articles WHERE id='a2'")
+        assert c.search("海事馆") == []
+        c.store.conn.execute("INSERT INTO articles_fts(articles_fts) VALUES ('integrity-check')")
+
+
+def test_interrupted_ingest_keeps_committed_batches_and_rerun_completes(tmp_path, monkeypatch):
+    import xinwen.ingest as ingest_mod
+
+    records = [
+        {"id": f"n{i}", "title": f"第{i}条新闻：宝山区绿色低碳转型", "body": f"正文{i}。宝山区推进低碳转型。"}
+        for i in range(10)
+    ]
+    src = tmp_path / "news.jsonl"
+    _write_jsonl(src, records)
+    monkeypatch.setattr(ingest_mod, "BATCH_SIZE", 4)
+    calls = {"n": 0}
+    real = ingest_mod._store_batch
+
+    def failing(*args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise KeyboardInterrupt
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(ingest_mod, "_store_batch", failing)
+    db = tmp_path / "x.db"
+    with Collection(db) as c, pytest.raises(KeyboardInterrupt):
+        c.ingest([src])
+    monkeypatch.setattr(ingest_mod, "_store_batch", real)
+    with Collection(db) as c:
+        assert c.count() == 4
+        report = c.ingest([src])
+        assert (report.added, report.unchanged) == (6, 4)
+        assert c.count() == 10
