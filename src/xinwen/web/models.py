@@ -1,0 +1,192 @@
+"""The JSON shapes of the web views (each HTML page renders the same object its JSON twin returns).
+
+These pydantic models are also what /openapi.json documents, so the schema cannot drift from what the
+pages really serve: every view builds one of these objects and either dumps it or renders it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from xinwen.article import Article
+
+# The highlight marks of Collection.search (contract): matched words sit between these two characters.
+MARK_OPEN = "\ue000"
+MARK_CLOSE = "\ue001"
+
+
+class ArticleSummary(BaseModel):
+    """An article as listed: no body."""
+
+    id: str
+    title: str
+    published: datetime | None = None
+    source: str | None = None
+    url: str | None = None
+    tags: list[str] = Field(default_factory=list, description="tags computed by xinwen")
+    snippet: str = ""
+
+
+class ArticleFull(ArticleSummary):
+    """An article with its body and what the source itself said about it."""
+
+    body: str = ""
+    category: str | None = None
+    source_tags: list[str] = Field(default_factory=list, description="the source's own tags, kept apart")
+
+
+class Reason(BaseModel):
+    """Why an article is related: at least the shared tags and the top shared terms."""
+
+    model_config = ConfigDict(extra="allow")
+    shared_tags: list[str] = Field(default_factory=list)
+    shared_terms: list[str] = Field(default_factory=list)
+    text: str | None = Field(None, description="a short sentence in Chinese, when the library gives one")
+
+
+class RelatedArticle(BaseModel):
+    article: ArticleSummary
+    score: float
+    reason: Reason
+
+
+class ArticlePage(BaseModel):
+    """GET /articles/{id}: the article, related reading, and copies of the same story (其他来源)."""
+
+    article: ArticleFull
+    related: list[RelatedArticle]
+    copies: list[ArticleSummary] = Field(description="other printings of the same story, canonical first")
+
+
+class TagCount(BaseModel):
+    tag: str
+    count: int
+
+
+class RisingTag(BaseModel):
+    tag: str
+    now: int
+    before: int
+    ratio: float
+
+
+class HomePage(BaseModel):
+    """GET /: the latest articles and trending tags."""
+
+    count: int = Field(description="articles in the collection")
+    articles: list[ArticleSummary]
+    trending: list[RisingTag] = Field(description="tags rising in the latest week against the week before")
+
+
+class TagPage(BaseModel):
+    """GET /tags/{tag}: the tag's articles (newest first) and the tags that occur with it."""
+
+    tag: str
+    page: int
+    has_next: bool
+    articles: list[ArticleSummary]
+    cooccurring: list[TagCount]
+
+
+class SearchHitOut(BaseModel):
+    article: ArticleSummary
+    score: float
+    highlight: str = Field(description=f"snippet; matched words between U+E000 and U+E001 ({MARK_OPEN!r}…)")
+    highlight_html: str = Field(description="the same, HTML-escaped, matched words in <mark>")
+    title_highlight: str = Field(description="the title, matched words marked the same way")
+    title_html: str = Field(description="the title, HTML-escaped, matched words in <mark>")
+
+
+class FacetValue(BaseModel):
+    value: str
+    count: int
+
+
+class SearchFilters(BaseModel):
+    tag: str | None = None
+    source: str | None = None
+    month: str | None = Field(None, description="YYYY-MM")
+
+
+class SearchPage(BaseModel):
+    """GET /search: results of q with filters, facets (tags, sources, months) and pagination."""
+
+    q: str
+    query: str = Field(description="what was sent to the search engine: q plus the filters in its syntax")
+    filters: SearchFilters
+    sort: str
+    page: int
+    per_page: int
+    total: int
+    pages: int
+    mode: str = Field("all", description='"all" words matched, or "any" word when no article had them all')
+    notes: list[str] = Field(default_factory=list, description="what in q was read differently from as typed")
+    hits: list[SearchHitOut]
+    facets: dict[str, list[FacetValue]]
+
+
+class TrendPoint(BaseModel):
+    period: str = Field(description="ISO date the period starts")
+    count: int
+
+
+class TrendsPage(BaseModel):
+    """GET /trends: tag counts per period for the top tags, and the rising tags."""
+
+    period: str
+    series: dict[str, list[TrendPoint]]
+    rising: list[RisingTag]
+
+
+class ClusterOut(BaseModel):
+    canonical: ArticleSummary
+    copies: list[ArticleSummary]
+
+
+class DuplicatesPage(BaseModel):
+    """GET /duplicates: clusters of copies of one story, the canonical printing first."""
+
+    clusters: list[ClusterOut]
+
+
+class ErrorOut(BaseModel):
+    error: str
+    status: int
+
+
+def as_article(item: Any) -> Article:
+    """The Article inside a library result (some results wrap it in a stored record with `.article`)."""
+    while not isinstance(item, Article) and hasattr(item, "article"):
+        item = item.article
+    return item
+
+
+def summary(item: Any) -> ArticleSummary:
+    a = as_article(item)
+    return ArticleSummary(
+        id=a.id, title=a.title, published=a.published, source=a.source, url=a.url,
+        tags=list(a.tags), snippet=a.snippet or "",
+    )
+
+
+def full(item: Any) -> ArticleFull:
+    a = as_article(item)
+    return ArticleFull(
+        id=a.id, title=a.title, published=a.published, source=a.source, url=a.url,
+        tags=list(a.tags), snippet=a.snippet or "", body=a.body or "", category=a.category,
+        source_tags=list(a.source_tags),
+    )
+
+
+def related_article(hit: Any) -> RelatedArticle:
+    reason = dict(getattr(hit, "reason", None) or {})
+    return RelatedArticle(article=summary(hit.article), score=float(hit.score), reason=Reason(**reason))
+
+
+def rising_tag(row: Any) -> RisingTag:
+    get = row.get if isinstance(row, dict) else lambda k: getattr(row, k)
+    return RisingTag(tag=str(get("tag")), now=int(get("now")), before=int(get("before")),
+                     ratio=float(get("ratio")))
