@@ -50,6 +50,7 @@ class CorpusStats:
         self.n_docs = n_docs
         self.df: dict[str, int] = df or {}
         self.vocabulary: list[str] = vocabulary or []  # learned new words
+        self.vocabulary_set: frozenset[str] = frozenset(self.vocabulary)
         self._idf_cache: dict[str, float] = {}
 
     # -- fitting ---------------------------------------------------------

@@ -1,54 +1,247 @@
-"""Pick the tags an editor would: weighted TF-IDF over already-segmented words.
+"""Pick the tags an editor would, from words already segmented once.
 
-Title words weigh more than body words, lead sentences more than the rest; only
-content parts of speech qualify; numbers, single characters, English fragments
-and generic news words never become tags; a candidate contained in a longer
-chosen one (宝山 / 宝山区) collapses into it.
+A candidate is a content word, a phrase of adjacent words that editors use as a tag
+(from the tag model or the corpus vocabulary), or a phrase the article itself repeats
+(水运/工程 -> 水运工程). Each is scored by
+
+    salience  = (weighted frequency) ** FREQ_POWER * idf ** IDF_POWER
+                (title words count TITLE_WEIGHT, lead words LEAD_WEIGHT, others 1)
+    editor    = (keyphraseness / base rate) ** PRIOR_POWER   (tag model)
+    score     = salience / max salience * editor + ASSOC_WEIGHT * P(tag | the article's words)
+
+so a generic word with a high IDF that editors never pick stays down, and tags that do
+not occur in the text can still come from the words that do (詹姆斯 -> NBA).
+Numbers, dates, single characters, English fragments and boilerplate never become tags;
+a candidate inside a chosen one (宝山 / 宝山区) collapses into it.
 """
 
 from __future__ import annotations
 
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
+from dataclasses import dataclass
 
-from xinwen.analysis.segment import Segmented
+from xinwen.analysis.segment import Segmented, Tagged
 from xinwen.analysis.stats import CorpusStats, stopwords
+from xinwen.analysis.tagmodel import MAX_NGRAM, TagModel
+from xinwen.analysis.textrank import word_rank
 
-CONTENT_POS = frozenset({"n", "nr", "ns", "nt", "nz", "nw", "vn", "an", "nrt", "nrfg", "j", "l", "i", "eng"})
-_BAD = re.compile(r"^[\d０-９.,%％\-+:：/年月日号时分秒个多余万亿]+$|^[A-Za-z]{1,2}$")
+CONTENT_POS = frozenset({"n", "nr", "ns", "nt", "nz", "nw", "vn", "an", "nrt", "nrfg", "s", "j", "l", "i", "eng", "x"})
+PHRASE_POS = frozenset({"n", "nr", "ns", "nt", "nz", "nw", "vn", "an", "nrt", "nrfg", "j", "l", "eng", "x", "v", "a"})
+_NUMERIC = re.compile(r"^[\d.,%\-+:/·_]+$|^[\d.,%\-+]*[\d一二三四五六七八九十百千万亿两几]+[年月日号时分秒个多余万亿元岁次名家项例人]+$")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
+_WORDLIKE = re.compile(r"^[\w\u4e00-\u9fff]+$")
+_ENG = re.compile(r"^[A-Za-z][A-Za-z0-9\-+.]*$")
+_BOILERPLATE = re.compile(r"(?:记者|通讯员|编辑|消息|报道|客户端|新闻网|联播|日电|讯)$|^(?:央视|新华社|本报|本台)")
 
 TITLE_WEIGHT = 3.0
 LEAD_WEIGHT = 1.5
-LEAD_WORDS = 60
+LEAD_CHARS = 120
+FREQ_POWER = 1.0
+IDF_POWER = 1.0
+PRIOR_POWER = 1.0  # title only: the editors' prior decides
+PRIOR_POWER_BODY = 0.2  # with a body, frequency in the text is the stronger evidence
+IDF_POWER_BODY = 0.5
+ASSOC_WEIGHT = 1.2
+ASSOC_WEIGHT_BODY = 0.3  # with a body, what the text says matters more than what usually goes with it
+ASSOC_WORDS = 40  # the title and the first words of the body imply associated tags
+MIN_PHRASE_REPEATS = 2
+COHESION = 0.67
+TEXTRANK_MIX = 0.0
+TEXTRANK_WINDOW = 5
+VERB_FACTOR = 0.6  # a plain verb (创新, 扶贫) counts less than a noun
+HEADING_WEIGHT = 3.0  # a short line without end punctuation: a section heading
+_PLACE_SUFFIX = "区市县省镇"
+
+
+def _body_weights(tokens: Tagged) -> list[float]:
+    """Per token: lead words and section headings weigh more than the rest of the body."""
+    weights: list[float] = []
+    line_start = 0
+    chars = 0
+    for i, (word, _) in enumerate(tokens + [("\n", "x")]):
+        if "\n" in word:
+            line = "".join(w for w, _ in tokens[line_start:i]).strip()
+            heading = 0 < len(line) <= 24 and line[-1] not in "。！？!?；;…”\"）)"
+            for j in range(line_start, i):
+                w = HEADING_WEIGHT if heading else (LEAD_WEIGHT if chars < LEAD_CHARS else 1.0)
+                weights.append(w)
+                chars += len(tokens[j][0])
+            if i < len(tokens):
+                weights.append(1.0)
+            line_start = i + 1
+    return weights
+
+
+def _collapse_places(cands: dict[str, _Candidate]) -> None:
+    """宝山 and 宝山区 in one article are one candidate: counts go to the more frequent form."""
+    for term in [t for t in cands if len(t) >= 3 and t[-1] in _PLACE_SUFFIX]:
+        short = term[:-1]
+        if short in cands and term in cands:
+            a, b = cands[short], cands[term]
+            keep, drop = (short, term) if a.count >= b.count else (term, short)
+            k, d = cands[keep], cands.pop(drop)
+            k.weight += d.weight
+            k.count += d.count
+            k.in_title |= d.in_title
+
+
+@dataclass(slots=True)
+class _Candidate:
+    weight: float = 0.0  # weighted frequency
+    count: int = 0
+    in_title: bool = False
+    parts: int = 1  # tokens joined
+    ends: tuple[str, str] = ("", "")  # first and last token of a phrase
 
 
 def is_candidate(word: str, pos: str) -> bool:
+    """A single word that may become a tag on its own."""
     if len(word) < 2 or pos not in CONTENT_POS or word in stopwords():
         return False
-    if _BAD.match(word):
+    return is_taggable(word)
+
+
+def is_taggable(term: str) -> bool:
+    """Not a number, date, English fragment or boilerplate word."""
+    if len(term) < 2 or _NUMERIC.match(term) or _BOILERPLATE.search(term):
         return False
-    return bool(_CJK.search(word))
+    if _CJK.search(term):
+        return True
+    # Latin-only terms: acronyms and names (NBA, SUV, Facebook), not short fragments (PI, ab)
+    return bool(_ENG.match(term)) and (len(term) >= 3 and (term.isupper() or term[0].isupper()))
 
 
-def score_candidates(seg: Segmented, stats: CorpusStats) -> dict[str, float]:
-    tf: dict[str, float] = defaultdict(float)
-    for word, pos in seg.title:
+class TagScorer:
+    """Scores the candidates of one segmented article."""
+
+    def __init__(self, stats: CorpusStats, model: TagModel) -> None:
+        self.stats = stats
+        self.model = model
+        self._stop = stopwords()
+
+    def candidates(self, seg: Segmented) -> dict[str, _Candidate]:
+        cands: dict[str, _Candidate] = defaultdict(_Candidate)
+        phrases: dict[str, _Candidate] = defaultdict(_Candidate)
+        self._sequence: list[str | None] = []
+        self._scan(seg.title, [TITLE_WEIGHT] * len(seg.title), True, cands, phrases)
+        self._scan(seg.body, _body_weights(seg.body), False, cands, phrases)
+        if phrases:
+            counts = Counter(w for w, _ in seg.title)
+            counts.update(w for w, _ in seg.body)
+            for term, c in phrases.items():
+                # a phrase is a term when it repeats and its parts rarely occur without it
+                if c.count >= MIN_PHRASE_REPEATS + (c.parts > 2) and (
+                    c.count >= COHESION * min(counts[c.ends[0]], counts[c.ends[1]])
+                ):
+                    cands[term] = c
+        _collapse_places(cands)
+        return cands
+
+    def _scan(
+        self, tokens: Tagged, weights: list[float], in_title: bool,
+        cands: dict[str, _Candidate], phrases: dict[str, _Candidate],
+    ) -> None:
+        for i, (word, pos) in enumerate(tokens):
+            weight = weights[i]
+            factor = self._single_factor(word, pos)
+            self._sequence.append(word if factor else None)
+            if factor:
+                c = cands[word]
+                c.weight += weight * factor
+                c.count += 1
+                c.in_title |= in_title
+            self._phrases_at(tokens, i, weight, in_title, cands, phrases)
+
+    def _single_factor(self, word: str, pos: str) -> float:
+        """How much one occurrence of a single word counts (0: not a candidate)."""
         if is_candidate(word, pos):
-            tf[word] += TITLE_WEIGHT
-    for i, (word, pos) in enumerate(seg.body):
-        if is_candidate(word, pos):
-            tf[word] += LEAD_WEIGHT if i < LEAD_WORDS else 1.0
-    return {w: f * stats.idf(w) for w, f in tf.items()}
+            return 1.0
+        if len(word) < 2 or word in self._stop or not is_taggable(word):
+            return 0.0
+        # words that editors do tag (扶贫, 健身): trust the tag model
+        if self.model.is_tag(word) and self.model.keyphraseness(word) > self.model.base_rate:
+            return 1.0
+        return VERB_FACTOR if pos == "v" and len(word) == 2 else 0.0
+
+    def _phrases_at(
+        self, tokens: Tagged, i: int, weight: float, in_title: bool,
+        cands: dict[str, _Candidate], phrases: dict[str, _Candidate],
+    ) -> None:
+        """Phrases starting at token i: known tags/vocabulary, or runs of content words."""
+        term = tokens[i][0]
+        content_run = tokens[i][1] in PHRASE_POS and _WORDLIKE.match(term) is not None and term not in self._stop
+        vocab = self.stats.vocabulary_set
+        for j in range(i + 1, min(i + MAX_NGRAM, len(tokens))):
+            word, pos = tokens[j]
+            if word.isspace() or not word:
+                break
+            term += word
+            known = self.model.is_tag(term) or term in vocab
+            content_run = content_run and pos in PHRASE_POS and word not in self._stop and bool(_WORDLIKE.match(word))
+            if known and is_taggable(term):
+                c = cands[term]
+            elif content_run and len(term) <= 10 and is_taggable(term) and len(tokens[j][0]) + len(tokens[i][0]) > 2:
+                c = phrases[term]
+            else:
+                if not content_run:
+                    break
+                continue
+            c.weight += weight
+            c.count += 1
+            c.in_title |= in_title
+            c.parts = j - i + 1
+            c.ends = (tokens[i][0], word)
+
+    def score(self, seg: Segmented) -> dict[str, float]:
+        cands = self.candidates(seg)
+        model = self.model
+        has_body = bool(seg.body)
+        idf_power = IDF_POWER_BODY if has_body else IDF_POWER
+        prior_power = PRIOR_POWER_BODY if has_body else PRIOR_POWER
+        salience: dict[str, float] = {}
+        for term, c in cands.items():
+            salience[term] = c.weight**FREQ_POWER * self.stats.idf(term) ** idf_power
+        top = max(salience.values(), default=0.0) or 1.0
+        if has_body and TEXTRANK_MIX:
+            # centrality in the word graph lifts the words the story is about (TextRank)
+            rank = word_rank(self._sequence, TEXTRANK_WINDOW)
+            for term, c in cands.items():
+                r = rank.get(term)
+                if r is None:
+                    r = min(rank.get(c.ends[0], 0.0), rank.get(c.ends[1], 0.0))
+                salience[term] = (1 - TEXTRANK_MIX) * salience[term] / top + TEXTRANK_MIX * r
+            top = max(salience.values(), default=0.0) or 1.0
+        base = model.base_rate or 0.1
+        scores: dict[str, float] = {}
+        for term, s in salience.items():
+            ratio = model.keyphraseness(term) / base
+            if has_body:  # frequency in the text outweighs "editors of the archive rarely pick it"
+                ratio = max(ratio, 1.0)
+            editor = ratio**prior_power if model.n_docs else 1.0
+            scores[term] = s / top * editor
+        assoc_weight = ASSOC_WEIGHT_BODY if has_body else ASSOC_WEIGHT
+        if model.assoc and assoc_weight:
+            words = [w for w, _ in seg.title] + [w for w, _ in seg.body[:ASSOC_WORDS]]
+            for tag, p in model.associated(words).items():
+                if is_taggable(tag):
+                    scores[tag] = scores.get(tag, 0.0) + assoc_weight * p
+        return scores
 
 
-def pick_tags(seg: Segmented, stats: CorpusStats, k: int = 3) -> list[str]:
-    scores = score_candidates(seg, stats)
+def pick_tags(seg: Segmented, stats: CorpusStats, k: int = 3, model: TagModel | None = None) -> list[str]:
+    """The k best tags of a segmented article."""
+    scores = TagScorer(stats, model if model is not None else TagModel.default()).score(seg)
+    return choose(scores, k)
+
+
+def choose(scores: dict[str, float], k: int) -> list[str]:
+    """Best first; a candidate overlapping a chosen one (宝山 / 宝山区) is skipped."""
     chosen: list[str] = []
-    for word in sorted(scores, key=lambda w: (-scores[w], w)):
-        if any(word in c or c in word for c in chosen):
+    for term in sorted(scores, key=lambda w: (-scores[w], w)):
+        if any(term in c or c in term for c in chosen):
             continue
-        chosen.append(word)
+        chosen.append(term)
         if len(chosen) == k:
             break
     return chosen

@@ -1,0 +1,182 @@
+"""What editors tag, learned from a tagged archive (here: tnews train titles).
+
+Two kinds of knowledge, both plain counts so the model is small and can be read:
+
+- keyphraseness: of the titles in which a word or phrase occurs, in how many did the
+  editor make it a tag (国务院 often, 如何 never). This is the prior that lifts the
+  terms an editor would pick over generic words with a high IDF.
+- associations: tags that do not occur in the text but follow from its words
+  (詹姆斯 -> NBA, 比特币 -> 区块链). Scored as P(tag | word) over the archive.
+
+`build_tag_model` fits the counts from (title, tags) pairs; `TagModel.default()` loads
+the copy shipped in xinwen/data (built by bench/build_tag_model.py from the tnews train
+split only). Corpus statistics fitted on a user's own articles adapt it (see stats.py).
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import math
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+
+from xinwen.errors import StoreError
+
+MODEL_VERSION = 1
+MODEL_FILE = "tagmodel.json.gz"
+MAX_NGRAM = 4  # tokens joined into one candidate phrase
+_SMOOTH = 4.0  # pseudo-counts pulling a rarely seen word's keyphraseness to the base rate
+
+
+def ngrams(tokens: list[str], n: int = MAX_NGRAM) -> set[str]:
+    """Every run of 1..n adjacent tokens, joined."""
+    out: set[str] = set()
+    for i in range(len(tokens)):
+        s = ""
+        for j in range(i, min(i + n, len(tokens))):
+            s += tokens[j]
+            out.add(s)
+    return out
+
+
+class TagModel:
+    """Editor-tag vocabulary with keyphraseness and word -> tag associations."""
+
+    def __init__(
+        self,
+        n_docs: int = 0,
+        tags: dict[str, list[int]] | None = None,
+        present: dict[str, int] | None = None,
+        assoc: dict[str, list[list]] | None = None,
+        base_rate: float = 0.1,
+    ) -> None:
+        self.n_docs = n_docs
+        self.tags = tags or {}  # tag -> [times tagged while in the title, times tagged]
+        self.present = present or {}  # word or phrase -> titles that contain it
+        self.assoc = assoc or {}  # word -> [[tag, titles with word and tag (tag not in title)], ...]
+        self.base_rate = base_rate  # share of content-word occurrences that are tags
+
+    def __len__(self) -> int:
+        return len(self.tags)
+
+    # -- use ---------------------------------------------------------------
+    def is_tag(self, term: str) -> bool:
+        return term in self.tags
+
+    def keyphraseness(self, term: str) -> float:
+        """P(editor tags `term` | `term` is in the text), smoothed toward the base rate."""
+        in_text = self.tags.get(term, (0, 0))[0]
+        seen = self.present.get(term, 0)
+        return (in_text + _SMOOTH * self.base_rate) / (seen + _SMOOTH)
+
+    def popularity(self, tag: str) -> int:
+        return self.tags.get(tag, (0, 0))[1]
+
+    def associated(self, words: Iterable[str], smooth: float = 10.0) -> dict[str, float]:
+        """Tags implied by the words (noisy-or of P(tag | word)), for tags not in the text."""
+        scores: dict[str, float] = {}
+        for w in set(words):
+            pairs = self.assoc.get(w)
+            if not pairs:
+                continue
+            denom = self.present.get(w, 0) + smooth
+            for tag, count in pairs:
+                p = count / denom
+                prev = scores.get(tag)
+                scores[tag] = p if prev is None else 1.0 - (1.0 - prev) * (1.0 - p)
+        return scores
+
+    # -- persistence -------------------------------------------------------
+    def to_dict(self) -> dict:
+        return {
+            "version": MODEL_VERSION, "n_docs": self.n_docs, "base_rate": self.base_rate,
+            "tags": self.tags, "present": self.present, "assoc": self.assoc,
+        }  # fmt: skip
+
+    def save(self, path: str | Path) -> None:
+        data = json.dumps(self.to_dict(), ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        with gzip.open(path, "wb", compresslevel=9) as fh:
+            fh.write(data)
+
+    @classmethod
+    def load(cls, path: str | Path) -> TagModel:
+        try:
+            with gzip.open(path, "rt", encoding="utf-8") as fh:
+                data = json.load(fh)
+        except (OSError, ValueError) as exc:
+            raise StoreError(f"cannot read tag model: {exc}", file=str(path)) from exc
+        return cls._from_dict(data, str(path))
+
+    @classmethod
+    def _from_dict(cls, data: dict, where: str) -> TagModel:
+        if data.get("version") != MODEL_VERSION:
+            raise StoreError("tag model of another version; rebuild it", file=where)
+        return cls(data["n_docs"], data["tags"], data["present"], data["assoc"], data["base_rate"])
+
+    @staticmethod
+    @lru_cache(maxsize=1)
+    def default() -> TagModel:
+        """The model shipped with xinwen (an empty one if the file is missing)."""
+        res = resources.files("xinwen").joinpath("data/" + MODEL_FILE)
+        if not res.is_file():
+            return TagModel()
+        with res.open("rb") as raw, gzip.open(raw, "rt", encoding="utf-8") as fh:
+            return TagModel._from_dict(json.load(fh), MODEL_FILE)
+
+
+def build_tag_model(
+    records: Iterable[tuple[list[str], list[str]]],
+    *,
+    min_tag_count: int = 2,
+    min_pair_count: int = 2,
+    max_assoc: int = 8,
+    min_present: int = 3,
+) -> TagModel:
+    """Fit a TagModel from (title tokens, editor tags) pairs of a tagged archive.
+
+    Only titles that carry tags are counted (an empty tag list means "not tagged",
+    not "nothing worth tagging").
+    """
+    docs = [(toks, tags) for toks, tags in records if tags]
+    tag_total: Counter[str] = Counter(t for _, tags in docs for t in set(tags))
+    vocab = {t for t, c in tag_total.items() if c >= min_tag_count}
+    present: Counter[str] = Counter()
+    in_text: Counter[str] = Counter()
+    pair: Counter[tuple[str, str]] = Counter()
+    content_occ = content_tagged = 0
+    for toks, tags in docs:
+        grams = ngrams(toks)
+        words = {w for w in toks if _content(w)}
+        present.update(g for g in grams if g in vocab or g in words)
+        tagset = set(tags)
+        content_occ += len(words)
+        content_tagged += len(words & tagset)
+        for t in tagset:
+            if t in grams:
+                in_text[t] += 1
+            elif t in vocab:
+                for w in words:
+                    pair[(w, t)] += 1
+    by_word: dict[str, list[list]] = defaultdict(list)
+    for (w, t), c in pair.items():
+        if c >= min_pair_count:
+            by_word[w].append([t, c])
+    assoc = {w: sorted(v, key=lambda x: -x[1])[:max_assoc] for w, v in by_word.items()}
+    keep_present = {
+        g: c for g, c in present.items() if g in vocab or g in assoc or c >= min_present
+    }
+    tags = {t: [in_text[t], tag_total[t]] for t in vocab}
+    base = content_tagged / content_occ if content_occ else 0.1
+    return TagModel(len(docs), tags, keep_present, assoc, round(base, 4))
+
+
+def _content(word: str) -> bool:
+    return len(word) >= 2 and not word.isdigit() and not word.isspace()
+
+
+def idf_of_count(n_docs: int, df: int) -> float:
+    return math.log((n_docs + 1) / (df + 1)) + 1.0
