@@ -16,7 +16,7 @@ from xinwen.article import Article, Problem
 from xinwen.errors import XinwenError
 from xinwen.ingest import IngestReport, ingest, show_progress
 from xinwen.related import RelatedHit, related
-from xinwen.search import SearchHit, search
+from xinwen.search import SearchResult, search
 from xinwen.store.sqlite import SQLiteStore, row_to_stored
 
 DEFAULT_DB = "xinwen.db"
@@ -118,8 +118,12 @@ class Collection:
     ) -> list[Article]:
         return [s.article for s in self.store.list_articles(tag=tag, since=since, limit=limit, offset=offset)]
 
-    def search(self, query: str, *, limit: int = 10) -> list[SearchHit]:
-        return search(self.store, query, limit=limit)
+    def search(
+        self, query: str, *, limit: int = 10, offset: int = 0, sort: str = "relevance", facets: bool = True
+    ) -> SearchResult:
+        """Full-text search in the query language of `xinwen.query` (words, "phrases", -exclusions,
+        tag:, source:, from:, to:); hits, the total, and facets (tags, sources, months) over all matches."""
+        return search(self.store, query, limit=limit, offset=offset, sort=sort, facets=facets)
 
     def related(self, article_id: str, *, k: int = 5) -> list[RelatedHit]:
         return related(self.store, article_id, k=k)

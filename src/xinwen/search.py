@@ -1,52 +1,248 @@
-"""Full-text search over the FTS5 index of segmented words."""
+"""Full-text search over the FTS5 index of segmented words: the query language of `xinwen.query`,
+filters, facets (tags, sources, months) with counts, sorting by relevance or time, pagination, and
+highlighted snippets.
+
+Ranking is BM25 with the title weighing TITLE_WEIGHT times the body. All words are required; when no
+article has them all, any of them will do (`SearchResult.mode` says which happened).
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import sqlite3
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 
-from xinwen.analysis.segment import cut
-from xinwen.store.sqlite import SQLiteStore, StoredArticle
+from xinwen.article import Article
+from xinwen.errors import QueryError, StoreError
+from xinwen.highlight import best_window, mark, matcher
+from xinwen.query import Query, parse_query, quote
+from xinwen.store.sqlite import SQLiteStore
+
+TITLE_WEIGHT = 5.0
+BODY_WEIGHT = 1.0
+FACET_SIZE = 20
+SORTS = ("relevance", "time")
+MAX_LIMIT = 1000
 
 
 @dataclass
 class SearchHit:
-    article: StoredArticle
+    """One article found, its BM25 score (higher is better) and its text with matched words marked."""
+
+    article: Article
     score: float
-    highlight: str
+    highlight: str  # the best window of the body, matched words between MARK_OPEN and MARK_CLOSE
+    title_highlight: str = ""  # the title, marked the same way
+    rowid: int = 0
 
 
-def query_terms(query: str) -> list[str]:
-    """The words of a query, segmented the way the index was."""
-    return [w for w in cut(query) if w.strip() and any(ch.isalnum() for ch in w)]
+@dataclass
+class SearchResult:
+    """One page of hits, how many articles match in all, and facets over all of them."""
+
+    query: Query
+    hits: list[SearchHit] = field(default_factory=list)
+    total: int = 0
+    facets: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
+    mode: str = "none"  # "all" words, "any" word (fallback), "filter" (no words), "none" (empty query)
+    sort: str = "relevance"
+    limit: int = 10
+    offset: int = 0
+
+    @property
+    def notes(self) -> list[str]:
+        """What in the query was read differently from how it was typed."""
+        return self.query.notes
+
+    def __iter__(self) -> Iterator[SearchHit]:
+        return iter(self.hits)
 
 
-def fts_expression(terms: list[str], op: str = "AND") -> str:
-    """Quote each term so that nothing a user types is FTS syntax."""
-    return f" {op} ".join('"' + t.replace('"', '""') + '"' for t in terms)
+def search(
+    store: SQLiteStore,
+    query: str | Query,
+    *,
+    limit: int = 10,
+    offset: int = 0,
+    sort: str = "relevance",
+    facets: bool = True,
+) -> SearchResult:
+    """Run a query (see `xinwen.query`); `facets=False` skips the facet counts."""
+    if sort not in SORTS:
+        raise QueryError(f"unknown sort {sort!r}; use relevance or time")
+    if not 0 <= limit <= MAX_LIMIT or offset < 0:
+        raise QueryError(f"limit must be 0..{MAX_LIMIT} and offset at least 0 (got {limit}, {offset})")
+    q = query if isinstance(query, Query) else parse_query(query)
+    result = SearchResult(query=q, sort=sort, limit=limit, offset=offset)
+    where, args = _filters(q)
+    if not q.has_text and not where:
+        return result
+    try:
+        match = q.match("all")
+        result.mode = "all" if match else "filter"
+        result.total, by_source_month = _count(store, match, where, args, facets)
+        if not result.total and match and len(q.words) > 1:
+            match = q.match("any")
+            result.mode = "any"
+            result.total, by_source_month = _count(store, match, where, args, facets)
+        if not result.total:
+            return result
+        if facets:
+            result.facets = _facets(store, match, where, args, by_source_month)
+        rows = _page(store, match, where, args, sort, limit, offset)
+    except sqlite3.OperationalError as exc:  # a locked or damaged database, never the user's query
+        raise StoreError(f"search failed: {exc}", file=store.path) from exc
+    result.hits = _hits(store, q, rows)
+    return result
 
 
-def search(store: SQLiteStore, query: str, *, limit: int = 10) -> list[SearchHit]:
-    terms = query_terms(query)
-    if not terms:
-        return []
-    for op in ("AND", "OR"):
+# -- SQL -------------------------------------------------------------------
+def _filters(q: Query) -> tuple[list[str], list[object]]:
+    """Conditions on `articles a` for everything in the query that is not a word to look up."""
+    where: list[str] = []
+    args: list[object] = []
+    for tag in q.tags:
+        where.append("a.rowid IN (SELECT article FROM article_tags WHERE tag = ?)")
+        args.append(tag)
+    for tag in q.exclude_tags:
+        where.append("a.rowid NOT IN (SELECT article FROM article_tags WHERE tag = ?)")
+        args.append(tag)
+    if q.sources:
+        where.append(f"a.source IN ({','.join('?' * len(q.sources))})")
+        args.extend(q.sources)
+    for source in q.exclude_sources:
+        where.append("a.source IS NOT ?")
+        args.append(source)
+    if q.since:
+        where.append("a.published_ts >= ?")
+        args.append(q.since.timestamp())
+    if q.until:
+        where.append("a.published_ts < ?")
+        args.append(q.until.timestamp())
+    for phrase in q.phrases:
+        where.append("(instr(lower(a.title), ?) > 0 OR instr(lower(a.body), ?) > 0)")
+        args.extend([phrase.text.lower()] * 2)
+    for phrase in q.exclude_phrases:
+        where.append("NOT (instr(lower(a.title), ?) > 0 OR instr(lower(a.body), ?) > 0)")
+        args.extend([phrase.lower()] * 2)
+    if q.exclude_words and not q.has_text:
+        where.append("a.rowid NOT IN (SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?)")
+        args.append(" OR ".join(quote(w.text) for w in q.exclude_words))
+    return where, args
+
+
+def _source(match: str | None, where: list[str], args: list[object]) -> tuple[str, list[object]]:
+    """FROM ... WHERE ... for the matching articles, as `articles a` (joined to the index when words)."""
+    conds = list(where)
+    params: list[object] = list(args)
+    if match:
+        sql = "FROM articles_fts JOIN articles a ON a.rowid = articles_fts.rowid"
+        conds.insert(0, "articles_fts MATCH ?")
+        params.insert(0, match)
+    else:
+        sql = "FROM articles a"
+    if conds:
+        sql += " WHERE " + " AND ".join(conds)
+    return sql, params
+
+
+def _count(
+    store: SQLiteStore, match: str | None, where: list[str], args: list[object], facets: bool
+) -> tuple[int, list[tuple[str | None, str | None, int]]]:
+    if not facets:
+        if match and not where:  # the index alone can count
+            row = store.conn.execute("SELECT count(*) FROM articles_fts WHERE articles_fts MATCH ?", (match,))
+            return int(row.fetchone()[0]), []
+        sql, params = _source(match, where, args)
+        return int(store.conn.execute("SELECT count(*) " + sql, params).fetchone()[0]), []
+    sql, params = _source(match, where, args)
+    rows = store.conn.execute(
+        f"SELECT a.source, substr(a.published, 1, 7), count(*) {sql} GROUP BY 1, 2", params
+    ).fetchall()
+    return sum(r[2] for r in rows), [(r[0], r[1], r[2]) for r in rows]
+
+
+def _facets(
+    store: SQLiteStore,
+    match: str | None,
+    where: list[str],
+    args: list[object],
+    by_source_month: list[tuple[str | None, str | None, int]],
+) -> dict[str, list[tuple[str, int]]]:
+    sources: Counter[str] = Counter()
+    months: Counter[str] = Counter()
+    for source, month, n in by_source_month:
+        if source:
+            sources[source] += n
+        if month:
+            months[month] += n
+    sql, params = _source(match, where, args)
+    tags = store.conn.execute(
+        f"SELECT t.tag, count(*) AS n {_join_tags(sql)} GROUP BY t.tag ORDER BY n DESC, t.tag LIMIT ?",
+        (*params, FACET_SIZE),
+    ).fetchall()
+    return {
+        "tags": [(r[0], int(r[1])) for r in tags],
+        "sources": sorted(sources.items(), key=lambda kv: (-kv[1], kv[0]))[:FACET_SIZE],
+        "months": sorted(months.items(), reverse=True),
+    }
+
+
+def _join_tags(sql: str) -> str:
+    """The same FROM ... WHERE, with each matching article's tags joined in."""
+    head, sep, tail = sql.partition(" WHERE ")
+    return head + " JOIN article_tags t ON t.article = a.rowid" + sep + tail
+
+
+def _page(
+    store: SQLiteStore,
+    match: str | None,
+    where: list[str],
+    args: list[object],
+    sort: str,
+    limit: int,
+    offset: int,
+) -> list[tuple[int, float]]:
+    by_time = "a.published_ts IS NULL, a.published_ts DESC, a.rowid DESC"
+    if not match:
+        sql, params = _source(None, where, args)
         rows = store.conn.execute(
-            "SELECT rowid, bm25(articles_fts, 3.0, 1.0) AS score FROM articles_fts "
-            "WHERE articles_fts MATCH ? ORDER BY score LIMIT ?",
-            (fts_expression(terms, op), limit),
-        ).fetchall()
-        if rows:
-            break
+            f"SELECT a.rowid, 0.0 {sql} ORDER BY {by_time} LIMIT ? OFFSET ?", (*params, limit, offset)
+        )
+        return [(r[0], 0.0) for r in rows]
+    score = f"bm25(articles_fts, {TITLE_WEIGHT}, {BODY_WEIGHT})"
+    if not where and sort == "relevance":  # the index alone can rank
+        sql = f"SELECT rowid, {score} AS s FROM articles_fts WHERE articles_fts MATCH ? ORDER BY s LIMIT ? OFFSET ?"
+        rows = store.conn.execute(sql, (match, limit, offset))
+    else:
+        sql, params = _source(match, where, args)
+        order = "s, a.rowid" if sort == "relevance" else by_time
+        rows = store.conn.execute(
+            f"SELECT a.rowid, {score} AS s {sql} ORDER BY {order} LIMIT ? OFFSET ?", (*params, limit, offset)
+        )
+    return [(r[0], -float(r[1])) for r in rows]
+
+
+# -- hits ------------------------------------------------------------------
+def _hits(store: SQLiteStore, q: Query, rows: list[tuple[int, float]]) -> list[SearchHit]:
     stored = store.get_many([r[0] for r in rows])
+    pattern = matcher(q.highlight_strings())
+    groups = q.highlight_groups()
     hits = []
     for rowid, score in rows:
-        s = stored[rowid]
-        hits.append(SearchHit(s, -float(score), highlight_text(s.article.snippet or s.article.title, terms)))
+        if rowid not in stored:  # deleted between the two queries
+            continue
+        a = stored[rowid].article
+        window = best_window(a.body, pattern, groups)
+        if window is None:
+            window = mark(a.snippet or a.body[:120], pattern)
+        hits.append(SearchHit(a, score, window, mark(a.title, pattern), rowid))
     return hits
 
 
-def highlight_text(text: str, terms: list[str]) -> str:
-    """Mark matched words with 【】 (plain text; the web layer escapes and styles)."""
-    for t in sorted(set(terms), key=len, reverse=True):
-        text = text.replace(t, f"【{t}】")
-    return text
+def fts_expression(terms: list[str], op: str = "AND") -> str:
+    """Quote each term so that nothing in it is FTS syntax, and join them with AND or OR."""
+    if op not in ("AND", "OR"):
+        raise QueryError(f"unknown operator {op!r}")
+    return f" {op} ".join(quote(t) for t in terms if t)

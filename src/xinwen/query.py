@@ -1,0 +1,334 @@
+"""The search query language, parsed into plain data, and its FTS5 match expressions.
+
+What a user can type::
+
+    绿色低碳 宝山            words, AND-ed (when no article has them all: any of them, ranked by BM25)
+    "长江经济带"             an exact phrase (“中文引号” too)
+    -会议  -"新闻联播"        exclude a word or a phrase
+    tag:低碳  -tag:会议       articles with (without) a computed tag; several tag: filters must all hold
+    source:新华社            articles from a source (several source: filters: any of them)
+    from:2024-01-01 to:2024-06-30   published in a date range (inclusive; also since:/until:,
+                                    2024-06 for a month, 2024 for a year)
+
+Nothing a user types is FTS5 syntax: every word goes into the match expression as a quoted string,
+and `AND`, `OR`, `NOT`, `NEAR`, `*`, `^`, `:` and brackets are plain text. Words are segmented the way
+the index was (jieba), so 上海交通大学 finds articles that wrote 上海 / 交通 / 大学 apart, and 交通大学
+finds 上海交通大学 (its parts are indexed too, see `xinwen.analysis.segment.search_terms`).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from functools import lru_cache
+
+from xinwen.analysis.segment import cut, is_word
+from xinwen.analysis.stats import stopwords
+from xinwen.dates import parse_date
+from xinwen.errors import DateError
+from xinwen.text import normalize
+
+NEAR_DISTANCE = 10  # tokens within which the parts of a long word must occur to stand for it
+
+_OPEN_QUOTES = {'"': '"', "“": "”", "”": "”", "「": "」", "『": "』", "＂": "＂"}
+_FILTER_KEYS = {
+    "tag": "tag", "标签": "tag",
+    "source": "source", "来源": "source",
+    "from": "from", "since": "from",
+    "to": "to", "until": "to",
+}  # fmt: skip
+_KEY = re.compile(r"([A-Za-z]+|标签|来源)[:：]")
+_YEAR_MONTH = re.compile(r"(\d{4})\s*(?:[-/.]|年)\s*(\d{1,2})\s*月?$")
+_YEAR = re.compile(r"(\d{4})\s*年?$")
+
+
+@dataclass
+class Word:
+    """One word of a query as the index holds it, with the dictionary parts that can stand for it."""
+
+    text: str
+    parts: list[str] = field(default_factory=list)  # a cover of `text` by shorter words; [] when none
+
+    def fts(self) -> str:
+        """`"上海交通大学" OR NEAR("上海" "交通" "大学", 10)`, bracketed: the word or all its parts close by."""
+        if not self.parts:
+            return quote(self.text)
+        near = " ".join(quote(p) for p in self.parts)
+        return f"({quote(self.text)} OR NEAR({near}, {NEAR_DISTANCE}))"
+
+    def strings(self) -> list[str]:
+        """What to mark in text for this word."""
+        return [self.text, *self.parts]
+
+
+@dataclass
+class Phrase:
+    """A quoted phrase: its words narrow the index lookup, the exact string is then required."""
+
+    text: str
+    words: list[Word]
+
+
+@dataclass
+class Query:
+    """A parsed query: words and phrases to find, what to exclude, and filters."""
+
+    text: str
+    words: list[Word] = field(default_factory=list)
+    phrases: list[Phrase] = field(default_factory=list)
+    exclude_words: list[Word] = field(default_factory=list)
+    exclude_phrases: list[str] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)
+    exclude_tags: list[str] = field(default_factory=list)
+    sources: list[str] = field(default_factory=list)
+    exclude_sources: list[str] = field(default_factory=list)
+    since: datetime | None = None  # published at or after
+    until: datetime | None = None  # published before (exclusive)
+    notes: list[str] = field(default_factory=list)  # what was read differently from how it was typed
+
+    @property
+    def has_text(self) -> bool:
+        """Whether there is anything to look up in the full-text index."""
+        return bool(self.words or any(p.words for p in self.phrases))
+
+    def match(self, mode: str = "all") -> str | None:
+        """The FTS5 expression: all words (mode "all") or any of them (mode "any"); phrases' words are
+        always required; exclusions subtract. None when there is nothing to look up."""
+        phrase_words = [w.fts() for p in self.phrases for w in p.words]
+        words = [w.fts() for w in self.words]
+        if mode == "any" and len(words) > 1:
+            required = [*phrase_words, "(" + " OR ".join(words) + ")"]
+        else:
+            required = [*phrase_words, *words]
+        if not required:
+            return None
+        expr = " AND ".join(required)
+        if self.exclude_words:
+            expr = f"({expr}) NOT ({self.exclude_match()})"
+        return expr
+
+    def exclude_match(self) -> str | None:
+        """Any excluded word, as one FTS5 expression."""
+        if not self.exclude_words:
+            return None
+        return " OR ".join(quote(w.text) for w in self.exclude_words)
+
+    def highlight_strings(self) -> list[str]:
+        """Every string worth marking in a hit, longest first."""
+        out = {s for w in self.words for s in w.strings()}
+        for p in self.phrases:
+            out.add(p.text)
+            out.update(s for w in p.words for s in w.strings())
+        return sorted(out, key=lambda s: (-len(s), s))
+
+    def highlight_groups(self) -> dict[str, str]:
+        """Each markable string -> the query word (or phrase) it stands for, to count distinct matches."""
+        groups: dict[str, str] = {}
+        for p in self.phrases:
+            groups[p.text] = p.text
+            for w in p.words:
+                for s in w.strings():
+                    groups.setdefault(s, w.text)
+        for w in self.words:
+            for s in w.strings():
+                groups.setdefault(s, w.text)
+        return groups
+
+
+def quote(term: str) -> str:
+    """An FTS5 string: whatever it holds is text, never syntax."""
+    return '"' + term.replace('"', '""') + '"'
+
+
+def parse_query(text: str) -> Query:
+    """Read what a user typed. Never raises: what cannot be used is noted in `Query.notes`."""
+    text = text if isinstance(text, str) else str(text)
+    text = normalize(text.replace("\x00", " "))[:1000]
+    q = Query(text=text)
+    for negative, key, value, quoted in _tokens(text):
+        if key:
+            _apply_filter(q, key, value, negative, quoted)
+        elif quoted:
+            _add_phrase(q, value, negative)
+        elif negative:
+            words = query_words(value)
+            if len(words) == 1:
+                q.exclude_words.append(words[0])
+            elif words:
+                _add_phrase(q, value, negative=True)
+        else:
+            _add_words(q, value)
+    _drop_stopwords(q)
+    if q.since and q.until and q.since >= q.until:
+        q.notes.append("from: is not before to:; nothing can match")
+    return q
+
+
+def _tokens(text: str) -> list[tuple[bool, str | None, str, bool]]:
+    """(negative, filter key or None, value, quoted) for each piece of the query."""
+    out: list[tuple[bool, str | None, str, bool]] = []
+    i, n = 0, len(text)
+    pending_not = False
+    while i < n:
+        if text[i].isspace():
+            i += 1
+            continue
+        negative, pending_not = pending_not, False
+        if text[i] in "-－" and i + 1 < n and not text[i + 1].isspace():
+            negative = True
+            i += 1
+        key = None
+        m = _KEY.match(text, i)
+        if m and m.group(1).lower() in _FILTER_KEYS:
+            key = _FILTER_KEYS[m.group(1).lower()]
+            i = m.end()
+        if i < n and text[i] in _OPEN_QUOTES:
+            close = _OPEN_QUOTES[text[i]]
+            end = _find_close(text, i + 1, close)
+            value, i = text[i + 1 : end], end + 1
+            out.append((negative, key, value.strip(), True))
+            continue
+        end = i
+        while end < n and not text[end].isspace() and not (end > i and text[end] in _OPEN_QUOTES):
+            end += 1
+        value, i = text[i:end], end
+        if value == "NOT" and not key and not negative:
+            pending_not = True  # `NOT x` reads as `-x`
+            continue
+        if value in ("AND", "OR") and not key:
+            continue  # words are AND-ed already, and fall back to OR when nothing has them all
+        out.append((negative, key, value, False))
+    return out
+
+
+def _find_close(text: str, start: int, close: str) -> int:
+    """Where the closing quote is; an unbalanced quote runs to the end of the query."""
+    for j in range(start, len(text)):
+        if text[j] == close or (close == "”" and text[j] == '"') or (close == '"' and text[j] == "”"):
+            return j
+    return len(text)
+
+
+def _apply_filter(q: Query, key: str, value: str, negative: bool, quoted: bool) -> None:
+    if not value:
+        q.notes.append(f"{key}: without a value was ignored")
+        return
+    if key == "tag":
+        (q.exclude_tags if negative else q.tags).append(value)
+    elif key == "source":
+        (q.exclude_sources if negative else q.sources).append(value)
+    else:
+        try:
+            start, end = date_range(value)
+        except DateError:
+            q.notes.append(f"{key}:{value} is not a date (try {key}:2024-01-31); searched as words")
+            _add_words(q, value)
+            return
+        if negative:
+            q.notes.append(f"-{key}: is not supported; read as {key}:")
+        if key == "from":
+            q.since = start if q.since is None else max(q.since, start)
+        else:
+            q.until = end if q.until is None else min(q.until, end)
+
+
+def date_range(value: str) -> tuple[datetime, datetime]:
+    """The span a date names: a day, a month (2024-06) or a year (2024); times name an instant."""
+    v = normalize(value).strip()
+    if m := _YEAR_MONTH.match(v):
+        year, month = int(m.group(1)), int(m.group(2))
+        if not 1 <= month <= 12:
+            raise DateError(f"no month {month} in {value!r}")
+        start = parse_date(f"{year:04d}-{month:02d}-01")
+        nxt = parse_date(f"{year + month // 12:04d}-{month % 12 + 1:02d}-01")
+        return start, nxt
+    if m := _YEAR.match(v):
+        year = int(m.group(1))
+        return parse_date(f"{year:04d}-01-01"), parse_date(f"{year + 1:04d}-01-01")
+    start = parse_date(v)
+    has_time = any(ch in v for ch in ":时点") or (start.hour, start.minute, start.second) != (0, 0, 0)
+    return start, (start if has_time else start + timedelta(days=1))
+
+
+def _add_phrase(q: Query, value: str, negative: bool) -> None:
+    phrase = _squeeze(value)
+    words = query_words(phrase)
+    if not words:
+        if phrase:
+            q.notes.append(f'"{phrase}" has no words to search for; ignored')
+        return
+    if negative:
+        q.exclude_phrases.append(phrase)
+    else:
+        q.phrases.append(Phrase(phrase, words))
+
+
+def _add_words(q: Query, value: str) -> None:
+    seen = {w.text for w in q.words}
+    for w in query_words(value):
+        if w.text not in seen:
+            seen.add(w.text)
+            q.words.append(w)
+
+
+def _drop_stopwords(q: Query) -> None:
+    """One-character function words (的, 在, 和) add nothing to AND and cost time: dropped, unless the
+    query has nothing else."""
+    stop = stopwords()
+    content = [w for w in q.words if not (len(w.text) == 1 and w.text in stop)]
+    if content or q.phrases:
+        q.words = content
+
+
+def _squeeze(phrase: str) -> str:
+    """One space between words; none between two Chinese characters (绿色 低碳 -> 绿色低碳)."""
+    phrase = " ".join(phrase.split())
+    return re.sub(r"(?<=[\u3400-\u9fff]) (?=[\u3400-\u9fff])", "", phrase)
+
+
+def query_words(text: str) -> list[Word]:
+    """The words of some query text, segmented the way the index was, each with its parts."""
+    out = []
+    for w in cut(text):
+        w = w.strip()
+        if w and any(ch.isalnum() for ch in w):
+            out.append(Word(w, list(word_parts(w))))
+    return out
+
+
+@lru_cache(maxsize=4096)
+def word_parts(word: str) -> tuple[str, ...]:
+    """The fewest dictionary words of 2-3 characters (single characters where none fits) that cover
+    a Chinese word of three or more characters: 上海交通大学 -> 上海 交通 大学. () when the word is short,
+    not Chinese, or only single characters would cover it."""
+    n = len(word)
+    if n < 3 or not all(_is_cjk(ch) for ch in word):
+        return ()
+    # best[i] = (cost, parts) covering word[:i]; a dictionary part costs 1, a lone character 3
+    best: list[tuple[int, tuple[str, ...]] | None] = [None] * (n + 1)
+    best[0] = (0, ())
+    for i in range(n):
+        if best[i] is None:
+            continue
+        cost, parts = best[i]  # type: ignore[misc]
+        for size in (3, 2, 1):
+            j = i + size
+            if j > n or (size > 1 and not is_word(word[i:j])) or (size == n):
+                continue
+            cand = (cost + (1 if size > 1 else 3), (*parts, word[i:j]))
+            if best[j] is None or _better(cand, best[j]):  # type: ignore[arg-type]
+                best[j] = cand
+    result = best[n]
+    if result is None or all(len(p) == 1 for p in result[1]):
+        return ()
+    return result[1]
+
+
+def _better(a: tuple[int, tuple[str, ...]], b: tuple[int, tuple[str, ...]]) -> bool:
+    """Fewer, then longer leading parts: 宝山区 -> 宝山 区 rather than 宝 山区."""
+    return (a[0], [-len(p) for p in a[1]]) < (b[0], [-len(p) for p in b[1]])
+
+
+def _is_cjk(ch: str) -> bool:
+    return "\u3400" <= ch <= "\u9fff"
