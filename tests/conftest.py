@@ -1,0 +1,101 @@
+"""Shared fixtures. `shared` is the ../shared folder of real data next to the repository."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared"
+DATA = Path(__file__).resolve().parent / "data"
+
+
+@pytest.fixture
+def shared() -> Path:
+    if not (SHARED / "data").is_dir():
+        pytest.skip(f"../shared not present: the real-data tests need {SHARED}")
+    return SHARED
+
+
+@pytest.fixture
+def data_dir() -> Path:
+    return DATA
+
+
+# -- the web tests' database (tests/test_web_api.py, tests/test_browser.py) ----------------------------
+HOSTILE_BODY_BYTES = 1_000_000
+
+
+@dataclass
+class WebDB:
+    """A database built once per session, and the ids the web tests look for in it."""
+
+    path: Path
+    sample_id: str  # the sample page's main story (宝山)
+    copy_id: str  # an earlier printing of that story, planted with another date and source
+    hostile_id: str  # script tags, event attributes, a 1 MB body, emoji, right-to-left text
+    corpus: bool  # whether a few hundred xinwenlianbo stories from ../shared are in it
+
+
+def hostile_record() -> dict:
+    attacks = [
+        '<script>window.__xinwen_pwned = "body"</script>',
+        "<img src=x onerror=\"window.__xinwen_pwned = 'img'\">",
+        '"><svg onload="window.__xinwen_pwned = 1"></svg>',
+        '<a href="javascript:window.__xinwen_pwned = 1">点我</a> {{ 7*7 }} {% raw %}',
+        "\u2067עברית من اليمين إلى اليسار 右到左\u2069 然后是中文。\u2067没有结束的隔离",
+        "表情：😀🎉👨‍👩‍👧‍👦🇨🇳 结束。",
+        "超长不换行：" + "长" * 20_000,
+    ]
+    filler = "这一段用来把正文撑到一兆字节，检验页面在很长的正文下依然安全、快速地显示😀。"
+    paragraphs = list(attacks)
+    while len("\n".join(paragraphs).encode("utf-8")) < HOSTILE_BODY_BYTES:
+        paragraphs.append(filler * 20)
+    return {
+        "id": "hostile-1",
+        "title": '<script>window.__xinwen_pwned = "title"</script>危险标题<img src=x onerror=alert(1)>'
+        " \u2067עברית\u2069 😀",
+        "body": "\n".join(paragraphs),
+        "date": "2024-01-02 09:30",
+        "source": '<b onmouseover="window.__xinwen_pwned = 1">来源</b>',
+        "url": "javascript:window.__xinwen_pwned = 1",
+        "tags": ["<script>x</script>", "a/b?c#d"],
+    }
+
+
+@pytest.fixture(scope="session")
+def web_db(tmp_path_factory: pytest.TempPathFactory) -> WebDB:
+    from xinwen.article import Article
+    from xinwen.collection import Collection
+    from xinwen.readers import read
+
+    folder = tmp_path_factory.mktemp("web")
+    sample_path = ROOT / "src" / "xinwen" / "data" / "news-page.txt"
+    main = next(a for a in read([str(sample_path)]) if isinstance(a, Article))
+    planted = {
+        "id": "planted-copy",
+        "title": main.title,
+        "source": "解放日报",
+        "date": "2023-07-07 08:00",
+        "body": "（记者 李文）" + main.body.replace("宝山区委书记陈杰", "区委书记陈杰") + "\n（编辑：王芳）",
+    }
+    records = [planted, hostile_record()]
+    corpus = (SHARED / "data" / "xinwenlianbo.jsonl.gz").exists()
+    if corpus:
+        import gzip
+
+        with gzip.open(SHARED / "data" / "xinwenlianbo.jsonl.gz", "rt", encoding="utf-8") as f:
+            stories = [json.loads(line) for line in f]
+        # stories about 低碳 (the browser walk searches it) and a spread over the whole time range (trends)
+        picked = {s["id"]: s for s in [s for s in stories if "低碳" in s["title"]][:40] + stories[::80]}
+        records += picked.values()
+    jsonl = folder / "web.jsonl"
+    jsonl.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
+    db = folder / "web.db"
+    with Collection(db) as c:
+        report = c.ingest([str(sample_path), str(jsonl)], progress=False)
+        assert not report.rejected, report.problems
+    return WebDB(db, main.id, "planted-copy", "hostile-1", corpus)
