@@ -11,7 +11,8 @@ from typing import IO
 from tqdm import tqdm
 
 from xinwen.analysis.pipeline import Analyzer
-from xinwen.analysis.stats import CorpusStats
+from xinwen.analysis.stats import CorpusStats, read_user_dict
+from xinwen.analysis.summary import summarize
 from xinwen.article import Article, Problem
 from xinwen.errors import XinwenError
 from xinwen.ingest import IngestReport, ingest, show_progress
@@ -52,10 +53,17 @@ class Collection:
             self._analyzer = Analyzer(stats)
         return self._analyzer
 
-    def fit(self, *, progress: bool | None = None) -> CorpusStats:
-        """Fit corpus statistics on the stored articles, save them, and recompute every article's tags."""
-        rows = self.store.iter_all("rowid, title_terms, body_terms")
-        stats = CorpusStats.fit((r["title_terms"] + " " + r["body_terms"]).split() for r in rows)
+    def fit(
+        self, *, progress: bool | None = None, user_dict: str | Path | None = None, discover: bool = True
+    ) -> CorpusStats:
+        """Fit corpus statistics on the stored articles (document frequencies, new words found in
+        them, the words of `user_dict`), save them beside the database, and retag every article.
+        The user dictionary is kept in the statistics, so a later fit without it keeps its words."""
+        user_words = read_user_dict(user_dict) if user_dict else list(self.analyzer.stats.user_words)
+        rows = self.store.iter_all("rowid, title, body")
+        stats = CorpusStats.fit_texts(
+            ((r["title"] or "", r["body"] or "") for r in rows), discover_words=discover, user_words=user_words
+        )
         stats.save(self.stats_path)
         self._analyzer = Analyzer(stats)
         self.retag(progress=progress)
@@ -87,6 +95,10 @@ class Collection:
             if isinstance(item, Article):
                 self.analyzer.apply(item)
             yield item
+
+    def summary(self, article_id: str, n: int = 3) -> list[str]:
+        """An n-sentence extractive summary of a stored article (TextRank with a lead prior)."""
+        return summarize(self.get(article_id), n)
 
     # -- ingest ----------------------------------------------------------
     def ingest(

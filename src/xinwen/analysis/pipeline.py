@@ -9,7 +9,8 @@ import numpy as np
 from xinwen.analysis.fingerprint import fingerprint
 from xinwen.analysis.segment import Segmented, search_terms, segment
 from xinwen.analysis.snippet import make_snippet
-from xinwen.analysis.stats import CorpusStats
+from xinwen.analysis.stats import CorpusStats, env_user_words, teach_segmenter
+from xinwen.analysis.tagmodel import TagModel
 from xinwen.analysis.tags import pick_tags
 from xinwen.article import Article
 
@@ -27,11 +28,22 @@ class Analysis:
 
 
 class Analyzer:
-    """Analyze articles with fitted corpus statistics (general IDF when none)."""
+    """Analyze articles with fitted corpus statistics (general IDF when none) and the editor-tag
+    model (the one shipped with xinwen when none is given).
 
-    def __init__(self, stats: CorpusStats | None = None, n_tags: int = 3) -> None:
+    Creating an Analyzer teaches the segmenter the corpus's learned words and the user
+    dictionary ($XINWEN_USER_DICT), so that every process that analyzes (ingest workers
+    too) segments alike.
+    """
+
+    def __init__(
+        self, stats: CorpusStats | None = None, n_tags: int = 3, model: TagModel | None = None
+    ) -> None:
         self.stats = stats or CorpusStats()
         self.n_tags = n_tags
+        self.model = model if model is not None else TagModel.default()
+        self.stats.teach_segmenter()
+        teach_segmenter(env_user_words())
 
     def segment(self, article: Article) -> Segmented:
         return segment(article.title, article.body)
@@ -41,7 +53,7 @@ class Analyzer:
         title_words = [w for w, _ in seg.title]
         body_words = seg.body_words()
         return Analysis(
-            tags=pick_tags(seg, self.stats, self.n_tags),
+            tags=pick_tags(seg, self.stats, self.n_tags, self.model),
             snippet=make_snippet(article.title, article.body),
             fingerprint=fingerprint(body_words or title_words),
             title_terms=" ".join(t for t in search_terms(title_words) if t.strip()),

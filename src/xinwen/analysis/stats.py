@@ -1,24 +1,30 @@
-"""Corpus statistics: document frequencies and IDF, fitted on the stored corpus.
+"""Corpus statistics: document frequencies, IDF and the learned vocabulary, fitted on the stored corpus.
 
 scikit-learn's habit: `fit` on a corpus, then use the fitted plain data; it is
-saved beside the database as JSON and reloaded, so results are reproducible.
-The general IDF that ships with jieba is the fallback for words the corpus has
-not seen, and weighs more while the corpus is small.
+saved beside the database as JSON (DB + ".stats.json") and reloaded, so results are
+reproducible. The general IDF that ships with jieba is the fallback for words the
+corpus has not seen, and weighs more while the corpus is small.
+
+The vocabulary holds the new words discovered in the corpus (newwords.py) and the
+words of a user dictionary (`xinwen fit --user-dict FILE`, or $XINWEN_USER_DICT);
+`teach_segmenter` adds both to the segmenter before any article is segmented.
 """
 
 from __future__ import annotations
 
 import json
 import math
+import os
 from collections import Counter
 from collections.abc import Iterable
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
-from xinwen.errors import StoreError
+from xinwen.errors import ReadError, StoreError
 
 STATS_VERSION = 1
+USER_DICT_ENV = "XINWEN_USER_DICT"
 
 
 @lru_cache(maxsize=1)
@@ -43,26 +49,94 @@ def stopwords() -> frozenset[str]:
     return frozenset(w.strip() for w in text.splitlines() if w.strip())
 
 
-class CorpusStats:
-    """Document frequencies over a corpus of segmented articles."""
+def read_user_dict(path: str | Path) -> list[str]:
+    """Words of a user dictionary: one a line, jieba's format (`word [freq] [pos]`) accepted."""
+    try:
+        text = Path(path).read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ReadError(f"cannot read user dictionary: {exc}", file=str(path)) from exc
+    words = []
+    for line in text.splitlines():
+        word = line.split()[0] if line.split() else ""
+        if word and not word.startswith("#"):
+            words.append(word)
+    return words
 
-    def __init__(self, n_docs: int = 0, df: dict[str, int] | None = None, vocabulary: list[str] | None = None):
+
+def env_user_words() -> list[str]:
+    """Words of the dictionary named by $XINWEN_USER_DICT (none when unset)."""
+    path = os.environ.get(USER_DICT_ENV)
+    return read_user_dict(path) if path else []
+
+
+def teach_segmenter(words: Iterable[str]) -> None:
+    """Add learned and user words to the segmenter (each process does it once per word)."""
+    from xinwen.analysis.segment import add_words
+
+    add_words(list(words))
+
+
+class CorpusStats:
+    """Document frequencies over a corpus of segmented articles, and its learned vocabulary."""
+
+    def __init__(
+        self,
+        n_docs: int = 0,
+        df: dict[str, int] | None = None,
+        vocabulary: list[str] | None = None,
+        user_words: list[str] | None = None,
+    ):
         self.n_docs = n_docs
         self.df: dict[str, int] = df or {}
-        self.vocabulary: list[str] = vocabulary or []  # learned new words
-        self.vocabulary_set: frozenset[str] = frozenset(self.vocabulary)
+        self.vocabulary: list[str] = vocabulary or []  # discovered new words
+        self.user_words: list[str] = user_words or []  # from a user dictionary
+        self.vocabulary_set: frozenset[str] = frozenset(self.vocabulary) | frozenset(self.user_words)
         self._idf_cache: dict[str, float] = {}
 
     # -- fitting ---------------------------------------------------------
     @classmethod
-    def fit(cls, documents: Iterable[Iterable[str]]) -> CorpusStats:
+    def fit(
+        cls,
+        documents: Iterable[Iterable[str]],
+        *,
+        vocabulary: list[str] | None = None,
+        user_words: list[str] | None = None,
+    ) -> CorpusStats:
         """Count, for each word, how many documents contain it."""
         df: Counter[str] = Counter()
         n = 0
         for words in documents:
             n += 1
             df.update(set(words))
-        return cls(n, dict(df))
+        if n >= 1000:  # a word seen once weighs like an unseen one: keep the file small
+            df = Counter({w: c for w, c in df.items() if c > 1})
+        return cls(n, dict(df), vocabulary, user_words)
+
+    @classmethod
+    def fit_texts(
+        cls,
+        texts: Iterable[tuple[str, str]],
+        *,
+        discover_words: bool = True,
+        user_words: list[str] | None = None,
+    ) -> CorpusStats:
+        """Fit on (title, body) texts: learn new words, teach them to the segmenter,
+        then count document frequencies over the text segmented with them."""
+        from xinwen.analysis.newwords import discover
+        from xinwen.analysis.segment import cut
+
+        texts = list(texts)
+        user = list(user_words or [])
+        teach_segmenter(user)
+        vocabulary: list[str] = []
+        if discover_words and texts:
+            found = discover((cut(t) + cut(b) for t, b in texts), known=frozenset(user))
+            vocabulary = [w.word for w in found]
+            teach_segmenter(vocabulary)
+        return cls.fit((cut(t) + cut(b) for t, b in texts), vocabulary=vocabulary, user_words=user)
+
+    def teach_segmenter(self) -> None:
+        teach_segmenter(self.user_words + self.vocabulary)
 
     # -- use -------------------------------------------------------------
     def idf(self, word: str) -> float:
@@ -83,7 +157,10 @@ class CorpusStats:
 
     # -- persistence -----------------------------------------------------
     def to_dict(self) -> dict:
-        return {"version": STATS_VERSION, "n_docs": self.n_docs, "df": self.df, "vocabulary": self.vocabulary}
+        return {
+            "version": STATS_VERSION, "n_docs": self.n_docs, "df": self.df,
+            "vocabulary": self.vocabulary, "user_words": self.user_words,
+        }  # fmt: skip
 
     def save(self, path: str | Path) -> None:
         tmp = Path(str(path) + ".tmp")
@@ -98,4 +175,7 @@ class CorpusStats:
             raise StoreError(f"cannot read corpus statistics: {exc}", file=str(path)) from exc
         if data.get("version") != STATS_VERSION:
             raise StoreError("corpus statistics of another version; run `xinwen fit`", file=str(path))
-        return cls(int(data["n_docs"]), dict(data["df"]), list(data.get("vocabulary", [])))
+        return cls(
+            int(data["n_docs"]), dict(data["df"]), list(data.get("vocabulary", [])),
+            list(data.get("user_words", [])),
+        )

@@ -43,6 +43,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_tag)
 
     p = sub.add_parser("fit", help="refit corpus statistics on the stored articles and retag them")
+    p.add_argument("--user-dict", metavar="FILE", help="words to keep whole (one a line; also $XINWEN_USER_DICT)")
+    p.add_argument("--no-discover", action="store_true", help="do not learn new words from the corpus")
     add_db(p)
     add_json(p)
     p.set_defaults(func=cmd_fit)
@@ -131,10 +133,14 @@ def _read_stdin() -> list[Article | Problem]:
 
 def cmd_fit(args: argparse.Namespace) -> int:
     with open_collection(args, readonly=False) as c:
-        stats = c.fit()
+        stats = c.fit(user_dict=args.user_dict, discover=not args.no_discover)
         n = c.count()
-    out = {"documents": stats.n_docs, "vocabulary": len(stats.df), "retagged": n}
-    emit(out) if args.json else print(f"fitted on {stats.n_docs} articles, {len(stats.df)} words; retagged {n}")
+    out = {"documents": stats.n_docs, "vocabulary": len(stats.df), "new_words": len(stats.vocabulary),
+           "user_words": len(stats.user_words), "retagged": n}
+    emit(out) if args.json else print(
+        f"fitted on {stats.n_docs} articles, {len(stats.df)} words ({len(stats.vocabulary)} new: "
+        f"{' '.join(stats.vocabulary[:10])}{' …' if len(stats.vocabulary) > 10 else ''}); retagged {n}"
+    )
     return 0
 
 
