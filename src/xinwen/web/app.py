@@ -14,7 +14,7 @@ import math
 import re
 import threading
 from collections import Counter
-from datetime import date, datetime
+from datetime import date, timedelta
 from typing import Any, Literal
 
 from fastapi import FastAPI, Query, Request
@@ -99,10 +99,6 @@ def compose_query(q: str, filters: m.SearchFilters) -> str:
     return " ".join(parts)
 
 
-def midnight(day: date | None) -> datetime | None:
-    return datetime(day.year, day.month, day.day) if day else None
-
-
 def create_app(db: str, *, collection: Collection | None = None) -> FastAPI:
     """The app over the collection in `db` (opened read-only), or over `collection` when given."""
     app = FastAPI(
@@ -169,11 +165,20 @@ def create_app(db: str, *, collection: Collection | None = None) -> FastAPI:
         ))
 
     def trending_tags(latest: list[Any]) -> list[m.RisingTag]:
-        trends = call(getattr(c, "trends", None), period="week", top=12)
-        rising = [m.rising_tag(r) for r in (getattr(trends, "rising", None) or [])][:12]
-        if rising or trends is not None:
-            return rising
-        # until the trends API lands: the most frequent tags among the latest articles
+        """Tags rising in the latest week against the week before; where too few articles make a week
+        say little (a small collection), the latest month, then any growth at all; else the most
+        frequent tags of the latest articles."""
+        published = [m.as_article(a).published for a in latest if m.as_article(a).published]
+        trends = getattr(c, "trends", None)
+        if trends is not None and published:
+            since = (max(published) - timedelta(days=70)).date().isoformat()
+            for period, min_count in (("week", 3), ("month", 2), ("month", 1)):
+                t = call(trends, period=period, top=12, since=since, tags=[], min_count=min_count)
+                rising = [m.rising_tag(r) for r in (getattr(t, "rising", None) or [])]
+                if len(rising) >= 5:
+                    break
+            if rising:
+                return rising
         counts = Counter(t for a in latest for t in m.as_article(a).tags)
         return [m.RisingTag(tag=t, now=n, before=0, ratio=float(n)) for t, n in counts.most_common(12)]
 
@@ -243,13 +248,13 @@ def create_app(db: str, *, collection: Collection | None = None) -> FastAPI:
              summary="Tag counts over time, and rising tags")
     def trends_page(
         request: Request,
-        period: Literal["day", "week", "month"] = "week",
+        period: Literal["day", "week", "month"] = "month",
         top: int = Query(8, ge=1, le=12),
         since: date | None = None,
         until: date | None = None,
     ) -> Response:
-        trends = call(getattr(c, "trends", None), period=period, top=top, since=midnight(since),
-                      until=midnight(until))
+        trends = call(getattr(c, "trends", None), period=period, top=top,  # dates as text: inclusive days
+                      since=since.isoformat() if since else None, until=until.isoformat() if until else None)
         raw = getattr(trends, "series", None) or {}
         series = {t: [(str(p)[:10], int(n)) for p, n in pts] for t, pts in raw.items()}
         page = m.TrendsPage(

@@ -99,7 +99,8 @@ def line_chart(
     left, right, top, bottom = 40, 12, 12, 34
     periods = sorted({p for points in series.values() for p, _ in points})
     peak = max((c for points in series.values() for _, c in points), default=0)
-    ymax = _nice_ceiling(peak)
+    ystep = _nice_step(peak / 5) if peak else 0
+    ymax = ystep * -(-peak // ystep) if peak else 0  # peak rounded up to a whole step
     inner_w, inner_h = width - left - right, height - top - bottom
 
     def x(i: int) -> float:
@@ -117,24 +118,24 @@ def line_chart(
             "tag": tag, "color": PALETTE[n % len(PALETTE)], "total": sum(counts.values()),
             "points": " ".join(f"{cx:.1f},{cy:.1f}" for cx, cy in coords),
             "dots": [{"x": round(cx, 1), "y": round(cy, 1), "period": p, "count": counts.get(p, 0)}
-                     for (cx, cy), p in zip(coords, periods, strict=True)] if len(periods) <= 60 else [],
+                     for (cx, cy), p in zip(coords, periods, strict=True)] if len(periods) <= 40 else [],
         })
     step = max(1, len(periods) // 6)
-    xticks = [{"x": round(x(i), 1), "label": periods[i]} for i in range(0, len(periods), step)]
-    yticks = [{"y": round(y(v), 1), "label": str(v)} for v in (0, ymax // 2, ymax)] if ymax else []
+    monthly = all(p.endswith("-01") for p in periods)
+    xticks = [{"x": round(x(i), 1), "label": periods[i][:7] if monthly else periods[i]}
+              for i in range(0, len(periods), step)]
+    yticks = [{"y": round(y(v), 1), "label": str(v)} for v in range(0, ymax + 1, ystep)] if ymax else []
     return {
         "width": width, "height": height, "left": left, "right": width - right, "top": top,
         "bottom": height - bottom, "lines": lines, "xticks": xticks, "yticks": yticks, "periods": periods,
     }
 
 
-def _nice_ceiling(value: int) -> int:
-    """The smallest of 1, 2, 5 x 10^k at or above value (0 stays 0); even, so that half is a whole tick."""
-    if value <= 0:
-        return 0
+def _nice_step(rough: float) -> int:
+    """The smallest of 1, 2, 5 x 10^k at or above `rough` (at least 1): a whole-number tick step."""
     scale = 1
     while True:
-        for m in (2, 5, 10):
-            if m * scale >= value:
+        for m in (1, 2, 5):
+            if m * scale >= rough:
                 return m * scale
         scale *= 10
