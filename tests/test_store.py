@@ -74,14 +74,14 @@ def test_fts_follows_updates_and_deletes(tmp_path):
     _write_jsonl(src, RECORDS)
     with Collection(tmp_path / "x.db") as c:
         c.ingest([src])
-        assert [h.article.article.id for h in c.search("航海博物馆")] == ["a2"]
+        assert [h.article.id for h in c.search("航海博物馆").hits] == ["a2"]
         _write_jsonl(src, [dict(RECORDS[2], title="中国海事馆首次夜间开放", body="海事馆展览开展。")])
         c.ingest([src])
-        assert c.search("航海博物馆") == []
-        assert [h.article.article.id for h in c.search("海事馆")] == ["a2"]
+        assert c.search("航海博物馆").hits == []
+        assert [h.article.id for h in c.search("海事馆").hits] == ["a2"]
         with c.store.conn:
             c.store.conn.execute("DELETE FROM articles WHERE id='a2'")
-        assert c.search("海事馆") == []
+        assert c.search("海事馆").hits == []
         c.store.conn.execute("INSERT INTO articles_fts(articles_fts) VALUES ('integrity-check')")
 
 

@@ -11,7 +11,7 @@ from xinwen.cli.output import add_db, add_json, article_line, article_summary, e
 from xinwen.collection import Collection, default_db
 from xinwen.dates import parse_date
 from xinwen.errors import XinwenError
-from xinwen.readers import read
+from xinwen.readers import read, read_bytes
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -114,21 +114,10 @@ def cmd_tag(args: argparse.Namespace) -> int:
 
 
 def _read_stdin() -> list[Article | Problem]:
-    import tempfile
-
     data = sys.stdin.buffer.read()
     if not data.strip():
         raise XinwenError("nothing on standard input")
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "stdin"
-        path.write_bytes(data)
-        items = list(read([path]))
-    for item in items:
-        if isinstance(item, Problem):
-            item.file = "<stdin>"
-        elif item.origin:
-            item.origin = item.origin.replace(str(path), "<stdin>")
-    return items
+    return list(read_bytes(data, "<stdin>"))
 
 
 def cmd_fit(args: argparse.Namespace) -> int:

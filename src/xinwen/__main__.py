@@ -1,0 +1,7 @@
+"""`python -m xinwen` runs the `xinwen` command."""
+
+import sys
+
+from xinwen.cli import main
+
+sys.exit(main())
