@@ -19,6 +19,7 @@ from xinwen.ingest import IngestReport, ingest, show_progress
 from xinwen.related import RelatedHit, related
 from xinwen.search import SearchResult, search
 from xinwen.store.sqlite import SQLiteStore, row_to_stored
+from xinwen.trends import Trends, cooccurring, trends
 
 DEFAULT_DB = "xinwen.db"
 
@@ -136,6 +137,25 @@ class Collection:
         """Full-text search in the query language of `xinwen.query` (words, "phrases", -exclusions,
         tag:, source:, from:, to:); hits, the total, and facets (tags, sources, months) over all matches."""
         return search(self.store, query, limit=limit, offset=offset, sort=sort, facets=facets)
+
+    def trends(
+        self,
+        *,
+        period: str = "week",
+        top: int = 10,
+        since: datetime | str | None = None,
+        until: datetime | str | None = None,
+        tags: list[str] | None = None,
+        min_count: int = 3,
+    ) -> Trends:
+        """Tag counts per day, week or month (the `top` tags, or `tags`), and the tags rising in the latest
+        period against the one before; a date given as text is inclusive (until=2024-06-30 holds that day)."""
+        return trends(self.store, period=period, top=top, since=since, until=until, tags=tags,
+                      min_count=min_count)
+
+    def cooccurring(self, tag: str, *, k: int = 10) -> list[tuple[str, int]]:
+        """Tags computed for the same articles as `tag`, with how many articles have both."""
+        return cooccurring(self.store, tag, k=k)
 
     def related(self, article_id: str, *, k: int = 5) -> list[RelatedHit]:
         return related(self.store, article_id, k=k)

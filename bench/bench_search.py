@@ -1,0 +1,337 @@
+"""Search benchmarks: ours beside the anchors (LIKE scanning, FTS5's trigram tokenizer), same input, same run.
+
+    nice python bench/bench_search.py quality   # 200 title queries on the 19,876 xinwenlianbo stories
+    nice python bench/bench_search.py speed     # two-word queries over 100,000 resampled stories
+
+Databases are built once under --work (default /tmp/xinwen-bench) and reused; --rebuild starts over.
+
+quality: the whole xinwenlianbo corpus is ingested with the real pipeline (`Collection.ingest`). From the
+stories whose title is unique in the corpus (a title printed on many days, like 国内联播快讯, cannot name
+one story), a seeded draw takes 200; each query is 2 or 3 distinct words (jieba, two or more characters,
+not stopwords) of the story's own title, in random order. Reported: the share with the story in the top
+10 (and top 1, MRR), for ours, for LIKE scanning (every word in title or body; ranked by how many words
+the title holds, then newest) and for a trigram FTS5 index over title and body (ranked by BM25 over the
+words of 3+ characters; shorter words, which trigram MATCH cannot look up, as LIKE filters on it).
+`--set tune` draws a disjoint set of stories, for choosing weights without looking at the reported set.
+
+speed: 100,000 articles resampled from xinwenlianbo: each takes a random story's title, tags and
+paragraphs (shuffled after the first), one paragraph of another random story, and a random date in
+2016-2026; index terms are those of the real pipeline (segment + search_terms), per paragraph. Queries
+are two words of a random article's title. Timed on one core (the process is pinned to one CPU):
+`Collection.search` end to end (parse, count, facets, ranked page, highlights) and without facets;
+LIKE scanning on the same database as the anchor. Also index size and build time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import os
+import random
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+
+from xinwen.analysis.segment import cut, search_terms  # noqa: E402
+from xinwen.analysis.stats import stopwords  # noqa: E402
+from xinwen.collection import Collection  # noqa: E402
+
+XWLB = ROOT.parent / "shared" / "data" / "xinwenlianbo.jsonl.gz"
+
+
+# -- queries -----------------------------------------------------------------
+def title_words(title: str) -> list[str]:
+    stop = stopwords()
+    out: list[str] = []
+    for w in cut(title):
+        w = w.strip()
+        if len(w) >= 2 and any(ch.isalnum() for ch in w) and w not in stop and w not in out:
+            out.append(w)
+    return out
+
+
+def make_query(title: str, rng: random.Random, sizes: tuple[int, ...] = (2, 3)) -> str | None:
+    words = title_words(title)
+    k = rng.choice([s for s in sizes if s <= len(words)] or [0])
+    return " ".join(rng.sample(words, k)) if k else None
+
+
+def pct(values: list[float], p: float) -> float:
+    values = sorted(values)
+    return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))]
+
+
+def pin_one_core() -> str:
+    try:
+        cpu = sorted(os.sched_getaffinity(0))[-1]
+        os.sched_setaffinity(0, {cpu})
+        return f"pinned to CPU {cpu}"
+    except (AttributeError, OSError):
+        return "not pinned"
+
+
+# -- the real corpus -----------------------------------------------------------
+def real_db(work: Path, rebuild: bool) -> Path:
+    db = work / "xwlb.db"
+    if db.exists() and not rebuild:
+        return db
+    for suffix in ("", "-wal", "-shm", ".stats.json"):
+        Path(str(db) + suffix).unlink(missing_ok=True)
+    t0 = time.perf_counter()
+    with Collection(db) as c:
+        report = c.ingest([XWLB], progress=False)
+    print(f"built {db}: {report.added} stories in {time.perf_counter() - t0:.0f} s (the full ingest pipeline)")
+    return db
+
+
+def add_trigram(conn, table: str = "tri") -> float:  # type: ignore[no-untyped-def]
+    """A trigram FTS5 index over articles(title, body); returns build seconds (0 when already there)."""
+    if conn.execute("SELECT 1 FROM sqlite_master WHERE name=?", (table,)).fetchone():
+        return 0.0
+    t0 = time.perf_counter()
+    conn.execute(
+        f"CREATE VIRTUAL TABLE {table} USING fts5(title, body, content='articles', content_rowid='rowid', "
+        "tokenize='trigram')"
+    )
+    conn.execute(f"INSERT INTO {table}({table}) VALUES ('rebuild')")
+    conn.commit()
+    return time.perf_counter() - t0
+
+
+def like_top(conn, words: list[str], k: int = 10) -> list[str]:  # type: ignore[no-untyped-def]
+    """Anchor: every word in title or body (LIKE), ranked by how many the title holds, then newest."""
+    conds = " AND ".join("(title LIKE ? OR body LIKE ?)" for _ in words)
+    title_hits = " + ".join("(title LIKE ?)" for _ in words)
+    pats = [f"%{w}%" for w in words]
+    sql = f"SELECT id FROM articles WHERE {conds} ORDER BY {title_hits} DESC, published_ts DESC LIMIT {k}"
+    return [r[0] for r in conn.execute(sql, [*(p for p in pats for _ in (0, 1)), *pats])]
+
+
+def trigram_top(conn, words: list[str], k: int = 10) -> list[str]:  # type: ignore[no-untyped-def]
+    """Anchor: trigram FTS5; words of 3+ characters through MATCH (BM25), shorter ones as LIKE on it."""
+    long = [w for w in words if len(w) >= 3]
+    short = [w for w in words if len(w) < 3]
+    conds, args = [], []
+    if long:
+        conds.append("tri MATCH ?")
+        args.append(" AND ".join('"' + w.replace('"', '""') + '"' for w in long))
+    for w in short:
+        conds.append("(tri.title LIKE ? OR tri.body LIKE ?)")
+        args += [f"%{w}%"] * 2
+    order = "bm25(tri, 5.0, 1.0)" if long else "a.published_ts DESC"
+    sql = (f"SELECT a.id FROM tri JOIN articles a ON a.rowid = tri.rowid WHERE {' AND '.join(conds)} "
+           f"ORDER BY {order} LIMIT {k}")
+    return [r[0] for r in conn.execute(sql, args)]
+
+
+def quality(args: argparse.Namespace) -> None:
+    db = real_db(args.work, args.rebuild)
+    with gzip.open(XWLB, "rt", encoding="utf-8") as fh:
+        stories = [json.loads(line) for line in fh]
+    unique = _unique(stories)
+    rng = random.Random(2024)
+    rng.shuffle(unique)
+    pool = unique[:200] if args.set == "test" else unique[200:200 + args.n]
+    picks = []
+    qrng = random.Random(7)
+    for s in pool:
+        q = make_query(s["title"], qrng)
+        if q:
+            picks.append((s["id"], q))
+        if len(picks) >= args.n:
+            break
+    with Collection(db, readonly=True) as c:
+        tri_s = add_trigram(c.store.conn)
+        if tri_s:
+            print(f"trigram index built in {tri_s:.1f} s")
+        results = {"xinwen": [], "LIKE": [], "trigram": []}
+        times = {name: [] for name in results}
+        misses = []
+        for sid, q in picks:
+            words = q.split()
+            for name, fn in (
+                ("xinwen", lambda q=q: [h.article.id for h in c.search(q, limit=10, facets=False).hits]),
+                ("LIKE", lambda w=words: like_top(c.store.conn, w)),
+                ("trigram", lambda w=words: trigram_top(c.store.conn, w)),
+            ):
+                t0 = time.perf_counter()
+                ids = fn()
+                times[name].append(time.perf_counter() - t0)
+                results[name].append(ids.index(sid) + 1 if sid in ids else 0)
+            if not results["xinwen"][-1]:
+                misses.append((sid, q))
+    n = len(picks)
+    print(f"\n{n} queries of 2-3 words from a story's own title ({args.set} set; {len(unique)} stories "
+          f"have a unique title of {len(stories)}); is the story in the top 10?")
+    print(f"{'method':10} {'top10':>7} {'top1':>7} {'MRR':>7} {'ms p50':>8} {'ms p95':>8}")
+    for name, ranks in results.items():
+        top10 = sum(1 for r in ranks if r) / n
+        top1 = sum(1 for r in ranks if r == 1) / n
+        mrr = sum(1 / r for r in ranks if r) / n
+        ms = [t * 1000 for t in times[name]]
+        print(f"{name:10} {top10:7.3f} {top1:7.3f} {mrr:7.3f} {pct(ms, 50):8.2f} {pct(ms, 95):8.2f}")
+    base = sum(1 for r in results["xinwen"] if r) / n
+    for name in ("LIKE", "trigram"):
+        other = sum(1 for r in results[name] if r) / n
+        print(f"xinwen / {name} top-10 share: {base / other if other else float('inf'):.2f}x")
+    if args.show_misses:
+        for sid, q in misses:
+            print("  miss:", sid, q)
+
+
+def _unique(stories: list[dict]) -> list[dict]:
+    from collections import Counter
+
+    counts = Counter(s["title"] for s in stories)
+    return [s for s in stories if counts[s["title"]] == 1 and s["body"].strip()]
+
+
+# -- speed on 100,000 ----------------------------------------------------------
+def resampled_db(work: Path, n: int, rebuild: bool) -> tuple[Path, dict]:
+    db = work / f"search{n // 1000}k.db"
+    info_path = Path(str(db) + ".build.json")
+    if db.exists() and info_path.exists() and not rebuild:
+        return db, json.loads(info_path.read_text())
+    for suffix in ("", "-wal", "-shm", ".stats.json", ".build.json"):
+        Path(str(db) + suffix).unlink(missing_ok=True)
+    source = real_db(work, False)
+    t0 = time.perf_counter()
+    with Collection(source, readonly=True) as c:
+        rows = [(r["title"], r["body"], r["tags"], r["title_terms"])
+                for r in c.store.conn.execute("SELECT title, body, tags, title_terms FROM articles")]
+    stories = []
+    for title, body, tags, title_terms in rows:
+        paras = [p for p in body.split("\n") if p.strip()]
+        terms = [" ".join(t for t in search_terms(cut(p)) if t.strip()) for p in paras]
+        stories.append((title, tags, title_terms, paras, terms))
+    seg_s = time.perf_counter() - t0
+    rng = random.Random(100)
+    start = 1451606400.0  # 2016-01-01 UTC
+    span = 1787000000.0 - start  # to 2026-08
+    with Collection(db) as c:
+        conn = c.store.conn
+        t0 = time.perf_counter()
+        with conn:
+            for k in range(n):
+                title, tags, title_terms, paras, terms = stories[rng.randrange(len(stories))]
+                other = stories[rng.randrange(len(stories))]
+                order = list(range(len(paras)))
+                rest = order[1:]
+                rng.shuffle(rest)
+                body_p = [paras[i] for i in order[:1] + rest]
+                body_t = [terms[i] for i in order[:1] + rest]
+                if other[3]:
+                    j = rng.randrange(len(other[3]))
+                    body_p.append(other[3][j])
+                    body_t.append(other[4][j])
+                ts = start + rng.random() * span
+                published = time.strftime("%Y-%m-%dT%H:%M:%S+08:00", time.gmtime(ts + 8 * 3600))
+                cur = conn.execute(
+                    "INSERT INTO articles (id, source, title, body, published, published_ts, tags, snippet, "
+                    "title_terms, body_terms, content_hash, ingested_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                    (f"r{k}", "xinwenlianbo", title, "\n".join(body_p), published, ts, tags,
+                     body_p[0][:120] if body_p else "", title_terms, " ".join(body_t), str(k), published),
+                )
+                conn.executemany("INSERT INTO article_tags (article, rank, tag) VALUES (?,?,?)",
+                                 [(cur.lastrowid, i, t) for i, t in enumerate(json.loads(tags))])
+        insert_s = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        conn.execute("INSERT INTO articles_fts(articles_fts) VALUES ('rebuild')")
+        conn.commit()
+        rebuild_s = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        conn.execute("INSERT INTO articles_fts(articles_fts) VALUES ('optimize')")
+        conn.commit()
+        optimize_s = time.perf_counter() - t0
+        index_bytes = sum(
+            conn.execute(f"SELECT coalesce(sum(length(block)), 0) FROM articles_fts_{t}").fetchone()[0]
+            for t in ("data",)
+        ) + conn.execute("SELECT coalesce(sum(length(sz)), 0) FROM articles_fts_docsize").fetchone()[0]
+        terms_bytes = conn.execute(
+            "SELECT sum(length(CAST(title_terms AS BLOB)) + length(CAST(body_terms AS BLOB))) FROM articles"
+        ).fetchone()[0]
+        text_bytes = conn.execute(
+            "SELECT sum(length(CAST(title AS BLOB)) + length(CAST(body AS BLOB))) FROM articles"
+        ).fetchone()[0]
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    info = {
+        "articles": n, "segment_s": seg_s, "insert_with_triggers_s": insert_s, "fts_rebuild_s": rebuild_s,
+        "fts_optimize_s": optimize_s, "index_bytes": index_bytes, "terms_bytes": terms_bytes,
+        "text_bytes": text_bytes, "db_bytes": db.stat().st_size,
+    }
+    info_path.write_text(json.dumps(info))
+    return db, info
+
+
+def speed(args: argparse.Namespace) -> None:
+    db, info = resampled_db(args.work, args.articles, args.rebuild)
+    mb = 1 / 1e6
+    print(f"{info['articles']:,} resampled articles in {db} ({info['db_bytes'] * mb:.0f} MB file)")
+    print(f"  text {info['text_bytes'] * mb:.0f} MB; index terms {info['terms_bytes'] * mb:.0f} MB; "
+          f"FTS5 index {info['index_bytes'] * mb:.0f} MB")
+    print(f"  build: segmenting the 19,876 source stories {info['segment_s']:.1f} s; inserting "
+          f"{info['articles']:,} rows with the FTS triggers {info['insert_with_triggers_s']:.1f} s; "
+          f"FTS rebuild from scratch {info['fts_rebuild_s']:.1f} s; optimize {info['fts_optimize_s']:.1f} s")
+    print("  " + pin_one_core())
+    with Collection(db, readonly=True) as c:
+        titles = [r[0] for r in c.store.conn.execute("SELECT title FROM articles ORDER BY rowid LIMIT 20000")]
+        rng = random.Random(5)
+        queries: list[str] = []
+        while len(queries) < args.queries:
+            q = make_query(rng.choice(titles), rng, sizes=(2,))
+            if q:
+                queries.append(q)
+        for q in queries[:20]:  # warm the page cache and the segmenter
+            c.search(q)
+        rows = []
+        for label, kwargs in (("xinwen search (facets)", {}), ("xinwen search (no facets)", {"facets": False})):
+            ms, totals = [], []
+            for q in queries:
+                t0 = time.perf_counter()
+                r = c.search(q, limit=10, **kwargs)
+                ms.append((time.perf_counter() - t0) * 1000)
+                totals.append(r.total)
+            rows.append((label, len(queries), ms))
+        like_ms = []
+        for q in queries[: args.like_queries]:
+            t0 = time.perf_counter()
+            like_top(c.store.conn, q.split())
+            like_ms.append((time.perf_counter() - t0) * 1000)
+        rows.append(("anchor: LIKE scan", len(like_ms), like_ms))
+    print(f"\ntwo-word queries (words of a random article's title), median matches {statistics.median(totals):.0f}"
+          f", max {max(totals):,}")
+    print(f"{'method':28} {'n':>5} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'max ms':>8}")
+    for label, n, ms in rows:
+        print(f"{label:28} {n:5d} {pct(ms, 50):8.2f} {pct(ms, 95):8.2f} {pct(ms, 99):8.2f} {max(ms):8.2f}")
+    ours, like = rows[0][2], rows[-1][2]
+    print(f"LIKE / xinwen: p50 {pct(like, 50) / pct(ours, 50):.0f}x slower, p95 {pct(like, 95) / pct(ours, 95):.0f}x")
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("what", choices=["quality", "speed"])
+    ap.add_argument("--work", type=Path, default=Path("/tmp/xinwen-bench"))
+    ap.add_argument("--rebuild", action="store_true")
+    ap.add_argument("--n", type=int, default=200, help="quality: queries")
+    ap.add_argument("--set", choices=["test", "tune"], default="test")
+    ap.add_argument("--show-misses", action="store_true")
+    ap.add_argument("--articles", type=int, default=100_000, help="speed: resampled articles")
+    ap.add_argument("--queries", type=int, default=1000, help="speed: queries timed")
+    ap.add_argument("--like-queries", type=int, default=30, help="speed: queries timed for the LIKE anchor")
+    args = ap.parse_args()
+    if not XWLB.exists():
+        print(f"missing {XWLB}", file=sys.stderr)
+        return 1
+    args.work.mkdir(parents=True, exist_ok=True)
+    os.environ.setdefault("XINWEN_NO_PROGRESS", "1")
+    quality(args) if args.what == "quality" else speed(args)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
