@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import argparse
 from importlib import resources
+from urllib.parse import quote
 
+from xinwen.article import Article
 from xinwen.cli.output import add_db
 from xinwen.collection import Collection, default_db
+from xinwen.readers import read
 
 DEMO_DB = "xinwen-demo.db"
 
@@ -47,13 +50,13 @@ def cmd_demo(args: argparse.Namespace) -> int:
             f"(this run: read {report.read}, added {report.added}, unchanged {report.unchanged}, "
             f"rejected {report.rejected})"
         )
-        main_article = c.list(limit=1)[0] if c.count() else None
+        main_story = next((a for a in read([str(path)]) if isinstance(a, Article)), None)
     for p in report.problems[:20]:
         print(f"xinwen: {p}")
     if args.no_serve:
         return 0
-    if main_article:
-        print(f"sample article: http://{args.host}:{args.port}/articles/{main_article.id}")
+    if main_story:
+        print(f"the sample page's story: http://{args.host}:{args.port}/articles/{quote(main_story.id, safe='')}")
     _run_server(db, args.host, args.port)
     return 0
 
