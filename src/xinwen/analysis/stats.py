@@ -139,6 +139,10 @@ class CorpusStats:
         teach_segmenter(self.user_words + self.vocabulary)
 
     # -- use -------------------------------------------------------------
+    def knows(self, word: str) -> bool:
+        """Whether the corpus or the general IDF table has seen the word."""
+        return word in self.df or word in general_idf()[0]
+
     def idf(self, word: str) -> float:
         cached = self._idf_cache.get(word)
         if cached is not None:

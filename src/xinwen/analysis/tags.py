@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from xinwen.analysis.segment import Segmented, Tagged
@@ -41,12 +42,14 @@ FREQ_POWER = 1.0
 IDF_POWER = 1.0
 PRIOR_POWER = 1.0  # title only: the editors' prior decides
 PRIOR_POWER_BODY = 0.2  # with a body, frequency in the text is the stronger evidence
-IDF_POWER_BODY = 0.5
+IDF_POWER_BODY = 0.4
 ASSOC_WEIGHT = 1.2
 ASSOC_WEIGHT_BODY = 0.3  # with a body, what the text says matters more than what usually goes with it
 ASSOC_WORDS = 40  # the title and the first words of the body imply associated tags
 MIN_PHRASE_REPEATS = 2
 COHESION = 0.67
+TITLE_BODY_BONUS = 1.0
+NEST_RATIO = 0.7
 TEXTRANK_MIX = 0.0
 TEXTRANK_WINDOW = 5
 VERB_FACTOR = 0.6  # a plain verb (创新, 扶贫) counts less than a noun
@@ -73,6 +76,23 @@ def _body_weights(tokens: Tagged) -> list[float]:
     return weights
 
 
+def _absorb_nested(
+    cands: dict[str, _Candidate], scores: dict[str, float], keep: Callable[[str], bool]
+) -> None:
+    """A word that occurs (almost) only inside a longer candidate (活血汤 in 补肾活血汤) is that
+    candidate: the longer one takes the better score and the word leaves, unless editors
+    use the word as a tag of its own (`keep`: 博物馆 stays beside 中国航海博物馆)."""
+    for term, c in cands.items():
+        if len(term) < 3 or term not in scores:
+            continue
+        for size in range(2, len(term)):
+            for i in range(len(term) - size + 1):
+                part = term[i : i + size]
+                p = cands.get(part)
+                if p is not None and part in scores and c.count >= NEST_RATIO * p.count and not keep(part):
+                    scores[term] = max(scores[term], scores.pop(part))
+
+
 def _collapse_places(cands: dict[str, _Candidate]) -> None:
     """宝山 and 宝山区 in one article are one candidate: counts go to the more frequent form."""
     for term in [t for t in cands if len(t) >= 3 and t[-1] in _PLACE_SUFFIX]:
@@ -84,6 +104,7 @@ def _collapse_places(cands: dict[str, _Candidate]) -> None:
             k.weight += d.weight
             k.count += d.count
             k.in_title |= d.in_title
+            k.title_count += d.title_count
 
 
 @dataclass(slots=True)
@@ -91,6 +112,7 @@ class _Candidate:
     weight: float = 0.0  # weighted frequency
     count: int = 0
     in_title: bool = False
+    title_count: int = 0
     parts: int = 1  # tokens joined
     ends: tuple[str, str] = ("", "")  # first and last token of a phrase
 
@@ -131,7 +153,7 @@ class TagScorer:
             counts.update(w for w, _ in seg.body)
             for term, c in phrases.items():
                 # a phrase is a term when it repeats and its parts rarely occur without it
-                if c.count >= MIN_PHRASE_REPEATS + (c.parts > 2) and (
+                if c.count - c.title_count >= MIN_PHRASE_REPEATS + (c.parts > 2) and (
                     c.count >= COHESION * min(counts[c.ends[0]], counts[c.ends[1]])
                 ):
                     cands[term] = c
@@ -151,6 +173,7 @@ class TagScorer:
                 c.weight += weight * factor
                 c.count += 1
                 c.in_title |= in_title
+                c.title_count += in_title
             self._phrases_at(tokens, i, weight, in_title, cands, phrases)
 
     def _single_factor(self, word: str, pos: str) -> float:
@@ -190,8 +213,19 @@ class TagScorer:
             c.weight += weight
             c.count += 1
             c.in_title |= in_title
+            c.title_count += in_title
             c.parts = j - i + 1
             c.ends = (tokens[i][0], word)
+
+    def _editor_term(self, term: str) -> bool:
+        """Editors of the archive use the term as a tag more often than the average word."""
+        return self.model.is_tag(term) and self.model.keyphraseness(term) > self.model.base_rate
+
+    def _idf(self, term: str, c: _Candidate) -> float:
+        """IDF; a phrase unknown to the statistics is taken as rare as its rarest part, plus one."""
+        if c.parts > 1 and not self.stats.knows(term):
+            return max(self.stats.idf(c.ends[0]), self.stats.idf(c.ends[1])) + 1.0
+        return self.stats.idf(term)
 
     def score(self, seg: Segmented) -> dict[str, float]:
         cands = self.candidates(seg)
@@ -201,7 +235,9 @@ class TagScorer:
         prior_power = PRIOR_POWER_BODY if has_body else PRIOR_POWER
         salience: dict[str, float] = {}
         for term, c in cands.items():
-            salience[term] = c.weight**FREQ_POWER * self.stats.idf(term) ** idf_power
+            salience[term] = c.weight**FREQ_POWER * self._idf(term, c) ** idf_power
+            if has_body and c.in_title and c.count > c.title_count:
+                salience[term] *= 1.0 + TITLE_BODY_BONUS  # the headline's word that the story develops
         top = max(salience.values(), default=0.0) or 1.0
         if has_body and TEXTRANK_MIX:
             # centrality in the word graph lifts the words the story is about (TextRank)
@@ -220,6 +256,7 @@ class TagScorer:
                 ratio = max(ratio, 1.0)
             editor = ratio**prior_power if model.n_docs else 1.0
             scores[term] = s / top * editor
+        _absorb_nested(cands, scores, self._editor_term)
         assoc_weight = ASSOC_WEIGHT_BODY if has_body else ASSOC_WEIGHT
         if model.assoc and assoc_weight:
             words = [w for w, _ in seg.title] + [w for w, _ in seg.body[:ASSOC_WORDS]]
