@@ -215,6 +215,9 @@ def test_not_found_is_a_message_not_a_traceback(client):
     assert "no-such-id" in text(doc.xpath("//p[@class='message']")[0])
     assert data(client, "/no/such/page", status=404)["error"] == "no such page"
     page(client, "/no/such/page", status=404)
+    r = client.get("/tags/" + quote('<script>alert(1)</script>"><img src=x onerror=alert(2)>', safe=""))
+    assert r.status_code == 404 and "&lt;script&gt;alert(1)" in r.text
+    assert not lxml.html.fromstring(r.text).xpath("//script | //img")
 
 
 def test_hostile_article_renders_as_text(client, collection, web_db):
