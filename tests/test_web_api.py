@@ -243,6 +243,8 @@ def test_hostile_article_renders_as_text(client, collection, web_db):
 
 def test_every_page_has_a_json_twin_in_the_openapi_schema(client, web_db):
     api = client.get("/openapi.json").json()
+    ops = [op for methods in api["paths"].values() for op in methods.values()]
+    assert all("422" not in op["responses"] and "400" in op["responses"] for op in ops)  # bad input is 400
     views = {
         "/": m.HomePage, f"/articles/{web_db.sample_id}": m.ArticlePage, "/tags/低碳": m.TagPage,
         "/search?q=低碳": m.SearchPage, "/trends": m.TrendsPage, "/duplicates": m.DuplicatesPage,

@@ -15,10 +15,11 @@ import re
 import threading
 from collections import Counter
 from datetime import date, timedelta
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.utils import get_openapi
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel
@@ -158,7 +159,9 @@ def create_app(db: str, *, collection: Collection | None = None) -> FastAPI:
         return error(request, 500, f"internal error ({type(exc).__name__}); the server log has the details")
 
     @app.get("/", response_model=m.HomePage, responses=HTML_OR_JSON, summary="Latest articles, trending tags")
-    def home(request: Request, limit: int = Query(20, ge=1, le=100)) -> Response:
+    def home(
+        request: Request, limit: int = Query(20, ge=1, le=100, description="how many latest articles")
+    ) -> Response:
         latest = call(c.list, limit=limit)
         return respond(request, "home.html", m.HomePage(
             count=call(c.count), articles=[m.summary(a) for a in latest], trending=trending_tags(latest),
@@ -184,7 +187,9 @@ def create_app(db: str, *, collection: Collection | None = None) -> FastAPI:
 
     @app.get("/articles/{article_id:path}", response_model=m.ArticlePage, responses=HTML_OR_JSON,
              summary="One article, its related reading and its copies")
-    def article(request: Request, article_id: str, k: int = Query(5, ge=1, le=20)) -> Response:
+    def article(
+        request: Request, article_id: str, k: int = Query(5, ge=1, le=20, description="how many related articles")
+    ) -> Response:
         a = call(c.get, article_id)
         copies = call(getattr(c, "copies", None), article_id) or []
         copy_ids = {m.as_article(x).id for x in copies}
@@ -196,7 +201,9 @@ def create_app(db: str, *, collection: Collection | None = None) -> FastAPI:
 
     @app.get("/tags/{tag:path}", response_model=m.TagPage, responses=HTML_OR_JSON,
              summary="A tag's articles and the tags that occur with it")
-    def tag_page(request: Request, tag: str, page: int = Query(1, ge=1, le=10_000)) -> Response:
+    def tag_page(
+        request: Request, tag: str, page: int = Query(1, ge=1, le=10_000, description="10 articles a page")
+    ) -> Response:
         rows = call(c.list, tag=tag, limit=PER_PAGE + 1, offset=(page - 1) * PER_PAGE)
         co = call(getattr(c, "cooccurring", None), tag, k=12) or []
         if not rows and page == 1 and not co:
@@ -211,12 +218,14 @@ def create_app(db: str, *, collection: Collection | None = None) -> FastAPI:
              summary="Full-text search with filters, facets, highlights and pages")
     def search_page(
         request: Request,
-        q: str = Query("", max_length=500, description="words (AND, else OR), \"phrases\", -exclusions"),
-        tag: str | None = Query(None, max_length=100),
-        source: str | None = Query(None, max_length=200),
-        month: str | None = Query(None, pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="YYYY-MM"),
-        sort: Literal["relevance", "time"] = "relevance",
-        page: int = Query(1, ge=1, le=1000),
+        q: str = Query("", max_length=500, description="words (all, else any), \"phrases\", -exclusions, "
+                       "tag:, source:, from:, to:"),
+        tag: str | None = Query(None, max_length=100, description="only articles with this tag"),
+        source: str | None = Query(None, max_length=200, description="only articles from this source"),
+        month: str | None = Query(None, pattern=r"^\d{4}-(0[1-9]|1[0-2])$",
+                                  description="only articles published in this month, YYYY-MM"),
+        sort: Literal["relevance", "time"] = Query("relevance", description="relevance (BM25) or newest first"),
+        page: int = Query(1, ge=1, le=1000, description="10 hits a page"),
     ) -> Response:
         filters = m.SearchFilters(tag=tag or None, source=source or None, month=month or None)
         query = compose_query(q, filters)
@@ -248,10 +257,10 @@ def create_app(db: str, *, collection: Collection | None = None) -> FastAPI:
              summary="Tag counts over time, and rising tags")
     def trends_page(
         request: Request,
-        period: Literal["day", "week", "month"] = "month",
-        top: int = Query(8, ge=1, le=12),
-        since: date | None = None,
-        until: date | None = None,
+        period: Literal["day", "week", "month"] = Query("month", description="the length of a period"),
+        top: int = Query(8, ge=1, le=12, description="how many of the most frequent tags to draw"),
+        since: Annotated[date | None, Query(description="first day counted, YYYY-MM-DD")] = None,
+        until: Annotated[date | None, Query(description="last day counted (inclusive), YYYY-MM-DD")] = None,
     ) -> Response:
         trends = call(getattr(c, "trends", None), period=period, top=top,  # dates as text: inclusive days
                       since=since.isoformat() if since else None, until=until.isoformat() if until else None)
@@ -267,12 +276,29 @@ def create_app(db: str, *, collection: Collection | None = None) -> FastAPI:
 
     @app.get("/duplicates", response_model=m.DuplicatesPage, responses=HTML_OR_JSON,
              summary="Clusters of copies of the same story")
-    def duplicates_page(request: Request, limit: int = Query(100, ge=1, le=1000)) -> Response:
+    def duplicates_page(
+        request: Request, limit: int = Query(100, ge=1, le=1000, description="how many clusters")
+    ) -> Response:
         clusters = call(getattr(c, "duplicates", None), limit=limit) or []
         return respond(request, "duplicates.html", m.DuplicatesPage(clusters=[
             m.ClusterOut(canonical=m.summary(cl.canonical), copies=[m.summary(x) for x in cl.copies])
             for cl in clusters
         ]))
+
+    def openapi() -> dict[str, Any]:
+        """FastAPI's schema, less its 422 responses: a bad parameter is answered 400 here (ErrorOut)."""
+        if app.openapi_schema is None:
+            schema = get_openapi(title=app.title, version=app.version, description=app.description,
+                                 routes=app.routes)
+            for methods in schema.get("paths", {}).values():
+                for op in methods.values():
+                    op.get("responses", {}).pop("422", None)
+            for name in ("HTTPValidationError", "ValidationError"):
+                schema.get("components", {}).get("schemas", {}).pop(name, None)
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
     @app.get("/docs", include_in_schema=False)
     def docs(request: Request) -> Response:
