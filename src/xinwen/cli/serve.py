@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import socket
 from importlib import resources
 from urllib.parse import quote
 
 from xinwen.article import Article
 from xinwen.cli.output import add_db
 from xinwen.collection import Collection, default_db
+from xinwen.errors import XinwenError
 from xinwen.readers import read
 
 DEMO_DB = "xinwen-demo.db"
@@ -66,5 +68,10 @@ def _run_server(db: str, host: str, port: int) -> None:
 
     from xinwen.web.app import create_app
 
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            raise XinwenError(f"cannot serve on {host}:{port}: {exc.strerror}; choose another --port") from exc
     print(f"serving {db} at http://{host}:{port}/  (Ctrl-C to stop)", flush=True)
     uvicorn.run(create_app(db), host=host, port=port, log_level="warning")
