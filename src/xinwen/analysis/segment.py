@@ -37,7 +37,7 @@ def add_words(words: list[str]) -> None:
     """Teach the segmenter new words (user dictionary, learned vocabulary)."""
     for w in words:
         if w and not rjieba.has_word(w):
-            rjieba.add_word(w)
+            rjieba.add_word(w, None, None)  # freq None: high enough to keep the word whole
 
 
 def is_word(w: str) -> bool:

@@ -91,6 +91,7 @@ class CorpusStats:
         self.vocabulary: list[str] = vocabulary or []  # discovered new words
         self.user_words: list[str] = user_words or []  # from a user dictionary
         self.vocabulary_set: frozenset[str] = frozenset(self.vocabulary) | frozenset(self.user_words)
+        self._prefixes = frozenset(w[:i] for w in self.vocabulary_set for i in range(1, len(w)))
         self._idf_cache: dict[str, float] = {}
 
     # -- fitting ---------------------------------------------------------
@@ -139,6 +140,9 @@ class CorpusStats:
         teach_segmenter(self.user_words + self.vocabulary)
 
     # -- use -------------------------------------------------------------
+    def vocabulary_prefixes(self) -> frozenset[str]:
+        return self._prefixes
+
     def knows(self, word: str) -> bool:
         """Whether the corpus or the general IDF table has seen the word."""
         return word in self.df or word in general_idf()[0]

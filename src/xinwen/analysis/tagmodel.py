@@ -59,6 +59,8 @@ class TagModel:
         self.present = present or {}  # word or phrase -> titles that contain it
         self.assoc = assoc or {}  # word -> [[tag, titles with word and tag (tag not in title)], ...]
         self.base_rate = base_rate  # share of content-word occurrences that are tags
+        self._prefixes: frozenset[str] | None = None
+        self.token_cache: dict[tuple[str, str], tuple[float, bool]] = {}  # for the tag scorer
 
     def __len__(self) -> int:
         return len(self.tags)
@@ -66,6 +68,12 @@ class TagModel:
     # -- use ---------------------------------------------------------------
     def is_tag(self, term: str) -> bool:
         return term in self.tags
+
+    def prefixes(self) -> frozenset[str]:
+        """Every proper prefix of a tag (to stop extending a phrase early)."""
+        if self._prefixes is None:
+            self._prefixes = frozenset(t[:i] for t in self.tags for i in range(1, len(t)))
+        return self._prefixes
 
     def keyphraseness(self, term: str) -> float:
         """P(editor tags `term` | `term` is in the text), smoothed toward the base rate."""

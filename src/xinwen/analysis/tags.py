@@ -25,7 +25,6 @@ from dataclasses import dataclass
 from xinwen.analysis.segment import Segmented, Tagged
 from xinwen.analysis.stats import CorpusStats, stopwords
 from xinwen.analysis.tagmodel import MAX_NGRAM, TagModel
-from xinwen.analysis.textrank import word_rank
 
 CONTENT_POS = frozenset({"n", "nr", "ns", "nt", "nz", "nw", "vn", "an", "nrt", "nrfg", "s", "j", "l", "i", "eng", "x"})
 PHRASE_POS = frozenset({"n", "nr", "ns", "nt", "nz", "nw", "vn", "an", "nrt", "nrfg", "j", "l", "eng", "x", "v", "a"})
@@ -50,8 +49,6 @@ MIN_PHRASE_REPEATS = 2
 COHESION = 0.67
 TITLE_BODY_BONUS = 1.0
 NEST_RATIO = 0.7
-TEXTRANK_MIX = 0.0
-TEXTRANK_WINDOW = 5
 VERB_FACTOR = 0.6  # a plain verb (创新, 扶贫) counts less than a noun
 HEADING_WEIGHT = 3.0  # a short line without end punctuation: a section heading
 _PLACE_SUFFIX = "区市县省镇"
@@ -74,6 +71,31 @@ def _body_weights(tokens: Tagged) -> list[float]:
                 weights.append(1.0)
             line_start = i + 1
     return weights
+
+
+_TAGGABLE_CACHE: dict[str, bool] = {}
+
+
+def _token_info(word: str, pos: str, scorer: TagScorer) -> tuple[float, bool]:
+    """(weight factor as a single-word candidate, whether it can be part of a phrase), cached
+    on the tag model (the factor depends on it)."""
+    run = pos in PHRASE_POS and word not in scorer._stop and _WORDLIKE.match(word) is not None
+    got = (scorer.single_factor(word, pos), run)
+    cache = scorer.model.token_cache
+    if len(cache) > 500_000:
+        cache.clear()
+    cache[(word, pos)] = got
+    return got
+
+
+def _taggable(term: str) -> bool:
+    got = _TAGGABLE_CACHE.get(term)
+    if got is None:
+        got = is_taggable(term)
+        if len(_TAGGABLE_CACHE) > 500_000:
+            _TAGGABLE_CACHE.clear()
+        _TAGGABLE_CACHE[term] = got
+    return got
 
 
 def _absorb_nested(
@@ -145,7 +167,6 @@ class TagScorer:
     def candidates(self, seg: Segmented) -> dict[str, _Candidate]:
         cands: dict[str, _Candidate] = defaultdict(_Candidate)
         phrases: dict[str, _Candidate] = defaultdict(_Candidate)
-        self._sequence: list[str | None] = []
         self._scan(seg.title, [TITLE_WEIGHT] * len(seg.title), True, cands, phrases)
         self._scan(seg.body, _body_weights(seg.body), False, cands, phrases)
         if phrases:
@@ -164,58 +185,58 @@ class TagScorer:
         self, tokens: Tagged, weights: list[float], in_title: bool,
         cands: dict[str, _Candidate], phrases: dict[str, _Candidate],
     ) -> None:
-        for i, (word, pos) in enumerate(tokens):
+        """Count single words, and phrases of up to MAX_NGRAM tokens starting at each token:
+        known tags or vocabulary, or runs of content words (kept later if they repeat)."""
+        known = self.model.tags
+        vocab = self.stats.vocabulary_set
+        prefixes = self.model.prefixes()
+        vprefixes = self.stats.vocabulary_prefixes()
+        cache = self.model.token_cache
+        info = [cache.get((w, p)) or _token_info(w, p, self) for w, p in tokens]
+        n = len(tokens)
+        for i in range(n):
+            word = tokens[i][0]
+            factor, run = info[i]
             weight = weights[i]
-            factor = self._single_factor(word, pos)
-            self._sequence.append(word if factor else None)
             if factor:
                 c = cands[word]
                 c.weight += weight * factor
                 c.count += 1
                 c.in_title |= in_title
                 c.title_count += in_title
-            self._phrases_at(tokens, i, weight, in_title, cands, phrases)
+            if not run and word not in prefixes and word not in vprefixes:
+                continue
+            term = word
+            for j in range(i + 1, min(i + MAX_NGRAM, n)):
+                nxt = tokens[j][0]
+                term += nxt
+                run = run and info[j][1]
+                if (term in known or term in vocab) and _taggable(term):
+                    c = cands[term]
+                elif run and len(term) <= 10 and len(word) + len(nxt) > 2 and _taggable(term):
+                    c = phrases[term]
+                else:
+                    c = None
+                if c is not None:
+                    c.weight += weight
+                    c.count += 1
+                    c.in_title |= in_title
+                    c.title_count += in_title
+                    c.parts = j - i + 1
+                    c.ends = (word, nxt)
+                if not run and term not in prefixes and term not in vprefixes:
+                    break
 
-    def _single_factor(self, word: str, pos: str) -> float:
+    def single_factor(self, word: str, pos: str) -> float:
         """How much one occurrence of a single word counts (0: not a candidate)."""
         if is_candidate(word, pos):
             return 1.0
         if len(word) < 2 or word in self._stop or not is_taggable(word):
             return 0.0
         # words that editors do tag (扶贫, 健身): trust the tag model
-        if self.model.is_tag(word) and self.model.keyphraseness(word) > self.model.base_rate:
+        if self._editor_term(word):
             return 1.0
         return VERB_FACTOR if pos == "v" and len(word) == 2 else 0.0
-
-    def _phrases_at(
-        self, tokens: Tagged, i: int, weight: float, in_title: bool,
-        cands: dict[str, _Candidate], phrases: dict[str, _Candidate],
-    ) -> None:
-        """Phrases starting at token i: known tags/vocabulary, or runs of content words."""
-        term = tokens[i][0]
-        content_run = tokens[i][1] in PHRASE_POS and _WORDLIKE.match(term) is not None and term not in self._stop
-        vocab = self.stats.vocabulary_set
-        for j in range(i + 1, min(i + MAX_NGRAM, len(tokens))):
-            word, pos = tokens[j]
-            if word.isspace() or not word:
-                break
-            term += word
-            known = self.model.is_tag(term) or term in vocab
-            content_run = content_run and pos in PHRASE_POS and word not in self._stop and bool(_WORDLIKE.match(word))
-            if known and is_taggable(term):
-                c = cands[term]
-            elif content_run and len(term) <= 10 and is_taggable(term) and len(tokens[j][0]) + len(tokens[i][0]) > 2:
-                c = phrases[term]
-            else:
-                if not content_run:
-                    break
-                continue
-            c.weight += weight
-            c.count += 1
-            c.in_title |= in_title
-            c.title_count += in_title
-            c.parts = j - i + 1
-            c.ends = (tokens[i][0], word)
 
     def _editor_term(self, term: str) -> bool:
         """Editors of the archive use the term as a tag more often than the average word."""
@@ -239,15 +260,6 @@ class TagScorer:
             if has_body and c.in_title and c.count > c.title_count:
                 salience[term] *= 1.0 + TITLE_BODY_BONUS  # the headline's word that the story develops
         top = max(salience.values(), default=0.0) or 1.0
-        if has_body and TEXTRANK_MIX:
-            # centrality in the word graph lifts the words the story is about (TextRank)
-            rank = word_rank(self._sequence, TEXTRANK_WINDOW)
-            for term, c in cands.items():
-                r = rank.get(term)
-                if r is None:
-                    r = min(rank.get(c.ends[0], 0.0), rank.get(c.ends[1], 0.0))
-                salience[term] = (1 - TEXTRANK_MIX) * salience[term] / top + TEXTRANK_MIX * r
-            top = max(salience.values(), default=0.0) or 1.0
         base = model.base_rate or 0.1
         scores: dict[str, float] = {}
         for term, s in salience.items():
