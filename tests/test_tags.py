@@ -183,3 +183,28 @@ def test_collection_summary(tmp_path: Path):
         main = page_articles()[0]
         summary = c.summary(main.id, n=2)
     assert len(summary) == 2 and all(s in main.body for s in summary)
+
+
+def _words_in_fresh_process(stats_path: str, text: str) -> list[str]:
+    from xinwen.analysis.pipeline import Analyzer as FreshAnalyzer
+    from xinwen.analysis.stats import CorpusStats as FreshStats
+
+    analyzer = FreshAnalyzer(FreshStats.load(stats_path) if stats_path else None)
+    return analyzer.analyze(Article(title=text)).words
+
+
+def test_learned_and_user_words_reach_a_fresh_process(tmp_path: Path, monkeypatch):
+    """What an ingest worker does: load the saved statistics, then segment with their words."""
+    import multiprocessing
+
+    stats_path = tmp_path / "news.db.stats.json"
+    CorpusStats(n_docs=1, df={"x": 1}, vocabulary=["沪苏同城化"], user_words=["北转型样板"]).save(stats_path)
+    d = tmp_path / "env.dict"
+    d.write_text("嘉定新城联动\n", encoding="utf-8")
+    monkeypatch.setenv("XINWEN_USER_DICT", str(d))
+    with multiprocessing.get_context("spawn").Pool(1) as pool:
+        plain = pool.apply(_words_in_fresh_process, ("", "推进沪苏同城化与北转型样板和嘉定新城联动"))
+        words = pool.apply(_words_in_fresh_process, (str(stats_path), "推进沪苏同城化与北转型样板和嘉定新城联动"))
+    assert "沪苏同城化" not in plain and "北转型样板" not in plain  # the general dictionary splits them
+    assert "嘉定新城联动" in plain  # $XINWEN_USER_DICT
+    assert {"沪苏同城化", "北转型样板", "嘉定新城联动"} <= set(words)  # learned and user words from the stats
