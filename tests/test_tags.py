@@ -30,17 +30,17 @@ def _f1(articles: list[Article]) -> float:
 def test_sample_page_finds_printed_tags():
     articles = page_articles()
     hits = sum(len(set(t) & set(a.source_tags)) for t, a in zip(xinwen_tags(articles), articles, strict=True))
-    assert hits >= 8  # of 18 printed tags in the top 3 (jieba TextRank 8, TF-IDF 5)
+    assert hits >= 9  # of 18 printed tags in the top 3 (jieba TextRank 8, TF-IDF 5)
 
 
 def test_tnews_dev_titles_beat_jieba(shared):
     f1 = _f1(tnews_dev(3, limit=400))
-    assert f1 >= 0.22  # measured 0.24 on the first 2,000 (jieba TF-IDF 0.150)
+    assert f1 >= 0.22  # measured 0.242 on the first 2,000 (0.243 on these 400) (jieba TF-IDF 0.150)
 
 
 def test_csl_abstracts_beat_jieba(shared):
     f1 = _f1(csl_abstracts(2, 8, limit=300))
-    assert f1 >= 0.19  # measured 0.215 on all 1,822 (jieba TF-IDF 0.143)
+    assert f1 >= 0.19  # measured 0.222 on all 1,822 (0.208 on these 300) (jieba TF-IDF 0.143)
 
 
 # -- what never becomes a tag ------------------------------------------------------------------------

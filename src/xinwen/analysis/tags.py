@@ -46,9 +46,10 @@ ASSOC_WEIGHT = 1.2
 ASSOC_WEIGHT_BODY = 0.3  # with a body, what the text says matters more than what usually goes with it
 ASSOC_WORDS = 40  # the title and the first words of the body imply associated tags
 MIN_PHRASE_REPEATS = 2
-COHESION = 0.67
+COHESION = 0.9
 TITLE_BODY_BONUS = 1.0
 NEST_RATIO = 0.7
+TITLE_PHRASES = True  # a two-word phrase of the title that the body repeats is a term
 VERB_FACTOR = 0.6  # a plain verb (创新, 扶贫) counts less than a noun
 HEADING_WEIGHT = 3.0  # a short line without end punctuation: a section heading
 _PLACE_SUFFIX = "区市县省镇"
@@ -174,9 +175,11 @@ class TagScorer:
             counts.update(w for w, _ in seg.body)
             for term, c in phrases.items():
                 # a phrase is a term when it repeats and its parts rarely occur without it
-                if c.count - c.title_count >= MIN_PHRASE_REPEATS + (c.parts > 2) and (
-                    c.count >= COHESION * min(counts[c.ends[0]], counts[c.ends[1]])
-                ):
+                in_body = c.count - c.title_count
+                repeats = in_body >= MIN_PHRASE_REPEATS + (c.parts > 2) or (
+                    TITLE_PHRASES and c.title_count and in_body >= 1 and c.parts == 2
+                )
+                if repeats and c.count >= COHESION * min(counts[c.ends[0]], counts[c.ends[1]]):
                     cands[term] = c
         _collapse_places(cands)
         return cands
