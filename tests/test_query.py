@@ -28,8 +28,8 @@ def test_words_are_segmented_like_the_index():
 
 def test_long_word_also_matches_its_parts_close_together():
     assert word_parts("上海交通大学") == ("上海", "交通", "大学")
-    assert word_parts("宝山区") == ("宝山", "区")  # the longer part first on a tie
-    assert word_parts("习近平") == ()  # only single characters would cover it
+    assert word_parts("宝山区") == ()  # 宝山 + 区: a lone character is no part
+    assert word_parts("国民经济") == ("国民", "经济")
     assert word_parts("长江") == () and word_parts("COVID") == ()
     (w,) = parse_query("上海交通大学").words
     assert w.fts() == '("上海交通大学" OR NEAR("上海" "交通" "大学", 10))'

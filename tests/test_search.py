@@ -320,3 +320,18 @@ def test_a_damaged_index_is_a_store_error_not_a_traceback(tmp_path):
     with Collection(db) as c:
         with pytest.raises(xinwen.errors.XinwenError, match="search failed"):
             c.search("交通")
+
+
+def test_facets_follow_new_articles(fresh, tmp_path):
+    before = fresh.search("交通")
+    assert dict(before.facets["sources"]) == {"新民晚报": 2, "解放日报": 1, "新华社": 1}
+    extra = [{"id": "extra", "title": "城市交通新规发布", "date": "2022-02-02", "source": "人民日报",
+              "body": "新规明确了城市交通管理的要求。"}]
+    fresh.ingest([_write_jsonl(tmp_path / "extra.jsonl", extra)], fit=False, progress=False)
+    after = fresh.search("交通")
+    assert after.total == before.total + 1
+    assert dict(after.facets["sources"])["人民日报"] == 1
+    assert ("2022-02", 1) in after.facets["months"]
+    with fresh.store.conn:
+        fresh.store.conn.execute("DELETE FROM articles WHERE id='extra'")
+    assert "人民日报" not in dict(fresh.search("交通").facets["sources"])

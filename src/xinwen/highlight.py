@@ -11,6 +11,7 @@ import html
 import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
+from functools import lru_cache
 
 MARK_OPEN = "\ue000"
 MARK_CLOSE = "\ue001"
@@ -22,16 +23,27 @@ _SENTENCE_START = "。！？!?；;\n"
 
 
 def matcher(strings: Iterable[str]) -> re.Pattern[str] | None:
-    """One case-insensitive pattern for all strings, longest first (so 上海交通大学 wins over 上海)."""
-    alts = sorted({s for s in strings if s}, key=lambda s: (-len(s), s))
-    if not alts:
-        return None
-    return re.compile("|".join(re.escape(s) for s in alts), re.IGNORECASE)
+    """One pattern for all strings, longest first (so 上海交通大学 wins over 上海); case-insensitive
+    when a string has Latin letters."""
+    alts = tuple(sorted({s for s in strings if s}, key=lambda s: (-len(s), s)))
+    return _compile(alts) if alts else None
+
+
+@lru_cache(maxsize=512)
+def _compile(alts: tuple[str, ...]) -> re.Pattern[str]:
+    flags = re.IGNORECASE if any(ch.isascii() and ch.isalpha() for s in alts for ch in s) else 0
+    return re.compile("|".join(re.escape(s) for s in alts), flags)
+
+
+def _strip(text: str) -> str:
+    if MARK_OPEN in text or MARK_CLOSE in text:
+        return text.translate(_STRIP_MARKS)
+    return text
 
 
 def mark(text: str, pattern: re.Pattern[str] | None) -> str:
     """Wrap every match in the marks."""
-    text = text.translate(_STRIP_MARKS)
+    text = _strip(text)
     if pattern is None:
         return text
     return pattern.sub(lambda m: MARK_OPEN + m.group() + MARK_CLOSE, text)
@@ -47,7 +59,7 @@ def best_window(
     """The `width`-character window of `body` holding the most distinct query words (then the most
     matches), marked; starts at a sentence start when one is close, "…" where text was cut.
     None when nothing matches in the body."""
-    body = body.translate(_STRIP_MARKS)
+    body = _strip(body)
     if pattern is None:
         return None
     keys = {k.lower(): v for k, v in (groups or {}).items()}
@@ -107,4 +119,4 @@ def to_brackets(text: str) -> str:
 
 def plain(text: str) -> str:
     """The text without marks."""
-    return text.translate(_STRIP_MARKS)
+    return _strip(text)

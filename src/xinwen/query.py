@@ -108,6 +108,10 @@ class Query:
             expr = f"({expr}) NOT ({self.exclude_match()})"
         return expr
 
+    def word_groups(self) -> list[str]:
+        """Each positive word (of the query and of its phrases) as an FTS5 expression."""
+        return [w.fts() for p in self.phrases for w in p.words] + [w.fts() for w in self.words]
+
     def exclude_match(self) -> str | None:
         """Any excluded word, as one FTS5 expression."""
         if not self.exclude_words:
@@ -299,35 +303,25 @@ def query_words(text: str) -> list[Word]:
 
 @lru_cache(maxsize=4096)
 def word_parts(word: str) -> tuple[str, ...]:
-    """The fewest dictionary words of 2-3 characters (single characters where none fits) that cover
-    a Chinese word of three or more characters: 上海交通大学 -> 上海 交通 大学. () when the word is short,
-    not Chinese, or only single characters would cover it."""
+    """The fewest dictionary words of 2-3 characters that together are a Chinese word of three or more
+    characters: 上海交通大学 -> 上海 交通 大学. () when the word is short, not Chinese, or no such
+    split exists (a lone character would match too much, and cost a long read of the index)."""
     n = len(word)
     if n < 3 or not all(_is_cjk(ch) for ch in word):
         return ()
-    # best[i] = (cost, parts) covering word[:i]; a dictionary part costs 1, a lone character 3
-    best: list[tuple[int, tuple[str, ...]] | None] = [None] * (n + 1)
-    best[0] = (0, ())
+    best: list[tuple[str, ...] | None] = [None] * (n + 1)  # best[i]: fewest parts making word[:i]
+    best[0] = ()
     for i in range(n):
-        if best[i] is None:
+        head = best[i]
+        if head is None:
             continue
-        cost, parts = best[i]  # type: ignore[misc]
-        for size in (3, 2, 1):
+        for size in (2, 3):
             j = i + size
-            if j > n or (size > 1 and not is_word(word[i:j])) or (size == n):
-                continue
-            cand = (cost + (1 if size > 1 else 3), (*parts, word[i:j]))
-            if best[j] is None or _better(cand, best[j]):  # type: ignore[arg-type]
-                best[j] = cand
-    result = best[n]
-    if result is None or all(len(p) == 1 for p in result[1]):
-        return ()
-    return result[1]
-
-
-def _better(a: tuple[int, tuple[str, ...]], b: tuple[int, tuple[str, ...]]) -> bool:
-    """Fewer, then longer leading parts: 宝山区 -> 宝山 区 rather than 宝 山区."""
-    return (a[0], [-len(p) for p in a[1]]) < (b[0], [-len(p) for p in b[1]])
+            if j <= n and size < n and is_word(word[i:j]):
+                tail = best[j]
+                if tail is None or len(head) + 1 < len(tail):
+                    best[j] = (*head, word[i:j])
+    return best[n] or ()
 
 
 def _is_cjk(ch: str) -> bool:

@@ -9,21 +9,21 @@ article has them all, any of them will do (`SearchResult.mode` says which happen
 from __future__ import annotations
 
 import sqlite3
-from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from xinwen.article import Article
 from xinwen.errors import QueryError, StoreError
+from xinwen.facets import doc_values
 from xinwen.highlight import best_window, mark, matcher
 from xinwen.query import Query, parse_query, quote
 from xinwen.store.sqlite import SQLiteStore
 
 TITLE_WEIGHT = 5.0
 BODY_WEIGHT = 1.0
-FACET_SIZE = 20
 SORTS = ("relevance", "time")
 MAX_LIMIT = 1000
+TIER_BONUS = 1000.0  # added to the score per tier above the last, so scores fall down the page
 
 
 @dataclass
@@ -81,16 +81,18 @@ def search(
     try:
         match = q.match("all")
         result.mode = "all" if match else "filter"
-        result.total, by_source_month = _count(store, match, where, args, facets)
-        if not result.total and match and len(q.words) > 1:
+        matches = _matches(store, match, where, args, facets)
+        if not matches and match and len(q.words) > 1:
             match = q.match("any")
             result.mode = "any"
-            result.total, by_source_month = _count(store, match, where, args, facets)
+            matches = _matches(store, match, where, args, facets)
+        result.total = matches if isinstance(matches, int) else len(matches)
         if not result.total:
             return result
         if facets:
-            result.facets = _facets(store, match, where, args, by_source_month)
-        rows = _page(store, match, where, args, sort, limit, offset)
+            result.facets = doc_values(store).count(matches)  # type: ignore[arg-type]
+        title_all = title_match(q) if result.mode == "all" else None
+        rows = _page(store, match, where, args, sort, limit, offset, title_all)
     except sqlite3.OperationalError as exc:  # a locked or damaged database, never the user's query
         raise StoreError(f"search failed: {exc}", file=store.path) from exc
     result.hits = _hits(store, q, rows)
@@ -147,52 +149,20 @@ def _source(match: str | None, where: list[str], args: list[object]) -> tuple[st
     return sql, params
 
 
-def _count(
-    store: SQLiteStore, match: str | None, where: list[str], args: list[object], facets: bool
-) -> tuple[int, list[tuple[str | None, str | None, int]]]:
-    if not facets:
-        if match and not where:  # the index alone can count
-            row = store.conn.execute("SELECT count(*) FROM articles_fts WHERE articles_fts MATCH ?", (match,))
-            return int(row.fetchone()[0]), []
-        sql, params = _source(match, where, args)
-        return int(store.conn.execute("SELECT count(*) " + sql, params).fetchone()[0]), []
+def _matches(
+    store: SQLiteStore, match: str | None, where: list[str], args: list[object], rowids: bool
+) -> int | list[int]:
+    """How many articles match, or (rowids=True) which: for the facets, and their length is the total."""
+    if match and not where:  # the index alone can answer
+        if rowids:
+            return [r[0] for r in store.conn.execute("SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?",
+                                                     (match,))]
+        return int(store.conn.execute("SELECT count(*) FROM articles_fts WHERE articles_fts MATCH ?",
+                                      (match,)).fetchone()[0])
     sql, params = _source(match, where, args)
-    rows = store.conn.execute(
-        f"SELECT a.source, substr(a.published, 1, 7), count(*) {sql} GROUP BY 1, 2", params
-    ).fetchall()
-    return sum(r[2] for r in rows), [(r[0], r[1], r[2]) for r in rows]
-
-
-def _facets(
-    store: SQLiteStore,
-    match: str | None,
-    where: list[str],
-    args: list[object],
-    by_source_month: list[tuple[str | None, str | None, int]],
-) -> dict[str, list[tuple[str, int]]]:
-    sources: Counter[str] = Counter()
-    months: Counter[str] = Counter()
-    for source, month, n in by_source_month:
-        if source:
-            sources[source] += n
-        if month:
-            months[month] += n
-    sql, params = _source(match, where, args)
-    tags = store.conn.execute(
-        f"SELECT t.tag, count(*) AS n {_join_tags(sql)} GROUP BY t.tag ORDER BY n DESC, t.tag LIMIT ?",
-        (*params, FACET_SIZE),
-    ).fetchall()
-    return {
-        "tags": [(r[0], int(r[1])) for r in tags],
-        "sources": sorted(sources.items(), key=lambda kv: (-kv[1], kv[0]))[:FACET_SIZE],
-        "months": sorted(months.items(), reverse=True),
-    }
-
-
-def _join_tags(sql: str) -> str:
-    """The same FROM ... WHERE, with each matching article's tags joined in."""
-    head, sep, tail = sql.partition(" WHERE ")
-    return head + " JOIN article_tags t ON t.article = a.rowid" + sep + tail
+    if rowids:
+        return [r[0] for r in store.conn.execute("SELECT a.rowid " + sql, params)]
+    return int(store.conn.execute("SELECT count(*) " + sql, params).fetchone()[0])
 
 
 def _page(
@@ -203,6 +173,7 @@ def _page(
     sort: str,
     limit: int,
     offset: int,
+    title_all: str | None,
 ) -> list[tuple[int, float]]:
     by_time = "a.published_ts IS NULL, a.published_ts DESC, a.rowid DESC"
     if not match:
@@ -211,17 +182,51 @@ def _page(
             f"SELECT a.rowid, 0.0 {sql} ORDER BY {by_time} LIMIT ? OFFSET ?", (*params, limit, offset)
         )
         return [(r[0], 0.0) for r in rows]
-    score = f"bm25(articles_fts, {TITLE_WEIGHT}, {BODY_WEIGHT})"
-    if not where and sort == "relevance":  # the index alone can rank
-        sql = f"SELECT rowid, {score} AS s FROM articles_fts WHERE articles_fts MATCH ? ORDER BY s LIMIT ? OFFSET ?"
-        rows = store.conn.execute(sql, (match, limit, offset))
-    else:
+    if sort == "time":
         sql, params = _source(match, where, args)
-        order = "s, a.rowid" if sort == "relevance" else by_time
         rows = store.conn.execute(
-            f"SELECT a.rowid, {score} AS s {sql} ORDER BY {order} LIMIT ? OFFSET ?", (*params, limit, offset)
+            f"SELECT a.rowid, {_score()} {sql} ORDER BY {by_time} LIMIT ? OFFSET ?", (*params, limit, offset)
         )
-    return [(r[0], -float(r[1])) for r in rows]
+        return [(r[0], -float(r[1])) for r in rows]
+    # relevance: articles with every word in the title first, the shorter title (more about those words)
+    # then the later stored first; then the others by BM25. The first tier needs no BM25, which costs
+    # a pass over every matching article, so a page it fills is cheap.
+    want = offset + limit
+    first: list[tuple[int, float]] = []
+    if title_all:
+        sql, params = _source(title_all, where, args)
+        rows = store.conn.execute(
+            f"SELECT a.rowid, length(a.title) AS n {sql} ORDER BY n, a.rowid DESC LIMIT ?", (*params, want)
+        ).fetchall()
+        first = [(r[0], 2 * TIER_BONUS + TIER_BONUS / (r[1] + 10)) for r in rows]
+        if len(first) >= want:
+            return first[offset:]
+    conds, params = list(where), list(args)
+    if first:
+        conds.append(f"a.rowid NOT IN ({','.join('?' * len(first))})")
+        params.extend(r for r, _ in first)
+    if conds:
+        sql, params = _source(match, conds, params)
+        sql = f"SELECT a.rowid, {_score()} AS s {sql} ORDER BY s, a.rowid LIMIT ?"
+    else:  # the index alone can rank
+        sql = f"SELECT rowid, {_score()} AS s FROM articles_fts WHERE articles_fts MATCH ? ORDER BY s, rowid LIMIT ?"
+        params = [match]
+    rows = store.conn.execute(sql, (*params, want - len(first))).fetchall()
+    return (first + [(r[0], -float(r[1])) for r in rows])[offset:]
+
+
+def _score() -> str:
+    return f"bm25(articles_fts, {TITLE_WEIGHT}, {BODY_WEIGHT})"
+
+
+def title_match(q: Query) -> str | None:
+    """Every word in the title (and no excluded word anywhere), as one FTS5 expression."""
+    groups = q.word_groups()
+    if not groups:
+        return None
+    expr = "{title_terms} : (" + " AND ".join(groups) + ")"
+    excluded = q.exclude_match()
+    return f"{expr} NOT ({excluded})" if excluded else expr
 
 
 # -- hits ------------------------------------------------------------------
