@@ -126,3 +126,10 @@ def _check_fts(q) -> None:
             conn.execute("SELECT count(*) FROM t WHERE t MATCH ?", (expr,)).fetchone()
     if q.exclude_match():
         conn.execute("SELECT count(*) FROM t WHERE t MATCH ?", (q.exclude_match(),)).fetchone()
+
+
+def test_a_typed_word_only_context_makes_one_word_stays_one():
+    q = parse_query("中美 关系")
+    assert words(q) == ["中美", "关系"]  # not 中 (a function word, dropped) and 美
+    assert q.words[0].fts() == '("中美" OR "中 美")'
+    assert words(parse_query("长江的鱼")) == ["长江", "鱼"]  # a longer chunk is still cut into words

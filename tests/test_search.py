@@ -335,3 +335,12 @@ def test_facets_follow_new_articles(fresh, tmp_path):
     with fresh.store.conn:
         fresh.store.conn.execute("DELETE FROM articles WHERE id='extra'")
     assert "人民日报" not in dict(fresh.search("交通").facets["sources"])
+
+
+def test_typed_words_the_segmenter_splits_still_find_text(fresh, tmp_path):
+    extra = [{"id": "sino", "title": "中美经贸磋商取得新进展", "date": "2024-02-02", "body": "双方同意继续保持沟通。"},
+             {"id": "two", "title": "两国元首举行会谈", "date": "2024-02-03", "body": "两国元首就双边关系交换意见。"}]
+    fresh.ingest([_write_jsonl(tmp_path / "extra.jsonl", extra)], fit=False, progress=False)
+    assert ids(fresh.search("中美 磋商")) == ["sino"]
+    assert ids(fresh.search("两国 会谈")) == ["two"]
+    assert "sino" not in ids(fresh.search("磋商 -中美"))

@@ -49,11 +49,15 @@ class Word:
 
     text: str
     parts: list[str] = field(default_factory=list)  # a cover of `text` by shorter words; [] when none
+    adjacent: bool = False  # the parts must follow each other (a typed word the segmenter splits)
 
     def fts(self) -> str:
-        """`"上海交通大学" OR NEAR("上海" "交通" "大学", 10)`, bracketed: the word or all its parts close by."""
+        """`("上海交通大学" OR NEAR("上海" "交通" "大学", 10))`: the word, or all its parts close by;
+        `("中美" OR "中 美")` for a typed word that only context makes one word."""
         if not self.parts:
             return quote(self.text)
+        if self.adjacent:
+            return f"({quote(self.text)} OR {quote(' '.join(self.parts))})"
         near = " ".join(quote(p) for p in self.parts)
         return f"({quote(self.text)} OR NEAR({near}, {NEAR_DISTANCE}))"
 
@@ -116,28 +120,19 @@ class Query:
         """Any excluded word, as one FTS5 expression."""
         if not self.exclude_words:
             return None
-        return " OR ".join(quote(w.text) for w in self.exclude_words)
+        return " OR ".join(w.fts() if w.adjacent else quote(w.text) for w in self.exclude_words)
 
-    def highlight_strings(self) -> list[str]:
-        """Every string worth marking in a hit, longest first."""
-        out = {s for w in self.words for s in w.strings()}
-        for p in self.phrases:
-            out.add(p.text)
-            out.update(s for w in p.words for s in w.strings())
-        return sorted(out, key=lambda s: (-len(s), s))
-
-    def highlight_groups(self) -> dict[str, str]:
-        """Each markable string -> the query word (or phrase) it stands for, to count distinct matches."""
-        groups: dict[str, str] = {}
-        for p in self.phrases:
-            groups[p.text] = p.text
-            for w in p.words:
-                for s in w.strings():
-                    groups.setdefault(s, w.text)
-        for w in self.words:
-            for s in w.strings():
-                groups.setdefault(s, w.text)
-        return groups
+    def highlight_terms(self, text: str) -> dict[str, str]:
+        """What to mark in one article (`text`: its title and body, lowercased): each string -> the query
+        word or phrase it stands for. A word's parts are marked only where the word itself is absent."""
+        out = {p.text: p.text for p in self.phrases}
+        for w in [*(w for p in self.phrases for w in p.words), *self.words]:
+            if w.adjacent or not w.parts or w.text.lower() in text:
+                out.setdefault(w.text, w.text)
+            else:
+                for part in w.parts:
+                    out.setdefault(part, w.text)
+        return out
 
 
 def quote(term: str) -> str:
@@ -292,13 +287,16 @@ def _squeeze(phrase: str) -> str:
 
 
 def query_words(text: str) -> list[Word]:
-    """The words of some query text, segmented the way the index was, each with its parts."""
-    out = []
-    for w in cut(text):
-        w = w.strip()
-        if w and any(ch.isalnum() for ch in w):
-            out.append(Word(w, list(word_parts(w))))
-    return out
+    """The words of some query text, segmented the way the index was, each with its parts.
+
+    A short Chinese chunk typed on its own that the segmenter cuts into single characters (中美, 两国:
+    words only in context) stays one word, found as itself or as its characters side by side."""
+    pieces = [w.strip() for w in cut(text)]
+    pieces = [w for w in pieces if w and any(ch.isalnum() for ch in w)]
+    chunk = text.strip()
+    if 1 < len(pieces) == len(chunk) <= 4 and all(_is_cjk(ch) for ch in chunk):
+        return [Word(chunk, pieces, adjacent=True)]
+    return [Word(w, list(word_parts(w))) for w in pieces]
 
 
 @lru_cache(maxsize=4096)

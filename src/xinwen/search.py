@@ -232,13 +232,13 @@ def title_match(q: Query) -> str | None:
 # -- hits ------------------------------------------------------------------
 def _hits(store: SQLiteStore, q: Query, rows: list[tuple[int, float]]) -> list[SearchHit]:
     stored = store.get_many([r[0] for r in rows])
-    pattern = matcher(q.highlight_strings())
-    groups = q.highlight_groups()
     hits = []
     for rowid, score in rows:
         if rowid not in stored:  # deleted between the two queries
             continue
         a = stored[rowid].article
+        groups = q.highlight_terms((a.title + "\n" + a.body).lower())
+        pattern = matcher(groups)
         window = best_window(a.body, pattern, groups)
         if window is None:
             window = mark(a.snippet or a.body[:120], pattern)
