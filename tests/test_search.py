@@ -115,6 +115,10 @@ def test_sample_page_pages_partition_the_results(page_db):
         assert c.search("上海", limit=2, offset=everything.total).hits == []
         scores = [h.score for h in everything.hits]
         assert scores == sorted(scores, reverse=True)
+        by_time = c.search("上海", limit=50, sort="time")
+        assert sorted(ids(by_time)) == sorted(ids(everything))
+        dated = [h.article.published is not None for h in by_time.hits]
+        assert dated == sorted(dated, reverse=True) and dated[0]  # the undated last
 
 
 # -- segmentation both ways, phrases, exclusions, filters --------------------------
