@@ -133,3 +133,8 @@ def test_a_typed_word_only_context_makes_one_word_stays_one():
     assert words(q) == ["中美", "关系"]  # not 中 (a function word, dropped) and 美
     assert q.words[0].fts() == '("中美" OR "中 美")'
     assert words(parse_query("长江的鱼")) == ["长江", "鱼"]  # a longer chunk is still cut into words
+
+
+def test_a_very_long_query_is_cut_with_a_note():
+    q = parse_query(" ".join(f"词{i}" for i in range(100)))
+    assert len(q.words) == 32 and any("first 32 words" in n for n in q.notes)

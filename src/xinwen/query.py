@@ -29,6 +29,7 @@ from xinwen.dates import parse_date
 from xinwen.errors import DateError
 from xinwen.text import normalize
 
+MAX_WORDS = 32  # more would only slow the search down
 NEAR_DISTANCE = 10  # tokens within which the parts of a long word must occur to stand for it
 
 _OPEN_QUOTES = {'"': '"', "“": "”", "”": "”", "「": "」", "『": "』", "＂": "＂"}
@@ -266,9 +267,14 @@ def _add_phrase(q: Query, value: str, negative: bool) -> None:
 def _add_words(q: Query, value: str) -> None:
     seen = {w.text for w in q.words}
     for w in query_words(value):
-        if w.text not in seen:
-            seen.add(w.text)
-            q.words.append(w)
+        if w.text in seen:
+            continue
+        if len(q.words) >= MAX_WORDS:
+            if not any("words" in n for n in q.notes):
+                q.notes.append(f"only the first {MAX_WORDS} words were searched for")
+            return
+        seen.add(w.text)
+        q.words.append(w)
 
 
 def _drop_stopwords(q: Query) -> None:
