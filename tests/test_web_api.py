@@ -318,3 +318,23 @@ def test_unexpected_errors_are_a_page_not_a_traceback(tmp_path, web_db):
         assert r.status_code == 500 and r.json()["error"].startswith("internal error")
         r = broken.get("/")
         assert r.status_code == 500 and "Traceback" not in r.text and "服务器出错了" in r.text
+
+
+def test_demo_and_serve_commands(tmp_path, capsys):
+    import socket
+
+    from xinwen.cli import main
+
+    db = tmp_path / "demo.db"
+    assert main(["demo", "--no-serve", "--db", str(db)]) == 0
+    assert "demo database" in capsys.readouterr().out
+    with Collection(db, readonly=True) as c:
+        assert c.count() == 6 and any(a.title.startswith("上海宝山") for a in c.list())
+    assert main(["serve", "--db", str(tmp_path / "missing.db")]) == 1
+    assert "no database here" in capsys.readouterr().err
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        assert main(["serve", "--db", str(db), "--port", str(port)]) == 1
+    assert f"cannot serve on 127.0.0.1:{port}" in capsys.readouterr().err
