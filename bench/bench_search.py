@@ -40,7 +40,7 @@ sys.path.insert(0, str(ROOT / "src"))
 from xinwen.analysis.segment import cut, search_terms  # noqa: E402
 from xinwen.analysis.stats import stopwords  # noqa: E402
 from xinwen.collection import Collection  # noqa: E402
-from xinwen.facets import doc_values  # noqa: E402
+from xinwen.docvalues import doc_values  # noqa: E402
 
 XWLB = ROOT.parent / "shared" / "data" / "xinwenlianbo.jsonl.gz"
 

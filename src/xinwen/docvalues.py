@@ -1,10 +1,14 @@
-"""Facet counts (tags, sources, months) over a set of matching articles, from per-article values held
-in memory: what a search engine calls doc values.
+"""Per-article values held in memory (what a search engine calls doc values): source, publication
+time, month and tags of every article as numpy arrays indexed by rowid. Search facets and tag trends
+are counted from them with a gather and a bincount.
 
-Counting in SQL means a row lookup per match (and the month sits behind the body, on overflow pages),
-some tens of milliseconds for ten thousand matches. Here the values of every article are read once
-into numpy arrays, and counting a match set is a gather and a bincount. The arrays are rebuilt when
-the database has changed (another connection committed, or this one wrote).
+Counting in SQL means a row lookup per article, and the publication time sits behind the body, on
+overflow pages: tens of milliseconds for ten thousand search matches, seconds for trends over
+100,000 articles. The arrays are read once from covering indexes (0.3 s for 100,000 articles) and
+read again when the database has changed (another connection committed, or this one wrote).
+
+Days, weeks and months are counted in China Standard Time (UTC+8), the zone dates without one are
+read in, and the zone of the from:/to: filters.
 """
 
 from __future__ import annotations
@@ -18,11 +22,11 @@ import numpy as np
 from xinwen.store.sqlite import SQLiteStore
 
 FACET_SIZE = 20
-MONTH_TZ_OFFSET = 8 * 3600  # months are counted in China Standard Time (UTC+8), as dates without a zone are read
+TZ_OFFSET = 8 * 3600  # China Standard Time
 
 
 class DocValues:
-    """Each article's source, month and tags, as integer codes indexed by rowid."""
+    """Each article's source, publication time, month and tags, indexed by rowid (codes: -1 for none)."""
 
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.version = _version(conn)
@@ -35,7 +39,11 @@ class DocValues:
         rowids, stamps = conn.execute(
             "SELECT group_concat(rowid), group_concat(published_ts) FROM articles INDEXED BY articles_published "
             "WHERE published_ts IS NOT NULL").fetchone()
-        self.months, self.month_of = _months(_ints(rowids), _floats(stamps), size)
+        rowids, stamps = _ints(rowids), _floats(stamps)
+        keep = (rowids >= 0) & (rowids < size)
+        self.ts_of = np.full(size, np.nan)
+        self.ts_of[rowids[keep]] = stamps[keep]
+        self.months, self.month_of = _months(rowids[keep], stamps[keep], size)
         self.tags, (articles, codes) = _pairs(conn.execute(
             "SELECT tag, group_concat(article) FROM article_tags INDEXED BY article_tags_tag GROUP BY tag"), size)
         order = np.argsort(articles, kind="stable")
@@ -105,10 +113,9 @@ def _months(rowids: np.ndarray, stamps: np.ndarray, size: int) -> tuple[list[str
     of = np.full(size, -1, dtype=np.int32)
     if not len(rowids):
         return [], of
-    months = (stamps + MONTH_TZ_OFFSET).astype("int64").astype("datetime64[s]").astype("datetime64[M]")
+    months = (stamps + TZ_OFFSET).astype("int64").astype("datetime64[s]").astype("datetime64[M]")
     unique, codes = np.unique(months, return_inverse=True)
-    keep = (rowids >= 0) & (rowids < size)
-    of[rowids[keep]] = codes[keep]
+    of[rowids] = codes
     return [str(m) for m in unique], of
 
 

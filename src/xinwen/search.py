@@ -13,8 +13,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from xinwen.article import Article
+from xinwen.docvalues import doc_values
 from xinwen.errors import QueryError, StoreError
-from xinwen.facets import doc_values
 from xinwen.highlight import best_window, mark, matcher
 from xinwen.query import Query, parse_query, quote
 from xinwen.store.sqlite import SQLiteStore

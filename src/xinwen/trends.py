@@ -1,32 +1,33 @@
 """Tag trends over time: counts per day, week or month; tags rising against the period before; tags
 that occur together.
 
-Periods are calendar periods of the date each source printed (its own time zone): a day, an ISO week
-starting on Monday, a month; each is named by the ISO date it starts on.
+A period is a calendar day, an ISO week starting on Monday, or a month, in China Standard Time (see
+`xinwen.docvalues`); each is named by the ISO date it starts on. Counts come from the in-memory doc
+values (tens of milliseconds over 100,000 articles).
 
 Rising compares the latest period in range ("now") with the one before it, as shares of the articles
 published in each, so that a short latest period (a week that has only begun) is not read as a fall:
-ratio = ((now + 1) / articles_now) / ((before + 1) / articles_before). A tag must have at least
+ratio = ((now + 1) / articles_now) / ((before + 1) / articles_before). A tag needs at least
 `min_count` articles now, and more than before, to count as rising.
 """
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+import numpy as np
+
+from xinwen.docvalues import TZ_OFFSET, DocValues, doc_values
 from xinwen.errors import QueryError
 from xinwen.query import date_range
 from xinwen.store.sqlite import SQLiteStore
 
 PERIODS = ("day", "week", "month")
-_BUCKET = {
-    "day": "substr(a.published, 1, 10)",
-    "week": "date(substr(a.published, 1, 10), 'weekday 0', '-6 days')",
-    "month": "substr(a.published, 1, 7) || '-01'",
-}
 SMOOTHING = 1.0
 MIN_COUNT = 3
+_EPOCH = date(1970, 1, 1)  # a Thursday: day d is in the ISO week starting on day 7 * ((d + 3) // 7) - 3
 
 
 @dataclass
@@ -68,91 +69,104 @@ def trends(
     if top < 0:
         raise QueryError("top must be at least 0")
     lo, hi = as_range(since, until)
-    bucket = _BUCKET[period]
-    where, args = ["a.published IS NOT NULL"], []
-    if lo is not None:
-        where.append("a.published_ts >= ?")
-        args.append(lo)
-    if hi is not None:
-        where.append("a.published_ts < ?")
-        args.append(hi)
-    cond = " AND ".join(where)
-    conn = store.conn
-    volume = dict(conn.execute(f"SELECT {bucket} AS p, count(*) FROM articles a WHERE {cond} GROUP BY p", args))
-    volume.pop(None, None)
+    dv = doc_values(store)
     result = Trends(period=period)
-    if not volume:
+    ts = dv.ts_of
+    dated = ~np.isnan(ts)
+    if lo is not None:
+        dated &= ts >= lo
+    if hi is not None:
+        dated &= ts < hi
+    ids = np.flatnonzero(dated)
+    if not len(ids):
         return result
-    result.periods = period_starts(min(volume), max(volume), period)
-    result.articles = [int(volume.get(p, 0)) for p in result.periods]
+    index = period_index(ts[ids], period)
+    first = int(index.min())
+    slot = index - first  # each article's period, 0 = the first in range
+    n = int(slot.max()) + 1
+    result.periods = [period_start(first + i, period) for i in range(n)]
+    result.articles = np.bincount(slot, minlength=n).tolist()
+    # one (tag code, period slot) pair per tag of each article in range
+    tag_codes = dv.tags_of[ids]
+    has = tag_codes >= 0
+    codes = tag_codes[has]
+    slots = np.broadcast_to(slot[:, None], tag_codes.shape)[has]
     if tags is None:
-        tags = [r[0] for r in conn.execute(
-            f"SELECT t.tag, count(*) AS n FROM article_tags t JOIN articles a ON a.rowid = t.article "
-            f"WHERE {cond} GROUP BY t.tag ORDER BY n DESC, t.tag LIMIT ?", (*args, top))]
-    if tags:
-        marks = ",".join("?" * len(tags))
-        counts: dict[tuple[str, str], int] = {
-            (r[0], r[1]): int(r[2]) for r in conn.execute(
-                f"SELECT t.tag, {bucket} AS p, count(*) FROM article_tags t JOIN articles a ON a.rowid = t.article "
-                f"WHERE {cond} AND t.tag IN ({marks}) GROUP BY t.tag, p", (*args, *tags))
-        }
-        result.series = {t: [(p, counts.get((t, p), 0)) for p in result.periods] for t in tags}
+        totals = np.bincount(codes, minlength=len(dv.tags))
+        chosen = _top_codes(totals, top)
+        tags = [dv.tags[c] for c in chosen]
+    code_of = {t: i for i, t in enumerate(dv.tags)}
+    for tag in tags:
+        c = code_of.get(tag)
+        counts = np.bincount(slots[codes == c], minlength=n) if c is not None else np.zeros(n, dtype=np.int64)
+        result.series[tag] = [(p, int(k)) for p, k in zip(result.periods, counts, strict=True)]
     result.now = result.periods[-1]
-    if len(result.periods) > 1:
+    if n > 1:
         result.before = result.periods[-2]
-        result.rising = _rising(store, bucket, cond, args, result, top, min_count)
+        result.rising = _rising(dv, codes, slots, n, result.articles, top, min_count)
     return result
 
 
 def _rising(
-    store: SQLiteStore, bucket: str, cond: str, args: list, t: Trends, top: int, min_count: int
+    dv: DocValues, codes: np.ndarray, slots: np.ndarray, n: int, articles: list[int], top: int, min_count: int
 ) -> list[dict]:
-    now_n, before_n = t.articles[-1], t.articles[-2]
-    # only the two periods' articles: a day of margin around them on the timestamp index, then exact
-    lo = datetime.fromisoformat(t.before).timestamp() - 86400 * 2  # type: ignore[arg-type]
-    hi = datetime.fromisoformat(next_start(t.now, t.period)).timestamp() + 86400 * 2  # type: ignore[arg-type]
-    rows = store.conn.execute(
-        f"SELECT t.tag, {bucket} AS p, count(*) FROM article_tags t JOIN articles a ON a.rowid = t.article "
-        f"WHERE {cond} AND a.published_ts >= ? AND a.published_ts < ? AND p IN (?, ?) GROUP BY t.tag, p",
-        (*args, lo, hi, t.now, t.before),
-    ).fetchall()
-    now: dict[str, int] = {}
-    before: dict[str, int] = {}
-    for tag, p, n in rows:
-        (now if p == t.now else before)[tag] = int(n)
+    now = np.bincount(codes[slots == n - 1], minlength=len(dv.tags))
+    before = np.bincount(codes[slots == n - 2], minlength=len(dv.tags))
+    now_n, before_n = articles[-1], max(articles[-2], 1)
     out = []
-    for tag, n in now.items():
-        b = before.get(tag, 0)
-        if n < min_count or n <= b or not now_n:
-            continue
-        ratio = ((n + SMOOTHING) / now_n) / ((b + SMOOTHING) / max(before_n, 1))
-        out.append({"tag": tag, "now": n, "before": b, "ratio": round(ratio, 3)})
+    for c in np.flatnonzero((now >= min_count) & (now > before)):
+        ratio = ((now[c] + SMOOTHING) / now_n) / ((before[c] + SMOOTHING) / before_n)
+        out.append({"tag": dv.tags[c], "now": int(now[c]), "before": int(before[c]), "ratio": round(float(ratio), 3)})
     out.sort(key=lambda d: (-d["ratio"], -d["now"], d["tag"]))
     return out[:top]
+
+
+def period_index(stamps: np.ndarray, period: str) -> np.ndarray:
+    """The period each timestamp falls in: days, ISO weeks or months since 1970 (China Standard Time)."""
+    days = np.floor((stamps + TZ_OFFSET) / 86400).astype(np.int64)
+    if period == "day":
+        return days
+    if period == "week":
+        return (days + 3) // 7
+    return days.astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)
+
+
+def period_start(index: int, period: str) -> str:
+    """The ISO date a period (as numbered by `period_index`) starts on."""
+    if period == "day":
+        return (_EPOCH + timedelta(days=index)).isoformat()
+    if period == "week":
+        return (_EPOCH + timedelta(days=7 * index - 3)).isoformat()
+    return date(1970 + index // 12, index % 12 + 1, 1).isoformat()
 
 
 def period_starts(first: str, last: str, period: str) -> list[str]:
     """Every period start from `first` to `last` (both period starts), oldest first."""
     out = [first]
     while out[-1] < last and len(out) < 100_000:
-        out.append(next_start(out[-1], period))
+        d = date.fromisoformat(out[-1])
+        if period == "day":
+            out.append((d + timedelta(days=1)).isoformat())
+        elif period == "week":
+            out.append((d + timedelta(days=7)).isoformat())
+        else:
+            out.append(date(d.year + d.month // 12, d.month % 12 + 1, 1).isoformat())
     return out
-
-
-def next_start(start: str, period: str) -> str:
-    d = date.fromisoformat(start)
-    if period == "day":
-        return (d + timedelta(days=1)).isoformat()
-    if period == "week":
-        return (d + timedelta(days=7)).isoformat()
-    return date(d.year + d.month // 12, d.month % 12 + 1, 1).isoformat()
 
 
 def cooccurring(store: SQLiteStore, tag: str, *, k: int = 10) -> list[tuple[str, int]]:
     """The tags most often computed for the same articles as `tag`, with how many articles share both."""
-    rows = store.conn.execute(
-        "SELECT o.tag, count(*) AS n FROM article_tags t JOIN article_tags o "
-        "ON o.article = t.article AND o.tag != t.tag WHERE t.tag = ? GROUP BY o.tag ORDER BY n DESC, o.tag LIMIT ?",
-        (tag, max(0, k)),
-    ).fetchall()
-    return [(r[0], int(r[1])) for r in rows]
+    dv = doc_values(store)
+    c = bisect_left(dv.tags, tag)  # the tags are sorted
+    if c == len(dv.tags) or dv.tags[c] != tag:
+        return []
+    rows = dv.tags_of[(dv.tags_of == c).any(axis=1)]
+    others = rows[(rows >= 0) & (rows != c)]
+    counts = np.bincount(others, minlength=len(dv.tags))
+    return [(dv.tags[i], int(counts[i])) for i in _top_codes(counts, k)]
+
+
+def _top_codes(counts: np.ndarray, k: int) -> list[int]:
+    """Codes of the k largest nonzero counts; ties by code, which is name order."""
+    nonzero = np.flatnonzero(counts)
+    return nonzero[np.lexsort((nonzero, -counts[nonzero]))][: max(k, 0)].tolist()
