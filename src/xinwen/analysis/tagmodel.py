@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import gzip
 import json
-import math
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from functools import lru_cache
@@ -53,12 +52,14 @@ class TagModel:
         present: dict[str, int] | None = None,
         assoc: dict[str, list[list]] | None = None,
         base_rate: float = 0.1,
+        ranker: dict | None = None,
     ) -> None:
         self.n_docs = n_docs
         self.tags = tags or {}  # tag -> [times tagged while in the title, times tagged]
         self.present = present or {}  # word or phrase -> titles that contain it
         self.assoc = assoc or {}  # word -> [[tag, titles with word and tag (tag not in title)], ...]
         self.base_rate = base_rate  # share of content-word occurrences that are tags
+        self.ranker = ranker  # weights for headline-only tagging (tagranker.py), or None
         self._prefixes: frozenset[str] | None = None
         self.token_cache: dict[tuple[str, str], tuple[float, bool]] = {}  # for the tag scorer
 
@@ -87,7 +88,7 @@ class TagModel:
     def associated(self, words: Iterable[str], smooth: float = 10.0) -> dict[str, float]:
         """Tags implied by the words (noisy-or of P(tag | word)), for tags not in the text."""
         scores: dict[str, float] = {}
-        for w in set(words):
+        for w in dict.fromkeys(words):
             pairs = self.assoc.get(w)
             if not pairs:
                 continue
@@ -102,7 +103,7 @@ class TagModel:
     def to_dict(self) -> dict:
         return {
             "version": MODEL_VERSION, "n_docs": self.n_docs, "base_rate": self.base_rate,
-            "tags": self.tags, "present": self.present, "assoc": self.assoc,
+            "tags": self.tags, "present": self.present, "assoc": self.assoc, "ranker": self.ranker,
         }  # fmt: skip
 
     def save(self, path: str | Path) -> None:
@@ -123,7 +124,9 @@ class TagModel:
     def _from_dict(cls, data: dict, where: str) -> TagModel:
         if data.get("version") != MODEL_VERSION:
             raise StoreError("tag model of another version; rebuild it", file=where)
-        return cls(data["n_docs"], data["tags"], data["present"], data["assoc"], data["base_rate"])
+        return cls(
+            data["n_docs"], data["tags"], data["present"], data["assoc"], data["base_rate"], data.get("ranker")
+        )
 
     @staticmethod
     @lru_cache(maxsize=1)
@@ -173,7 +176,7 @@ def build_tag_model(
     for (w, t), c in pair.items():
         if c >= min_pair_count:
             by_word[w].append([t, c])
-    assoc = {w: sorted(v, key=lambda x: -x[1])[:max_assoc] for w, v in by_word.items()}
+    assoc = {w: sorted(v, key=lambda x: (-x[1], x[0]))[:max_assoc] for w, v in sorted(by_word.items())}
     keep_present = {
         g: c for g, c in present.items() if g in vocab or g in assoc or c >= min_present
     }
@@ -185,6 +188,3 @@ def build_tag_model(
 def _content(word: str) -> bool:
     return len(word) >= 2 and not word.isdigit() and not word.isspace()
 
-
-def idf_of_count(n_docs: int, df: int) -> float:
-    return math.log((n_docs + 1) / (df + 1)) + 1.0

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from xinwen.analysis.segment import Segmented, Tagged
 from xinwen.analysis.stats import CorpusStats, stopwords
 from xinwen.analysis.tagmodel import MAX_NGRAM, TagModel
+from xinwen.analysis.tagranker import FEATURES, score_title
 
 CONTENT_POS = frozenset({"n", "nr", "ns", "nt", "nz", "nw", "vn", "an", "nrt", "nrfg", "s", "j", "l", "i", "eng", "x"})
 PHRASE_POS = frozenset({"n", "nr", "ns", "nt", "nz", "nw", "vn", "an", "nrt", "nrfg", "j", "l", "eng", "x", "v", "a"})
@@ -40,7 +41,7 @@ LEAD_CHARS = 120
 FREQ_POWER = 1.0
 IDF_POWER = 1.0
 PRIOR_POWER = 1.0  # title only: the editors' prior decides
-PRIOR_POWER_BODY = 0.2  # with a body, frequency in the text is the stronger evidence
+PRIOR_POWER_BODY = 0.05  # with a body, frequency in the text is the stronger evidence
 IDF_POWER_BODY = 0.4
 ASSOC_WEIGHT = 1.2
 ASSOC_WEIGHT_BODY = 0.3  # with a body, what the text says matters more than what usually goes with it
@@ -241,6 +242,10 @@ class TagScorer:
             return 1.0
         return VERB_FACTOR if pos == "v" and len(word) == 2 else 0.0
 
+    def _ranker_usable(self) -> bool:
+        ranker = self.model.ranker
+        return bool(ranker) and tuple(ranker.get("features", ())) == FEATURES
+
     def _editor_term(self, term: str) -> bool:
         """Editors of the archive use the term as a tag more often than the average word."""
         return self.model.is_tag(term) and self.model.keyphraseness(term) > self.model.base_rate
@@ -252,6 +257,8 @@ class TagScorer:
         return self.stats.idf(term)
 
     def score(self, seg: Segmented) -> dict[str, float]:
+        if not seg.body and self._ranker_usable():
+            return score_title(seg.title, self.model, self.stats, _taggable)
         cands = self.candidates(seg)
         model = self.model
         has_body = bool(seg.body)

@@ -1,0 +1,122 @@
+"""A learned ranker for the tags of a headline alone (no body to count words in).
+
+With only a title there is no frequency to go by: which of its words an editor tags, and
+which tags the title implies without saying them, is what the tagged archive knows. Each
+candidate (a title word or known tag phrase, or a tag associated with the title's words)
+gets a few features from the tag model, and a logistic regression fitted on the archive
+weighs them. `fit_ranker` is run by bench/build_tag_model.py on tnews train, with
+cross-fitting (each fold's features come from a model that has not seen that fold), and
+the weights ship inside the tag model.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+
+import numpy as np
+
+from xinwen.analysis.segment import Tagged
+from xinwen.analysis.stats import CorpusStats, stopwords
+from xinwen.analysis.tagmodel import MAX_NGRAM, TagModel
+
+POS_GROUPS = ("n", "nr", "ns", "nt", "nz", "v", "vn", "eng", "a", "l", "j", "x")
+FEATURES = (
+    "in_text", "keyphraseness", "log_present", "log_popularity", "assoc", "assoc_max", "log_assoc_support",
+    "idf", "idf_rel", "length", "tokens", "ascii", "first_position", "known_tag", "in_text_x_kp",
+    "absent_x_assoc",
+) + tuple("pos_" + p for p in POS_GROUPS) + ("pos_phrase", "pos_absent")  # fmt: skip
+MAX_ASSOCIATED = 30  # associated tags considered per title
+
+
+def candidate_features(
+    title: Tagged, model: TagModel, stats: CorpusStats, taggable: callable
+) -> tuple[list[str], np.ndarray]:
+    """Candidates of a title and their feature rows (len(FEATURES) columns)."""
+    stop = stopwords()
+    words = [w for w, _ in title]
+    n = len(words) or 1
+    found: dict[str, tuple[str, float, int]] = {}  # term -> (pos group, first position, tokens)
+    for i, (w, p) in enumerate(title):
+        if len(w) >= 2 and w not in stop and taggable(w):
+            found.setdefault(w, (p if p in POS_GROUPS else "x", i / n, 1))
+    prefixes = model.prefixes()
+    for i in range(len(words)):
+        term = words[i]
+        for j in range(i + 1, min(i + MAX_NGRAM, len(words))):
+            term += words[j]
+            if term in model.tags and taggable(term):
+                found.setdefault(term, ("phrase", i / n, j - i + 1))
+            elif term not in prefixes:
+                break
+    assoc: dict[str, float] = {}
+    assoc_max: dict[str, float] = {}
+    support: dict[str, int] = {}
+    for w in dict.fromkeys(words):  # in order: the result must not depend on hashing
+        pairs = model.assoc.get(w)
+        if not pairs:
+            continue
+        denom = model.present.get(w, 0) + 10.0
+        for tag, count in pairs:
+            p = count / denom
+            assoc[tag] = 1.0 - (1.0 - assoc.get(tag, 0.0)) * (1.0 - p)
+            assoc_max[tag] = max(assoc_max.get(tag, 0.0), p)
+            support[tag] = support.get(tag, 0) + 1
+    implied = [t for t in sorted(assoc, key=lambda t: (-assoc[t], t))[:MAX_ASSOCIATED] if t not in found and taggable(t)]
+    terms = list(found) + implied
+    max_idf = max((stats.idf(t) for t in found), default=1.0) or 1.0
+    rows = np.zeros((len(terms), len(FEATURES)))
+    pos_col = {p: FEATURES.index("pos_" + p) for p in (*POS_GROUPS, "phrase", "absent")}
+    for r, term in enumerate(terms):
+        info = found.get(term)
+        in_text = 1.0 if info else 0.0
+        kp = model.keyphraseness(term)
+        idf = stats.idf(term)
+        a = assoc.get(term, 0.0)
+        rows[r, :16] = (
+            in_text, kp, math.log1p(model.present.get(term, 0)), math.log1p(model.popularity(term)),
+            a, assoc_max.get(term, 0.0), math.log1p(support.get(term, 0)), idf / 12.0,
+            idf / max_idf if info else 0.0, min(len(term), 8) / 8.0, (info[2] if info else 0) / MAX_NGRAM,
+            1.0 if term.isascii() else 0.0, info[1] if info else 1.0, 1.0 if term in model.tags else 0.0,
+            in_text * kp, (1.0 - in_text) * a,
+        )  # fmt: skip
+        rows[r, pos_col[info[0] if info else "absent"]] = 1.0
+    return terms, rows
+
+
+def score_title(
+    title: Tagged, model: TagModel, stats: CorpusStats, taggable: callable
+) -> dict[str, float]:
+    """Ranker scores (log-odds that an editor tags the term) of a title's candidates."""
+    terms, rows = candidate_features(title, model, stats, taggable)
+    if not terms:
+        return {}
+    weights = np.asarray(model.ranker["weights"])
+    return dict(zip(terms, (rows @ weights + model.ranker["bias"]).tolist(), strict=True))
+
+
+def training_rows(
+    examples: Iterable[tuple[Tagged, list[str]]], model: TagModel, stats: CorpusStats, taggable: callable
+) -> tuple[np.ndarray, np.ndarray]:
+    """Feature rows and labels (the candidate is one of the editor's tags) of tagged titles."""
+    xs, ys = [], []
+    for title, gold in examples:
+        terms, rows = candidate_features(title, model, stats, taggable)
+        if terms:
+            xs.append(rows)
+            gold_set = set(gold)
+            ys.append(np.array([t in gold_set for t in terms], dtype=np.int8))
+    if not xs:
+        return np.zeros((0, len(FEATURES))), np.zeros(0)
+    return np.vstack(xs), np.concatenate(ys)
+
+
+def fit_ranker(x: np.ndarray, y: np.ndarray, c: float = 1.0) -> dict:
+    """Logistic regression weights, as plain data for the tag model."""
+    from sklearn.linear_model import LogisticRegression
+
+    lr = LogisticRegression(C=c, max_iter=2000).fit(x, y)
+    return {
+        "features": list(FEATURES), "weights": [round(float(w), 5) for w in lr.coef_[0]],
+        "bias": round(float(lr.intercept_[0]), 5),
+    }  # fmt: skip
