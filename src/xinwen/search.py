@@ -209,17 +209,16 @@ def _page(
         first = [(r[0], 2 * TIER_BONUS + TIER_BONUS / (r[1] + 10)) for r in rows]
         if len(first) >= want:
             return first[offset:]
-    conds, params = list(where), list(args)
-    if first:
-        conds.append(f"a.rowid NOT IN ({','.join('?' * len(first))})")
-        params.extend(r for r, _ in first)
-    if conds:
-        sql, params = _source(match, conds, params)
-        sql = f"SELECT a.rowid, {_score()} AS s {sql} ORDER BY s, a.rowid LIMIT ?"
+    seen = [r for r, _ in first]
+    not_seen = f" AND {{}}rowid NOT IN ({','.join('?' * len(seen))})" if seen else ""
+    if where:
+        sql, params = _source(match, where, args)
+        sql = f"SELECT a.rowid, {_score()} AS s {sql}{not_seen.format('a.')} ORDER BY s, a.rowid LIMIT ?"
     else:  # the index alone can rank
-        sql = f"SELECT rowid, {_score()} AS s FROM articles_fts WHERE articles_fts MATCH ? ORDER BY s, rowid LIMIT ?"
+        sql = (f"SELECT rowid, {_score()} AS s FROM articles_fts WHERE articles_fts MATCH ?{not_seen.format('')} "
+               "ORDER BY s, rowid LIMIT ?")
         params = [match]
-    rows = store.conn.execute(sql, (*params, want - len(first))).fetchall()
+    rows = store.conn.execute(sql, (*params, *seen, want - len(first))).fetchall()
     return (first + [(r[0], -float(r[1])) for r in rows])[offset:]
 
 
