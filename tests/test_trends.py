@@ -122,3 +122,11 @@ def test_real_weekly_counts_match_the_tag_table(tmp_path):
         with_top = {a.id for a in c.list(tag=top, limit=10_000)}
         for other, n in co:
             assert n == len(with_top & {a.id for a in c.list(tag=other, limit=10_000)})
+
+
+def test_a_damaged_database_is_one_line_not_a_traceback(capsys, coll):
+    with coll.store.conn:
+        coll.store.conn.execute("DROP INDEX articles_source")
+    assert main(["trends", "--db", coll.db_path]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("xinwen: error:") and "Traceback" not in err

@@ -19,6 +19,7 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 
+from xinwen.errors import StoreError
 from xinwen.store.sqlite import SQLiteStore
 
 FACET_SIZE = 20
@@ -69,10 +70,13 @@ _cache: weakref.WeakKeyDictionary[SQLiteStore, DocValues] = weakref.WeakKeyDicti
 
 def doc_values(store: SQLiteStore) -> DocValues:
     """The store's doc values, read again when the database has changed since."""
-    values = _cache.get(store)
-    if values is None or values.version != _version(store.conn):
-        values = DocValues(store.conn)
-        _cache[store] = values
+    try:
+        values = _cache.get(store)
+        if values is None or values.version != _version(store.conn):
+            values = DocValues(store.conn)
+            _cache[store] = values
+    except sqlite3.Error as exc:  # a locked or damaged database
+        raise StoreError(f"cannot read facet values: {exc}", file=store.path) from exc
     return values
 
 
