@@ -25,7 +25,9 @@ from xinwen.analysis.stats import stopwords
 
 _HAN = re.compile(r"^[\u4e00-\u9fff]+$")
 # one-character tokens that glue to anything: never at the edge of a new word
-_FUNCTION = frozenset("的了在是和与及或也都就而被把对从向为以于之其这那个着过等年月日")
+_FUNCTION = frozenset("的了在是和与及或也都就而被把对从向为以于之其这那个着过等年月日同愿将")
+# prepositions, conjunctions, particles, pronouns, adverbs, numerals, measure words, locatives
+_BREAK_POS = frozenset({"p", "c", "u", "uj", "ul", "uz", "uv", "ud", "ug", "r", "d", "m", "q", "f", "y", "e", "o"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,10 +38,15 @@ class NewWord:
     entropy: float  # min(left entropy, right entropy)
 
 
-def _runs(tokens: list[str]) -> Iterable[list[str]]:
+def _runs(tokens: list[str] | list[tuple[str, str]]) -> Iterable[list[str]]:
+    """Runs of adjacent Chinese tokens; with parts of speech, function words end a run too."""
+    from xinwen.analysis.segment import is_word
+
     run: list[str] = []
-    for t in tokens:
-        if _HAN.match(t):
+    for tok in tokens:
+        t, pos = tok if isinstance(tok, tuple) else (tok, "")
+        # a part of speech is only trusted for dictionary words (特新 in 专精/特新 is guessed as "d")
+        if _HAN.match(t) and not (pos in _BREAK_POS and is_word(t)):
             run.append(t)
         else:
             if len(run) > 1:
@@ -57,7 +64,7 @@ def _entropy(counter: Counter[str] | dict[str, int]) -> float:
 
 
 def discover(
-    documents: Iterable[list[str]],
+    documents: Iterable[list[str] | list[tuple[str, str]]],
     *,
     min_count: int = 5,
     min_pmi: float = 4.0,
@@ -65,14 +72,17 @@ def discover(
     max_chars: int = 6,
     known: frozenset[str] | None = None,
 ) -> list[NewWord]:
-    """New words in a corpus of token lists, most frequent first."""
+    """New words in a corpus of token lists (or (word, part of speech) lists), most frequent first.
+    A large corpus needs more repeats: at least one in 2,000 documents."""
     from xinwen.analysis.segment import is_word
 
     stop = stopwords()
     uni: Counter[str] = Counter()
     grams: Counter[tuple[str, ...]] = Counter()
     runs_all: list[list[str]] = []
+    n_docs = 0
     for tokens in documents:
+        n_docs += 1
         for run in _runs(tokens):
             runs_all.append(run)
             uni.update(run)
@@ -84,6 +94,7 @@ def discover(
     def edge_ok(tok: str) -> bool:
         return tok not in stop and not (len(tok) == 1 and tok in _FUNCTION)
 
+    min_count = max(min_count, n_docs // 2000)
     cands: dict[tuple[str, ...], float] = {}
     for g, c in grams.items():
         if c < min_count or not edge_ok(g[0]) or not edge_ok(g[-1]):

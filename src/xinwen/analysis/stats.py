@@ -123,6 +123,8 @@ class CorpusStats:
     ) -> CorpusStats:
         """Fit on (title, body) texts: learn new words, teach them to the segmenter,
         then count document frequencies over the text segmented with them."""
+        import rjieba
+
         from xinwen.analysis.newwords import discover
         from xinwen.analysis.segment import cut
 
@@ -131,7 +133,7 @@ class CorpusStats:
         teach_segmenter(user)
         vocabulary: list[str] = []
         if discover_words and texts:
-            found = discover((cut(t) + cut(b) for t, b in texts), known=frozenset(user))
+            found = discover((rjieba.tag(t) + rjieba.tag(b) for t, b in texts), known=frozenset(user))
             vocabulary = [w.word for w in found]
             teach_segmenter(vocabulary)
         return cls.fit((cut(t) + cut(b) for t, b in texts), vocabulary=vocabulary, user_words=user)
