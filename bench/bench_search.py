@@ -183,9 +183,35 @@ def quality(args: argparse.Namespace) -> None:
     for name in () if args.no_anchors else ("LIKE", "trigram"):
         other = sum(1 for r in results[name] if r) / n
         print(f"xinwen / {name} top-10 share: {base / other if other else float('inf'):.2f}x")
+    print(bounds(stories, picks))
     if args.show_misses:
         for sid, q in misses:
             print("  miss:", sid, q)
+
+
+def bounds(stories: list[dict], picks: list[tuple[str, str]]) -> str:
+    """How far any ranking that sees only the query can go: many titles hold all the words of a query.
+
+    "ambiguous": the share of queries whose words are all in more than 10 titles. "bound": the
+    expected top-10 share of the best ranking under the draw itself (2-3 of the title's n content words
+    taken uniformly, so a title with n words yields a given query with probability ~ 1/C(n, k)), ties
+    broken at random: about what a ranking that sees only the query can expect."""
+    from math import comb
+
+    words = {s["id"]: set(title_words(s["title"])) for s in stories}
+    ambiguous = expected = 0.0
+    for sid, q in picks:
+        ws = q.split()
+        k = len(ws)
+        likelihood = {i: 1 / comb(len(t), k) for i, t in words.items() if all(w in t for w in ws)}
+        ambiguous += len(likelihood) > 10
+        mine = likelihood.get(sid, 0.0)
+        better = sum(1 for v in likelihood.values() if v > mine)
+        ties = sum(1 for v in likelihood.values() if v == mine)
+        expected += 0.0 if better >= 10 or not ties else min(1.0, (10 - better) / ties)
+    n = len(picks)
+    return (f"queries whose words are in more than 10 titles: {ambiguous / n:.3f}; expected top-10 share of "
+            f"the ideal ranking under the draw's own model (ties at random): {expected / n:.3f}")
 
 
 def _unique(stories: list[dict]) -> list[dict]:
