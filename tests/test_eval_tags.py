@@ -70,3 +70,8 @@ def test_score_counts_exact_matches_in_the_top_k():
     assert s.r == pytest.approx((2 / 3 + 0) / 2)
     assert s.f1 == pytest.approx((2 / 3) / 2)
     assert s.ms == pytest.approx(1.0)
+
+
+def test_eval_tags_rejects_a_limit_below_one(capsys):
+    assert main(["eval", "tags", "--limit", "0"]) == 1
+    assert "--limit" in capsys.readouterr().err

@@ -46,8 +46,11 @@ def add_tags(evsub: argparse._SubParsersAction) -> None:
 
 
 def cmd_eval_tags(args: argparse.Namespace) -> int:
+    from xinwen.errors import XinwenError
     from xinwen.evaluation.tags import evaluate_tags, format_report
 
+    if args.limit is not None and args.limit < 1:
+        raise XinwenError(f"--limit must be at least 1, not {args.limit}")
     report = evaluate_tags(limit=args.limit)
     if args.json:
         emit(report.to_dict())
