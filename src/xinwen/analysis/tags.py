@@ -4,13 +4,16 @@ A candidate is a content word, a phrase of adjacent words that editors use as a 
 (from the tag model or the corpus vocabulary), or a phrase the article itself repeats
 (水运/工程 -> 水运工程). Each is scored by
 
-    salience  = (weighted frequency) ** FREQ_POWER * idf ** IDF_POWER
-                (title words count TITLE_WEIGHT, lead words LEAD_WEIGHT, others 1)
-    editor    = (keyphraseness / base rate) ** PRIOR_POWER   (tag model)
-    score     = salience / max salience * editor + ASSOC_WEIGHT * P(tag | the article's words)
+    salience  = (weighted frequency) ** FREQ_POWER * idf ** IDF_POWER_BODY
+                (title words count TITLE_WEIGHT, lead words LEAD_WEIGHT, section headings
+                HEADING_WEIGHT, others 1; a headline word the story repeats counts double)
+    editor    = max(1, keyphraseness / base rate) ** PRIOR_POWER_BODY   (tag model)
+    score     = salience / max salience * editor + ASSOC_WEIGHT_BODY * P(tag | the article's words)
 
-so a generic word with a high IDF that editors never pick stays down, and tags that do
-not occur in the text can still come from the words that do (詹姆斯 -> NBA).
+A headline alone (no body to count in) is ranked by the tag model's learned ranker
+(tagranker.py): which title words editors tag, and which tags the title implies without
+saying them (比特币 -> 数字货币); without a ranker, the same formula with the editors'
+prior at full strength (PRIOR_POWER, ASSOC_WEIGHT) stands in.
 Numbers, dates, single characters, English fragments and boilerplate never become tags;
 a candidate inside a chosen one (宝山 / 宝山区) collapses into it.
 """
@@ -47,7 +50,7 @@ ASSOC_WEIGHT = 1.2
 ASSOC_WEIGHT_BODY = 0.3  # with a body, what the text says matters more than what usually goes with it
 ASSOC_WORDS = 40  # the title and the first words of the body imply associated tags
 MIN_PHRASE_REPEATS = 2
-COHESION = 0.9
+COHESION = 0.9  # a repeated phrase is a term when its parts occur mostly inside it
 TITLE_BODY_BONUS = 1.0
 NEST_RATIO = 0.7
 TITLE_PHRASES = True  # a two-word phrase of the title that the body repeats is a term
