@@ -208,3 +208,12 @@ def test_learned_and_user_words_reach_a_fresh_process(tmp_path: Path, monkeypatc
     assert "沪苏同城化" not in plain and "北转型样板" not in plain  # the general dictionary splits them
     assert "嘉定新城联动" in plain  # $XINWEN_USER_DICT
     assert {"沪苏同城化", "北转型样板", "嘉定新城联动"} <= set(words)  # learned and user words from the stats
+
+
+def test_overlapping_candidates_collapse_to_one():
+    from xinwen.analysis.tags import choose, overlaps
+
+    assert overlaps("宝山", "宝山区") and overlaps("单纯收缩期", "收缩期高血压")
+    assert not overlaps("低碳", "碳中和") and not overlaps("上海", "海洋")
+    scores = {"单纯收缩期": 3.0, "收缩期高血压": 2.5, "宝山区": 2.0, "宝山": 1.9, "补肾活血汤": 1.0}
+    assert choose(scores, 3) == ["单纯收缩期", "宝山区", "补肾活血汤"]

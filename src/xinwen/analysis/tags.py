@@ -297,11 +297,20 @@ def pick_tags(seg: Segmented, stats: CorpusStats, k: int = 3, model: TagModel | 
     return choose(scores, k)
 
 
+def overlaps(a: str, b: str) -> bool:
+    """One inside the other (宝山 / 宝山区), or one running on into the other
+    (单纯收缩期 / 收缩期高血压) by at least two characters."""
+    if a in b or b in a:
+        return True
+    n = min(len(a), len(b))
+    return any(a[-k:] == b[:k] or b[-k:] == a[:k] for k in range(2, n))
+
+
 def choose(scores: dict[str, float], k: int) -> list[str]:
-    """Best first; a candidate overlapping a chosen one (宝山 / 宝山区) is skipped."""
+    """Best first; a candidate overlapping a chosen one is skipped."""
     chosen: list[str] = []
     for term in sorted(scores, key=lambda w: (-scores[w], w)):
-        if any(term in c or c in term for c in chosen):
+        if any(overlaps(term, c) for c in chosen):
             continue
         chosen.append(term)
         if len(chosen) == k:
