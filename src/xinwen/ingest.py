@@ -7,6 +7,7 @@ import sys
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,7 @@ from tqdm import tqdm
 from xinwen.analysis.pipeline import Analysis, Analyzer
 from xinwen.analysis.stats import CorpusStats
 from xinwen.article import Article, Problem
+from xinwen.duplicates import check_stored, index_for
 from xinwen.readers import read
 from xinwen.store.sqlite import SQLiteStore, content_hash
 
@@ -84,6 +86,7 @@ def ingest(
     """
     report = IngestReport()
     seen_lines: set[str] = set()
+    index_for(store).ensure_ready()  # copy detection (xinwen.duplicates): load or rebuild before any batch
     pool = ProcessPoolExecutor(workers, initializer=_init_worker, initargs=(stats_path,)) if workers > 1 else None
     bar = tqdm(desc="ingest", unit=" articles", disable=not (show_progress() if progress is None else progress))
     try:
@@ -133,6 +136,8 @@ def _store_batch(
             results.append(analysis)
     else:
         results = [analyzer.apply(a) for a in todo]
-    added, updated = store.upsert_batch([(a, r, hashes[a.id]) for a, r in zip(todo, results, strict=True)])
+    added, updated = store.upsert_batch(
+        [(a, r, hashes[a.id]) for a, r in zip(todo, results, strict=True)], on_stored=partial(check_stored, store)
+    )
     report.added += added
     report.updated += updated

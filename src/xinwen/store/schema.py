@@ -57,6 +57,21 @@ MIGRATIONS: list[str] = [
         VALUES (new.rowid, new.title_terms, new.body_terms);
     END;
     """,
+    # 2: near-duplicates (xinwen.duplicates): which articles take part in copy detection (their
+    # MinHash signature is the fingerprint column), and each cluster member's canonical article.
+    # An empty database is marked current ("INDEX_VERSION.FINGERPRINT_VERSION" of xinwen.duplicates);
+    # one with articles is reclustered, with new fingerprints, the first time copies are looked for.
+    """
+    CREATE TABLE copy_index (
+        article INTEGER PRIMARY KEY REFERENCES articles (rowid) ON DELETE CASCADE
+    );
+    CREATE TABLE duplicate_of (
+        article INTEGER PRIMARY KEY REFERENCES articles (rowid) ON DELETE CASCADE,
+        canonical INTEGER NOT NULL REFERENCES articles (rowid) ON DELETE CASCADE
+    );
+    CREATE INDEX duplicate_of_canonical ON duplicate_of (canonical);
+    INSERT INTO meta (key, value) SELECT 'duplicates_version', '1.2' WHERE NOT EXISTS (SELECT 1 FROM articles);
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -105,10 +105,18 @@ class SQLiteStore:
                 out[row[0]] = row[1]
         return out
 
-    def upsert_batch(self, items: Sequence[tuple[Article, Analysis, str]]) -> tuple[int, int]:
-        """Insert or replace a batch in one transaction; returns (added, updated)."""
+    def upsert_batch(
+        self,
+        items: Sequence[tuple[Article, Analysis, str]],
+        on_stored: Callable[[list[tuple[int, Article, Analysis, bool]]], None] | None = None,
+    ) -> tuple[int, int]:
+        """Insert or replace a batch in one transaction; returns (added, updated).
+
+        `on_stored` gets [(rowid, article, analysis, is_new), ...] inside the same transaction
+        (the near-duplicate check uses it, so a batch and its copy links commit together)."""
         added = updated = 0
         now = datetime.now(UTC).isoformat(timespec="seconds")
+        stored: list[tuple[int, Article, Analysis, bool]] = []
         with self.conn:
             for article, analysis, chash in items:
                 row = self.conn.execute("SELECT rowid FROM articles WHERE id=?", (article.id,)).fetchone()
@@ -133,6 +141,9 @@ class SQLiteStore:
                     )
                     updated += 1
                 self._write_tags(rowid, article.tags)
+                stored.append((int(rowid or 0), article, analysis, row is None))
+            if on_stored is not None:
+                on_stored(stored)
         return added, updated
 
     def _write_tags(self, rowid: int | None, tags: Sequence[str]) -> None:
