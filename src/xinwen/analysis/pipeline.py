@@ -7,9 +7,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from xinwen.analysis.fingerprint import fingerprint
-from xinwen.analysis.segment import Segmented, search_terms, segment
+from xinwen.analysis.segment import Segmented, search_terms, segment, use_words
 from xinwen.analysis.snippet import make_snippet
-from xinwen.analysis.stats import CorpusStats, env_user_words, teach_segmenter
+from xinwen.analysis.stats import CorpusStats, env_user_words
 from xinwen.analysis.tagmodel import TagModel
 from xinwen.analysis.tags import pick_tags
 from xinwen.article import Article
@@ -42,8 +42,8 @@ class Analyzer:
         self.stats = stats or CorpusStats()
         self.n_tags = n_tags
         self.model = model if model is not None else TagModel.default()
-        self.stats.teach_segmenter()
-        teach_segmenter(env_user_words())
+        # exactly this collection's words: nothing learned by another collection in this process
+        use_words(self.stats.user_words + self.stats.vocabulary + env_user_words())
 
     def segment(self, article: Article) -> Segmented:
         return segment(article.title, article.body)

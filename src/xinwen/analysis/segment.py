@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import rjieba
@@ -23,25 +24,48 @@ class Segmented:
         return [w for w, _ in self.body]
 
 
+# The segmenter in use: jieba's own dictionary (None), or a private copy that also holds a
+# collection's learned and user words. rjieba's default dictionary is never changed, so one
+# collection's words never leak into another's segmentation in the same process.
+_active: rjieba.Jieba | None = None
+_active_words: frozenset[str] = frozenset()
+
+
+def use_words(words: Iterable[str]) -> None:
+    """Segment with jieba's dictionary plus exactly these words (none: jieba's dictionary alone)."""
+    global _active, _active_words
+    key = frozenset(w for w in words if w)
+    if key == _active_words:
+        return
+    if not key:
+        _active = None
+    else:
+        seg = rjieba.Jieba()
+        for w in key:
+            if not seg.has_word(w):
+                seg.add_word(w, None, None)  # freq None: high enough to keep the word whole
+        _active = seg
+    _active_words = key
+
+
+def add_words(words: Iterable[str]) -> None:
+    """Teach the segmenter in use more words (user dictionary, learned vocabulary)."""
+    use_words(_active_words | set(words))
+
+
 def segment(title: str, body: str) -> Segmented:
     """Segment title and body with POS tags."""
-    return Segmented(title=rjieba.tag(title) if title else [], body=rjieba.tag(body) if body else [])
+    tag = _active.tag if _active is not None else rjieba.tag
+    return Segmented(title=tag(title) if title else [], body=tag(body) if body else [])
 
 
 def cut(text: str) -> list[str]:
     """Plain segmentation (accurate mode)."""
-    return rjieba.cut(text)
-
-
-def add_words(words: list[str]) -> None:
-    """Teach the segmenter new words (user dictionary, learned vocabulary)."""
-    for w in words:
-        if w and not rjieba.has_word(w):
-            rjieba.add_word(w, None, None)  # freq None: high enough to keep the word whole
+    return _active.cut(text) if _active is not None else rjieba.cut(text)
 
 
 def is_word(w: str) -> bool:
-    return bool(rjieba.has_word(w))
+    return bool(_active.has_word(w) if _active is not None else rjieba.has_word(w))
 
 
 def search_terms(words: list[str]) -> list[str]:
@@ -60,7 +84,7 @@ def search_terms(words: list[str]) -> list[str]:
                     break
                 for i in range(n - size + 1):
                     part = w[i : i + size]
-                    if rjieba.has_word(part):
+                    if is_word(part):
                         out.append(part)
         out.append(w)
     return out

@@ -7,7 +7,7 @@ corpus has not seen, and weighs more while the corpus is small.
 
 The vocabulary holds the new words discovered in the corpus (newwords.py) and the
 words of a user dictionary (`xinwen fit --user-dict FILE`, or $XINWEN_USER_DICT);
-`teach_segmenter` adds both to the segmenter before any article is segmented.
+every `Analyzer` segments with exactly its collection's words (segment.use_words).
 """
 
 from __future__ import annotations
@@ -126,20 +126,17 @@ class CorpusStats:
         import rjieba
 
         from xinwen.analysis.newwords import discover
-        from xinwen.analysis.segment import cut
+        from xinwen.analysis.segment import cut, use_words
 
         texts = list(texts)
         user = list(user_words or [])
-        teach_segmenter(user)
+        use_words(user)
         vocabulary: list[str] = []
         if discover_words and texts:
             found = discover((rjieba.tag(t) + rjieba.tag(b) for t, b in texts), known=frozenset(user))
             vocabulary = [w.word for w in found]
             teach_segmenter(vocabulary)
         return cls.fit((cut(t) + cut(b) for t, b in texts), vocabulary=vocabulary, user_words=user)
-
-    def teach_segmenter(self) -> None:
-        teach_segmenter(self.user_words + self.vocabulary)
 
     # -- use -------------------------------------------------------------
     def vocabulary_prefixes(self) -> frozenset[str]:
