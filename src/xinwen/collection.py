@@ -14,9 +14,10 @@ from xinwen.analysis.pipeline import Analyzer
 from xinwen.analysis.stats import CorpusStats, read_user_dict
 from xinwen.analysis.summary import summarize
 from xinwen.article import Article, Problem
+from xinwen.duplicates import Cluster, copies, duplicates
 from xinwen.errors import XinwenError
 from xinwen.ingest import IngestReport, ingest, show_progress
-from xinwen.related import RelatedHit, related
+from xinwen.related import RelatedHit, RelatedWeights, fit_vectors, model_path, related, related_text
 from xinwen.search import SearchResult, search
 from xinwen.store.sqlite import SQLiteStore, row_to_stored
 from xinwen.trends import Trends, cooccurring, trends
@@ -68,6 +69,7 @@ class Collection:
         stats.save(self.stats_path)
         self._analyzer = Analyzer(stats)
         self.retag(progress=progress)
+        fit_vectors(self.store, model_path(self.db_path))  # related articles: TF-IDF + LSA (DB.related.npz)
         return stats
 
     def retag(self, *, progress: bool | None = None) -> int:
@@ -157,8 +159,27 @@ class Collection:
         """Tags computed for the same articles as `tag`, with how many articles have both."""
         return cooccurring(self.store, tag, k=k)
 
-    def related(self, article_id: str, *, k: int = 5) -> list[RelatedHit]:
-        return related(self.store, article_id, k=k)
+    def related(
+        self, article_id: str, *, k: int = 5, weights: RelatedWeights | None = None
+    ) -> list[RelatedHit]:
+        """The k articles a reader would open next, each with its reason (shared tags, top shared
+        terms, per-signal scores); the article's copies are left out and each cluster of copies
+        appears once. `weights` (default: $XINWEN_RELATED_WEIGHTS or RelatedWeights()) tunes the mix."""
+        return related(self.store, article_id, k=k, weights=weights, path=model_path(self.db_path))
+
+    def related_text(
+        self, text: str, *, k: int = 5, weights: RelatedWeights | None = None
+    ) -> list[RelatedHit]:
+        """Stored articles related to free text, as `related` does for a stored article."""
+        return related_text(self.store, self.analyzer, text, k=k, weights=weights, path=model_path(self.db_path))
+
+    def copies(self, article_id: str) -> list[Article]:
+        """Other printings of the same story (its duplicate cluster), the canonical one first."""
+        return copies(self.store, article_id)
+
+    def duplicates(self, *, limit: int | None = None) -> list[Cluster]:
+        """Clusters of copies: the canonical printing (earliest published) and its copies."""
+        return duplicates(self.store, limit=limit)
 
     def export(self, fmt: str, out: IO[str]) -> int:
         """Write every stored article as `page` (the news-page format) or `jsonl`."""

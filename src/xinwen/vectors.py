@@ -1,0 +1,237 @@
+"""Article vectors learned from the stored corpus, for related articles.
+
+Two views of each article, both from the words segmented at ingest (title_terms and
+body_terms in the database; nothing is segmented again):
+
+- lexical: TF-IDF (sublinear term frequency, IDF fitted on the corpus, title words counted
+  TITLE_WEIGHT times, stop words dropped), cut to the TOP_TERMS heaviest terms and
+  L2-normalized. Cosine between two of them is "more like this": Lucene's MLT keeps the
+  top terms of a document the same way. The term -> articles transpose is the inverted
+  index that finds lexical candidates.
+- dense: LSA, the truncated SVD of the TF-IDF matrix (scikit-learn), DIMS dimensions after
+  the first (which mostly measures length and common words), L2-normalized. It relates
+  articles that share a topic but few words.
+
+`fit` builds it from the stored articles and `save` writes it beside the database
+(DB.related.npz); `xinwen fit` refits it. Articles stored after the fit are transformed
+with the fitted vocabulary when the model is next used (and saved when they are many).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+import numpy as np
+import scipy.sparse as sp
+
+from xinwen.errors import StoreError
+
+MODEL_VERSION = 1
+DIMS = 20
+TOP_TERMS = 48
+TITLE_WEIGHT = 2
+MIN_DF = 2
+MAX_DF = 0.5
+MAX_FEATURES = 250_000
+SAVE_AFTER = 1000  # articles transformed after the fit before the model file is rewritten
+
+_CONTENT = re.compile(r"\w")
+
+
+def doc_terms(title_terms: str, body_terms: str) -> list[str]:
+    """The terms an article is compared on: title terms TITLE_WEIGHT times, then the body's."""
+    from xinwen.analysis.stats import stopwords
+
+    stop = stopwords()
+    title = [t for t in title_terms.split() if _CONTENT.search(t) and t not in stop]
+    body = [t for t in body_terms.split() if _CONTENT.search(t) and t not in stop]
+    return title * TITLE_WEIGHT + body
+
+
+class ArticleVectors:
+    """Fitted vocabulary, IDF and LSA components, and the vectors of the stored articles."""
+
+    def __init__(
+        self,
+        vocabulary: list[str],
+        idf: np.ndarray,
+        components: np.ndarray,
+        rowids: np.ndarray,
+        dense: np.ndarray,
+        lexical: sp.csr_matrix,
+        n_terms: np.ndarray,
+    ) -> None:
+        self.vocabulary = vocabulary
+        self.index = {t: i for i, t in enumerate(vocabulary)}
+        self.idf = idf.astype(np.float32)
+        self.components = components.astype(np.float32)  # (dims, V)
+        self.rowids = rowids.astype(np.int64)  # sorted
+        self.dense = dense.astype(np.float32)  # (n, dims), unit rows (or zero)
+        self.lexical = lexical.astype(np.float32).tocsr()  # (n, V), unit rows (or zero)
+        self.n_terms = n_terms.astype(np.int32)  # distinct known terms per article
+        self.synced_at = ""  # the latest ingested_at of the articles the vectors were made from
+        self._postings: sp.csr_matrix | None = None
+
+    @property
+    def dims(self) -> int:
+        return int(self.components.shape[0])
+
+    @property
+    def postings(self) -> sp.csr_matrix:
+        """term -> articles (the transpose of `lexical`), for finding lexical candidates."""
+        if self._postings is None:
+            self._postings = self.lexical.T.tocsr()
+        return self._postings
+
+    def __len__(self) -> int:
+        return len(self.rowids)
+
+    # -- fitting -----------------------------------------------------------
+    @classmethod
+    def fit(cls, rowids: Sequence[int], documents: Sequence[list[str]], *, dims: int = DIMS) -> ArticleVectors:
+        """Fit on (rowid, terms) of the stored articles."""
+        n = len(documents)
+        df: dict[str, int] = {}
+        for terms in documents:
+            for t in set(terms):
+                df[t] = df.get(t, 0) + 1
+        min_df = MIN_DF if n >= 20 else 1
+        max_df = max(MAX_DF * n, 2) if n >= 20 else n
+        kept = [t for t, c in df.items() if min_df <= c <= max_df]
+        if len(kept) > MAX_FEATURES:
+            kept = sorted(kept, key=lambda t: (-df[t], t))[:MAX_FEATURES]
+        vocabulary = sorted(kept)
+        idf = np.array([np.log((1 + n) / (1 + df[t])) + 1.0 for t in vocabulary], dtype=np.float32)
+        empty = cls(vocabulary, idf, np.zeros((0, len(vocabulary)), np.float32), np.empty(0, np.int64),
+                    np.zeros((0, 0), np.float32), sp.csr_matrix((0, len(vocabulary)), dtype=np.float32),
+                    np.empty(0, np.int32))
+        full, n_terms = empty._tfidf(documents)
+        k = min(dims + 1, min(full.shape) - 1)
+        if k >= 2:
+            from sklearn.decomposition import TruncatedSVD
+
+            svd = TruncatedSVD(n_components=k, algorithm="randomized", n_iter=7, random_state=0)
+            svd.fit(full)
+            components = svd.components_[1:].astype(np.float32)
+        else:
+            components = np.zeros((0, len(vocabulary)), dtype=np.float32)
+        model = cls(vocabulary, idf, components, np.empty(0, np.int64), np.zeros((0, len(components)), np.float32),
+                    sp.csr_matrix((0, len(vocabulary)), dtype=np.float32), np.empty(0, np.int32))
+        dense = model._project(full)
+        order = np.argsort(np.asarray(rowids, dtype=np.int64), kind="stable")
+        model.rowids = np.asarray(rowids, dtype=np.int64)[order]
+        model.dense = dense[order]
+        model.lexical = _prune(full)[order]
+        model.n_terms = n_terms[order]
+        return model
+
+    def _tfidf(self, documents: Iterable[list[str]]) -> tuple[sp.csr_matrix, np.ndarray]:
+        """Sublinear TF-IDF rows (unit length) of term lists, and each one's count of known terms."""
+        indptr, indices, data, n_terms = [0], [], [], []
+        for terms in documents:
+            counts: dict[int, int] = {}
+            for t in terms:
+                i = self.index.get(t)
+                if i is not None:
+                    counts[i] = counts.get(i, 0) + 1
+            cols = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
+            tf = np.fromiter(counts.values(), dtype=np.float32, count=len(counts))
+            w = (1.0 + np.log(tf)) * self.idf[cols] if len(cols) else tf
+            norm = float(np.sqrt((w * w).sum())) if len(cols) else 0.0
+            indices.append(cols)
+            data.append(w / norm if norm else w)
+            indptr.append(indptr[-1] + len(cols))
+            n_terms.append(len(cols))
+        m = len(n_terms)
+        matrix = sp.csr_matrix(
+            (np.concatenate(data) if data else np.empty(0, np.float32),
+             np.concatenate(indices) if indices else np.empty(0, np.int64), np.array(indptr)),
+            shape=(m, len(self.vocabulary)), dtype=np.float32,
+        )
+        matrix.sort_indices()
+        return matrix, np.array(n_terms, dtype=np.int32)
+
+    def _project(self, full: sp.csr_matrix) -> np.ndarray:
+        if self.dims == 0:
+            return np.zeros((full.shape[0], 0), dtype=np.float32)
+        z = np.asarray(full @ self.components.T, dtype=np.float32)
+        norms = np.linalg.norm(z, axis=1, keepdims=True)
+        return np.divide(z, norms, out=np.zeros_like(z), where=norms > 0)
+
+    def transform(self, documents: Sequence[list[str]]) -> tuple[np.ndarray, sp.csr_matrix, np.ndarray]:
+        """(dense, lexical, n_terms) of term lists, with the fitted vocabulary."""
+        full, n_terms = self._tfidf(documents)
+        return self._project(full), _prune(full), n_terms
+
+    # -- articles stored after the fit ------------------------------------------
+    def position(self, rowid: int) -> int | None:
+        i = int(np.searchsorted(self.rowids, rowid))
+        return i if i < len(self.rowids) and self.rowids[i] == rowid else None
+
+    def update(self, keep: np.ndarray, rowids: Sequence[int], documents: Sequence[list[str]]) -> None:
+        """Keep the rows where `keep` is true and add these articles (rowid, terms)."""
+        dense, lexical, n_terms = self.transform(documents) if documents else (
+            np.zeros((0, self.dims), np.float32), sp.csr_matrix((0, len(self.vocabulary)), dtype=np.float32),
+            np.empty(0, np.int32))
+        all_rowids = np.concatenate([self.rowids[keep], np.asarray(rowids, dtype=np.int64)])
+        order = np.argsort(all_rowids, kind="stable")
+        self.rowids = all_rowids[order]
+        self.dense = np.vstack([self.dense[keep], dense])[order]
+        self.lexical = sp.vstack([self.lexical[np.flatnonzero(keep)], lexical]).tocsr()[order]
+        self.n_terms = np.concatenate([self.n_terms[keep], n_terms])[order]
+        self._postings = None
+
+    # -- persistence ---------------------------------------------------------
+    def save(self, path: str | Path) -> None:
+        tmp = Path(str(path) + ".tmp.npz")
+        np.savez(
+            tmp,
+            meta=np.array(json.dumps({"version": MODEL_VERSION, "vocabulary": self.vocabulary,
+                                      "synced_at": self.synced_at}, ensure_ascii=False)),
+            idf=self.idf, components=self.components, rowids=self.rowids, dense=self.dense,
+            n_terms=self.n_terms, lex_data=self.lexical.data, lex_indices=self.lexical.indices,
+            lex_indptr=self.lexical.indptr,
+        )
+        tmp.replace(path)
+
+    @classmethod
+    def load(cls, path: str | Path) -> ArticleVectors:
+        try:
+            with np.load(path, allow_pickle=False) as f:
+                meta = json.loads(str(f["meta"]))
+                if meta.get("version") != MODEL_VERSION:
+                    raise StoreError("related-articles model of another version; run `xinwen fit`", file=str(path))
+                vocabulary = list(meta["vocabulary"])
+                lexical = sp.csr_matrix((f["lex_data"], f["lex_indices"], f["lex_indptr"]),
+                                        shape=(len(f["rowids"]), len(vocabulary)))
+                model = cls(vocabulary, f["idf"], f["components"], f["rowids"], f["dense"], lexical, f["n_terms"])
+                model.synced_at = str(meta.get("synced_at", ""))
+                return model
+        except (OSError, ValueError, KeyError) as exc:
+            raise StoreError(f"cannot read the related-articles model: {exc}; run `xinwen fit`",
+                             file=str(path)) from exc
+
+
+def _prune(matrix: sp.csr_matrix, top: int = TOP_TERMS) -> sp.csr_matrix:
+    """Keep each row's `top` heaviest terms, renormalized to unit length."""
+    matrix = matrix.tocsr()
+    indptr, indices, data = [0], [], []
+    for i in range(matrix.shape[0]):
+        a, b = matrix.indptr[i], matrix.indptr[i + 1]
+        cols, vals = matrix.indices[a:b], matrix.data[a:b]
+        if len(vals) > top:
+            pick = np.sort(np.argpartition(-vals, top)[:top])
+            cols, vals = cols[pick], vals[pick]
+        norm = float(np.sqrt((vals * vals).sum()))
+        indices.append(cols)
+        data.append(vals / norm if norm else vals)
+        indptr.append(indptr[-1] + len(cols))
+    out = sp.csr_matrix(
+        (np.concatenate(data) if data else np.empty(0, np.float32),
+         np.concatenate(indices) if indices else np.empty(0, np.int32), np.array(indptr)),
+        shape=matrix.shape, dtype=np.float32,
+    )
+    return out
