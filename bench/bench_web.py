@@ -89,18 +89,16 @@ def main() -> None:
         ("(HTTP floor: a static file)", "/static/favicon.svg", lambda: None),
         ("home", "/", lambda: (c.count(), c.list(limit=20),
                                c.trends(period="week", top=12, tags=[], since=recent))),
-        ("article", f"/articles/{sample}", lambda: (c.get(sample), c.related(sample, k=5),
-                                                    getattr(c, "copies", lambda _: [])(sample))),
-        ("article 1 MB hostile", "/articles/hostile-1", lambda: (c.get("hostile-1"), c.related("hostile-1", k=5),
-                                                                 getattr(c, "copies", lambda _: [])("hostile-1"))),
+        ("article", f"/articles/{sample}", lambda: (c.get(sample), c.related(sample, k=5), c.copies(sample))),
+        ("article 1 MB hostile", "/articles/hostile-1",
+         lambda: (c.get("hostile-1"), c.related("hostile-1", k=5), c.copies("hostile-1"))),
         ("tag", f"/tags/{tag}", lambda: (c.list(tag=tag, limit=11), c.cooccurring(tag, k=12))),
         ("search 低碳", "/search?q=低碳", lambda: c.search("低碳", limit=10)),
         ("search 低碳 page 2, by time", "/search?q=低碳&page=2&sort=time",
          lambda: c.search("低碳", limit=10, offset=10, sort="time")),
         ("trends (month)", "/trends", lambda: c.trends(period="month", top=8)),
+        ("duplicates", "/duplicates", lambda: c.duplicates(limit=100)),
     ]
-    if hasattr(c, "duplicates"):
-        views.append(("duplicates", "/duplicates", lambda: c.duplicates(limit=100)))
 
     print(f"{c.count()} articles; median (p95) ms of {args.repeat} requests; anchor = the Collection call(s)")
     print(f"{'page':30} {'anchor':>16} {'HTML':>16} {'JSON':>16} {'HTML/anchor':>12} {'KB':>7}")

@@ -105,8 +105,6 @@ def test_article_page_shows_the_article_and_related_reading_with_reasons(client,
 
 
 def test_copies_of_the_same_story_are_listed_apart(client, web_db):
-    if not hasattr(Collection, "copies"):
-        pytest.skip("Collection.copies (issue 4) has not landed yet")
     twin = data(client, f"/articles/{web_db.sample_id}")
     copy_ids = [c["id"] for c in twin["copies"]]
     assert web_db.copy_id in copy_ids, "the planted earlier printing is not listed as a copy"
@@ -122,11 +120,10 @@ def test_tag_page_lists_its_articles_and_cooccurring_tags(client, collection):
     twin = data(client, f"/tags/{quote(tag, safe='')}")
     assert twin["articles"] and all(tag in a["tags"] for a in twin["articles"])
     assert [a["id"] for a in twin["articles"]] == [a.id for a in collection.list(tag=tag, limit=10)]
-    if hasattr(Collection, "cooccurring"):
-        assert [(t["tag"], t["count"]) for t in twin["cooccurring"]] == [
-            tuple(x) for x in collection.cooccurring(tag, k=12)
-        ]
-        assert tag not in [t["tag"] for t in twin["cooccurring"]]
+    assert [(t["tag"], t["count"]) for t in twin["cooccurring"]] == [
+        tuple(x) for x in collection.cooccurring(tag, k=12)
+    ]
+    assert twin["cooccurring"] and tag not in [t["tag"] for t in twin["cooccurring"]]
     doc = page(client, f"/tags/{quote(tag, safe='')}")
     assert tag in text(doc.xpath("//h1")[0])
     # a tag with reserved characters is one path segment, and an unknown tag is a 404 naming it
@@ -143,8 +140,6 @@ def test_search_highlights_facets_filters_sorting_and_pages(client, web_db):
     doc = page(client, "/search?q=低碳")
     assert doc.xpath("//ol[contains(@class, 'hits')]//mark")
     assert doc.xpath("//input[@name='q']/@value")[0] == "低碳"
-    if not res["facets"]:
-        pytest.skip("Collection.search has no facets yet (issue 5)")
     assert set(res["facets"]) >= {"tags", "sources", "months"}
     tag = next(f["value"] for f in res["facets"]["tags"] if f["value"] != "低碳")
     facet_count = next(f["count"] for f in res["facets"]["tags"] if f["value"] == tag)
@@ -270,8 +265,6 @@ def test_docs_render_the_schema_offline(client):
 
 
 def test_trends_chart(client, web_db):
-    if not hasattr(Collection, "trends"):
-        pytest.skip("Collection.trends (issue 5) has not landed yet")
     if not web_db.corpus:
         pytest.skip("../shared not present: trends need the xinwenlianbo stories")
     twin = data(client, "/trends?period=month&top=5")
@@ -286,8 +279,6 @@ def test_trends_chart(client, web_db):
 
 
 def test_duplicates_page_lists_the_planted_copy(client, web_db):
-    if not hasattr(Collection, "duplicates"):
-        pytest.skip("Collection.duplicates (issue 4) has not landed yet")
     twin = data(client, "/duplicates")
     cluster = next(c for c in twin["clusters"] if web_db.sample_id in
                    [c["canonical"]["id"], *(x["id"] for x in c["copies"])])

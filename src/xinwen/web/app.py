@@ -8,14 +8,14 @@ documents those objects; /docs renders that schema on the server, offline (no CD
 from __future__ import annotations
 
 import calendar
-import inspect
 import logging
 import math
 import re
 import threading
 from collections import Counter
+from collections.abc import Callable
 from datetime import date, timedelta
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
 from fastapi import FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
@@ -25,8 +25,10 @@ from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from xinwen.article import Article
 from xinwen.collection import Collection
 from xinwen.errors import NotFound, XinwenError
+from xinwen.search import SearchHit
 from xinwen.web import models as m
 from xinwen.web.apidocs import reference
 from xinwen.web.render import STATIC, highlight_html, line_chart, make_environment
@@ -34,6 +36,7 @@ from xinwen.web.render import STATIC, highlight_html, line_chart, make_environme
 log = logging.getLogger("xinwen.web")
 
 PER_PAGE = 10
+T = TypeVar("T")
 HTML_OR_JSON: dict[int | str, dict[str, Any]] = {
     200: {"content": {"text/html": {}}, "description": "HTML page, or JSON with Accept: application/json"},
     400: {"model": m.ErrorOut, "description": "a parameter that cannot be used as given"},
@@ -66,22 +69,6 @@ def wants_json(request: Request) -> bool:
     return quality["application/json"] > 0 and quality["application/json"] >= quality["text/html"]
 
 
-_lock = threading.Lock()
-
-
-def call(method: Any, *args: Any, **kwargs: Any) -> Any:
-    """Call a Collection method, one at a time (the server runs views on several threads and the
-    collection holds one SQLite connection), passing the keyword arguments it accepts; a method that
-    does not exist yet reads as None."""
-    if method is None:
-        return None
-    params = inspect.signature(method).parameters
-    if not any(p.kind is p.VAR_KEYWORD for p in params.values()):
-        kwargs = {k: v for k, v in kwargs.items() if k in params}
-    with _lock:
-        return method(*args, **kwargs)
-
-
 def compose_query(q: str, filters: m.SearchFilters) -> str:
     """q plus the filters in the search engine's query language (tag:, source:, from:, to:)."""
     parts = [q.strip()] if q.strip() else []
@@ -110,6 +97,13 @@ def create_app(db: str, *, collection: Collection | None = None) -> FastAPI:
     )
     c = collection or Collection(db, readonly=True)
     app.state.collection = c
+    lock = threading.Lock()
+
+    def call(method: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """Run a Collection method, one at a time: the server runs views on several threads and the
+        collection holds one SQLite connection (and in-memory indexes it loads on first use)."""
+        with lock:
+            return method(*args, **kwargs)
     env = make_environment()
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
 
@@ -167,22 +161,21 @@ def create_app(db: str, *, collection: Collection | None = None) -> FastAPI:
             count=call(c.count), articles=[m.summary(a) for a in latest], trending=trending_tags(latest),
         ))
 
-    def trending_tags(latest: list[Any]) -> list[m.RisingTag]:
+    def trending_tags(latest: list[Article]) -> list[m.RisingTag]:
         """Tags rising in the latest week against the week before; where too few articles make a week
         say little (a small collection), the latest month, then any growth at all; else the most
         frequent tags of the latest articles."""
-        published = [m.as_article(a).published for a in latest if m.as_article(a).published]
-        trends = getattr(c, "trends", None)
-        if trends is not None and published:
+        published = [a.published for a in latest if a.published]
+        if published:
             since = (max(published) - timedelta(days=70)).date().isoformat()
             for period, min_count in (("week", 3), ("month", 2), ("month", 1)):
-                t = call(trends, period=period, top=12, since=since, tags=[], min_count=min_count)
-                rising = [m.rising_tag(r) for r in (getattr(t, "rising", None) or [])]
+                t = call(c.trends, period=period, top=12, since=since, tags=[], min_count=min_count)
+                rising = [m.rising_tag(r) for r in t.rising]
                 if len(rising) >= 5:
                     break
             if rising:
                 return rising
-        counts = Counter(t for a in latest for t in m.as_article(a).tags)
+        counts = Counter(t for a in latest for t in a.tags)
         return [m.RisingTag(tag=t, now=n, before=0, ratio=float(n)) for t, n in counts.most_common(12)]
 
     @app.get("/articles/{article_id:path}", response_model=m.ArticlePage, responses=HTML_OR_JSON,
@@ -191,12 +184,12 @@ def create_app(db: str, *, collection: Collection | None = None) -> FastAPI:
         request: Request, article_id: str, k: int = Query(5, ge=1, le=20, description="how many related articles")
     ) -> Response:
         a = call(c.get, article_id)
-        copies = call(getattr(c, "copies", None), article_id) or []
-        copy_ids = {m.as_article(x).id for x in copies}
-        related = [h for h in call(c.related, article_id, k=k) if m.as_article(h.article).id not in copy_ids]
+        copies = [x for x in call(c.copies, article_id) if x.id != a.id]
+        copy_ids = {x.id for x in copies}  # (the library leaves them out already; never show a story twice)
+        related = [h for h in call(c.related, article_id, k=k) if h.article.id not in copy_ids]
         return respond(request, "article.html", m.ArticlePage(
             article=m.full(a), related=[m.related_article(h) for h in related],
-            copies=[m.summary(x) for x in copies if m.as_article(x).id != a.id],
+            copies=[m.summary(x) for x in copies],
         ))
 
     @app.get("/tags/{tag:path}", response_model=m.TagPage, responses=HTML_OR_JSON,
@@ -205,7 +198,7 @@ def create_app(db: str, *, collection: Collection | None = None) -> FastAPI:
         request: Request, tag: str, page: int = Query(1, ge=1, le=10_000, description="10 articles a page")
     ) -> Response:
         rows = call(c.list, tag=tag, limit=PER_PAGE + 1, offset=(page - 1) * PER_PAGE)
-        co = call(getattr(c, "cooccurring", None), tag, k=12) or []
+        co = call(c.cooccurring, tag, k=12)
         if not rows and page == 1 and not co:
             raise NotFound(f"no article is tagged {tag!r}")
         return respond(request, "tag.html", m.TagPage(
@@ -229,24 +222,17 @@ def create_app(db: str, *, collection: Collection | None = None) -> FastAPI:
     ) -> Response:
         filters = m.SearchFilters(tag=tag or None, source=source or None, month=month or None)
         query = compose_query(q, filters)
-        hits: list[Any] = []
-        total, facets, result = 0, {}, None
-        if query:
-            result = call(c.search, query, limit=PER_PAGE, offset=(page - 1) * PER_PAGE, sort=sort)
-            hits = list(getattr(result, "hits", result) or [])
-            total = int(getattr(result, "total", len(hits)))
-            facets = getattr(result, "facets", None) or {}
+        result = call(c.search, query, limit=PER_PAGE, offset=(page - 1) * PER_PAGE, sort=sort)
         return respond(request, "search.html", m.SearchPage(
-            q=q, query=query, filters=filters, sort=sort, page=page, per_page=PER_PAGE, total=total,
-            pages=max(1, math.ceil(total / PER_PAGE)),
-            mode=getattr(result, "mode", "all"), notes=list(getattr(result, "notes", []) or []),
-            hits=[search_hit(h) for h in hits],
+            q=q, query=query, filters=filters, sort=sort, page=page, per_page=PER_PAGE, total=result.total,
+            pages=max(1, math.ceil(result.total / PER_PAGE)), mode=result.mode, notes=list(result.notes),
+            hits=[search_hit(h) for h in result.hits],
             facets={key: [m.FacetValue(value=str(v), count=int(n)) for v, n in values]
-                    for key, values in facets.items()},
+                    for key, values in result.facets.items()},
         ))
 
-    def search_hit(h: Any) -> m.SearchHitOut:
-        title = getattr(h, "title_highlight", "") or m.as_article(h.article).title
+    def search_hit(h: SearchHit) -> m.SearchHitOut:
+        title = h.title_highlight or h.article.title
         return m.SearchHitOut(
             article=m.summary(h.article), score=float(h.score), highlight=h.highlight,
             highlight_html=str(highlight_html(h.highlight)), title_highlight=title,
@@ -262,14 +248,13 @@ def create_app(db: str, *, collection: Collection | None = None) -> FastAPI:
         since: Annotated[date | None, Query(description="first day counted, YYYY-MM-DD")] = None,
         until: Annotated[date | None, Query(description="last day counted (inclusive), YYYY-MM-DD")] = None,
     ) -> Response:
-        trends = call(getattr(c, "trends", None), period=period, top=top,  # dates as text: inclusive days
+        trends = call(c.trends, period=period, top=top,  # dates as text: whole days, both ends inclusive
                       since=since.isoformat() if since else None, until=until.isoformat() if until else None)
-        raw = getattr(trends, "series", None) or {}
-        series = {t: [(str(p)[:10], int(n)) for p, n in pts] for t, pts in raw.items()}
+        series = {t: [(str(p)[:10], int(n)) for p, n in pts] for t, pts in trends.series.items()}
         page = m.TrendsPage(
             period=period,
             series={t: [m.TrendPoint(period=p, count=n) for p, n in pts] for t, pts in series.items()},
-            rising=[m.rising_tag(r) for r in (getattr(trends, "rising", None) or [])],
+            rising=[m.rising_tag(r) for r in trends.rising],
         )
         return respond(request, "trends.html", page, chart=line_chart(series),
                        table={t: dict(pts) for t, pts in series.items()})
@@ -279,7 +264,7 @@ def create_app(db: str, *, collection: Collection | None = None) -> FastAPI:
     def duplicates_page(
         request: Request, limit: int = Query(100, ge=1, le=1000, description="how many clusters")
     ) -> Response:
-        clusters = call(getattr(c, "duplicates", None), limit=limit) or []
+        clusters = call(c.duplicates, limit=limit)
         return respond(request, "duplicates.html", m.DuplicatesPage(clusters=[
             m.ClusterOut(canonical=m.summary(cl.canonical), copies=[m.summary(x) for x in cl.copies])
             for cl in clusters

@@ -12,6 +12,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from xinwen.article import Article
+from xinwen.related import RelatedHit
 
 # The highlight marks of Collection.search (contract): matched words sit between these two characters.
 MARK_OPEN = "\ue000"
@@ -157,23 +158,14 @@ class ErrorOut(BaseModel):
     status: int
 
 
-def as_article(item: Any) -> Article:
-    """The Article inside a library result (some results wrap it in a stored record with `.article`)."""
-    while not isinstance(item, Article) and hasattr(item, "article"):
-        item = item.article
-    return item
-
-
-def summary(item: Any) -> ArticleSummary:
-    a = as_article(item)
+def summary(a: Article) -> ArticleSummary:
     return ArticleSummary(
         id=a.id, title=a.title, published=a.published, source=a.source, url=a.url,
         tags=list(a.tags), snippet=a.snippet or "",
     )
 
 
-def full(item: Any) -> ArticleFull:
-    a = as_article(item)
+def full(a: Article) -> ArticleFull:
     return ArticleFull(
         id=a.id, title=a.title, published=a.published, source=a.source, url=a.url,
         tags=list(a.tags), snippet=a.snippet or "", body=a.body or "", category=a.category,
@@ -181,12 +173,11 @@ def full(item: Any) -> ArticleFull:
     )
 
 
-def related_article(hit: Any) -> RelatedArticle:
-    reason = dict(getattr(hit, "reason", None) or {})
-    return RelatedArticle(article=summary(hit.article), score=float(hit.score), reason=Reason(**reason))
+def related_article(hit: RelatedHit) -> RelatedArticle:
+    return RelatedArticle(article=summary(hit.article), score=float(hit.score), reason=Reason(**hit.reason))
 
 
-def rising_tag(row: Any) -> RisingTag:
-    get = row.get if isinstance(row, dict) else lambda k: getattr(row, k)
-    return RisingTag(tag=str(get("tag")), now=int(get("now")), before=int(get("before")),
-                     ratio=float(get("ratio")))
+def rising_tag(row: dict[str, Any]) -> RisingTag:
+    """One of Trends.rising: {"tag", "now", "before", "ratio"}."""
+    return RisingTag(tag=str(row["tag"]), now=int(row["now"]), before=int(row["before"]),
+                     ratio=float(row["ratio"]))
