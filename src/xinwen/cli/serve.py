@@ -69,6 +69,7 @@ def _run_server(db: str, host: str, port: int) -> None:
     from xinwen.web.app import create_app
 
     with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn: TIME_WAIT is no conflict
         try:
             probe.bind((host, port))
         except OSError as exc:

@@ -122,7 +122,8 @@ def line_chart(
         })
     step = max(1, len(periods) // 6)
     monthly = all(p.endswith("-01") for p in periods)
-    xticks = [{"x": round(x(i), 1), "label": periods[i][:7] if monthly else periods[i]}
+    xticks = [{"x": round(x(i), 1), "label": periods[i][:7] if monthly else periods[i],
+               "anchor": "end" if x(i) > width - right - 40 else "middle"}  # the last label stays inside
               for i in range(0, len(periods), step)]
     yticks = [{"y": round(y(v), 1), "label": str(v)} for v in range(0, ymax + 1, ystep)] if ymax else []
     return {
