@@ -8,9 +8,11 @@ Jaccard: the share of the shorter text's character trigrams found in the longer 
 Chinese news is full of templates (state visits, obituaries, meeting notices) whose texts
 share 70-90% of their trigrams and are different stories. What tells them apart is what a
 copy keeps and a template changes: the figures and the names. When each text has a number
-the other lacks, or each repeats a name (person, place, organisation) the other never
-mentions, they are two stories. A copy may lose figures or names (cut, or a changed
-character) but does not bring in others, so the loss is on one side only.
+the other lacks, or each repeats a two-character run (a name: 菲佐 twice in one, 斯特勒 twice
+in the other; jieba does not know most foreign names, so no part-of-speech test) that the
+other never has, or each names a work in 《》 the other does not, they are two stories. A
+copy may lose some of these (cut, or a changed character) but does not bring in others, so
+the loss is on one side only.
 """
 
 from __future__ import annotations
@@ -25,9 +27,12 @@ MIN_SIZE_RATIO = 0.5
 MIN_CHARS = 50  # shorter texts (after normalization) take no part in copy detection
 
 _WORD_CHARS = re.compile(r"\w+")
-_NUMBER = re.compile(r"\d+(?:\.\d+)?|(?<=第)[〇零一二三四五六七八九十百千两]+|[〇零一二三四五六七八九十百千两]+(?=届)")
+_CN = "〇零一二三四五六七八九十百千两"
+# figures, and ordinals written in Chinese when whole (第二十八届 -> 二十八; a changed character
+# leaves 第二十X届, which is no ordinal, or X十八届 -> 十八, which is part of one)
+_NUMBER = re.compile(rf"\d+(?:\.\d+)?|(?<=第)[{_CN}]+(?=[次届期轮批号个条项章节集名位天年])|[{_CN}]+(?=届)")
+_CN_NUMBER = re.compile(rf"^[{_CN}]+$")
 _WORK_TITLE = re.compile(r"《([^》]{1,40})》")
-_ENTITY_POS = frozenset({"nr", "nrt", "nrfg", "ns", "nt"})
 
 
 def normalize(text: str) -> str:
@@ -57,14 +62,15 @@ class CopyCheck:
 class Text:
     """A text prepared once for many comparisons."""
 
-    __slots__ = ("raw", "norm", "grams", "_numbers", "_names", "_titles")
+    __slots__ = ("raw", "norm", "grams", "_numbers", "_repeated", "_repeated3", "_titles")
 
     def __init__(self, raw: str) -> None:
         self.raw = unicodedata.normalize("NFKC", raw)
         self.norm = normalize(raw)
         self.grams = trigrams(self.norm)
         self._numbers: list[str] | None = None
-        self._names: set[str] | None = None
+        self._repeated: set[str] | None = None
+        self._repeated3: set[str] | None = None
         self._titles: set[str] | None = None
 
     @property
@@ -75,21 +81,35 @@ class Text:
         return self._titles
 
     @property
+    def ends_in_number(self) -> bool:
+        """Whether the last figure sits in the last tenth of the text (where a cut would fall)."""
+        if not self.numbers:
+            return False
+        last = self.numbers[-1]
+        return self.norm.rfind(last) + len(last) >= 0.9 * len(self.norm)
+
+    @property
     def numbers(self) -> list[str]:
-        """Figures, and ordinals written in Chinese (三 of 第三, 十四 of 十四届)."""
+        """Figures, and ordinals written in Chinese (三 of 第三次, 十四 of 十四届)."""
         if self._numbers is None:
             self._numbers = _NUMBER.findall(self.raw)
         return self._numbers
 
     @property
-    def names(self) -> set[str]:
-        """Names (people, places, organisations) the text mentions at least twice."""
-        if self._names is None:
-            import rjieba
+    def repeated(self) -> set[str]:
+        """Two-character runs the text has at least twice (what a story repeats: its names)."""
+        if self._repeated is None:
+            counts = Counter(self.norm[i : i + 2] for i in range(len(self.norm) - 1))
+            self._repeated = {g for g, n in counts.items() if n >= 2}
+        return self._repeated
 
-            counts = Counter(w for w, pos in rjieba.tag(self.raw) if pos in _ENTITY_POS and len(w) >= 2)
-            self._names = {w for w, n in counts.items() if n >= 2}
-        return self._names
+    @property
+    def repeated3(self) -> set[str]:
+        """Three-character runs the text has at least twice."""
+        if self._repeated3 is None:
+            counts = Counter(self.norm[i : i + 3] for i in range(len(self.norm) - 2))
+            self._repeated3 = {g for g, n in counts.items() if n >= 2}
+        return self._repeated3
 
 
 def eligible(text: str) -> bool:
@@ -107,12 +127,27 @@ def compare(a: Text | str, b: Text | str) -> CopyCheck:
     check = CopyCheck(len(ta.grams & tb.grams) / small, small / large)
     if check.containment < CONTAINMENT or check.size_ratio < MIN_SIZE_RATIO:
         return check
-    check.number_conflict = number_conflict(ta.numbers, tb.numbers)
+    check.number_conflict = number_conflict(ta.numbers, tb.numbers, ta.ends_in_number, tb.ends_in_number)
     if not check.number_conflict:
-        only_a = [w for w in ta.names if w not in tb.raw] + _unmatched_titles(ta, tb)
-        only_b = [w for w in tb.names if w not in ta.raw] + _unmatched_titles(tb, ta)
-        check.name_conflict = bool(only_a and only_b)
+        strong_a, weak_a = _unmatched_repeats(ta, tb)
+        strong_b, weak_b = _unmatched_repeats(tb, ta)
+        strong_a += _unmatched_titles(ta, tb)
+        strong_b += _unmatched_titles(tb, ta)
+        check.name_conflict = bool(strong_a and (strong_b or weak_b) or strong_b and weak_a)
     return check
+
+
+def _unmatched_repeats(a: Text, b: Text) -> tuple[list[str], list[str]]:
+    """What `a` repeats and `b` never has: a name (菲佐 twice against 斯特勒 twice), as (strong, weak)
+    evidence. Strong: runs of two characters neither of which `b` uses, and runs of three with a
+    character `b` never uses; a changed character keeps its neighbours (院息 for 信息), and the same
+    change twice in the same three characters does not happen by chance. Weak: runs of two with one
+    character `b` never uses (卡尼 against 阿尔巴尼斯; or 院息 twice, by chance)."""
+    chars = set(b.norm)
+    strong = [g for g in a.repeated if g[0] not in chars and g[1] not in chars]
+    strong += [t for t in a.repeated3 if any(ch not in chars for ch in t)]
+    weak = [g for g in a.repeated if (g[0] in chars) != (g[1] in chars)]
+    return strong, weak
 
 
 def _unmatched_titles(a: Text, b: Text) -> list[str]:
@@ -131,16 +166,26 @@ def is_copy(a: Text | str, b: Text | str) -> bool:
     return compare(a, b).is_copy
 
 
-def number_conflict(a: list[str], b: list[str]) -> bool:
-    """Each side has a figure the other lacks. The last figure of a text may be cut short
-    (a copy cut at 70% can end in "20" where the other has "2024")."""
+def number_conflict(a: list[str], b: list[str], a_cut: bool = False, b_cut: bool = False) -> bool:
+    """Each side has a figure the other lacks. The last figure of a text may be cut short when
+    it ends the text (a copy cut at 70% can end in "20" where the other has "2024"); `a_cut`
+    and `b_cut` say whether that can be so."""
     missing_a = Counter(a) - Counter(b)
     missing_b = Counter(b) - Counter(a)
     if not missing_a or not missing_b:
         return False
-    for last, other in ((a[-1] if a else None, missing_b), (b[-1] if b else None, missing_a)):
+    # a Chinese ordinal with a changed character reads as part of itself (二十八 -> 十八)
+    for x in list(missing_a):
+        if _CN_NUMBER.match(x):
+            part = next((y for y in missing_b if missing_b[y] > 0 and _CN_NUMBER.match(y) and (x in y or y in x)),
+                        None)
+            if part is not None:
+                n = min(missing_a[x], missing_b[part])
+                missing_a[x] -= n
+                missing_b[part] -= n
+    for last, other, cut in ((a[-1] if a else None, missing_b, a_cut), (b[-1] if b else None, missing_a, b_cut)):
         own = missing_a if other is missing_b else missing_b
-        if last is not None and own[last] > 0:
+        if cut and last is not None and own[last] > 0:
             longer = next((x for x in other if x != last and x.startswith(last)), None)
             if longer is not None:
                 own[last] -= 1
