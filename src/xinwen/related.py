@@ -12,6 +12,10 @@ Four signals, each in [0, 1] (dense may dip below 0), summed with configurable w
 - recency (0.05): closeness in time, exp(-days apart / recency_days); 0 when a date is missing
   (and for free text, which has none).
 
+Feedback (1.0): the dense signal is computed a second time for a query moved towards the mean
+LSA vector of the first ranking's top feedback_k (Rocchio's pseudo-relevance feedback), which
+keeps a story's neighbours on its topic.
+
 Candidates are the best `candidates` by the lexical and by the dense signal, all scored on
 the four. The article's own copies are left out, and each cluster of copies appears once,
 as its canonical printing (xinwen.duplicates).
@@ -55,6 +59,8 @@ class RelatedWeights:
     dense_from: int = 10
     dense_terms: int = 40
     candidates: int = 100
+    feedback: float = 1.0
+    feedback_k: int = 10
 
     @classmethod
     def parse(cls, text: str | None) -> RelatedWeights:
@@ -74,7 +80,8 @@ class RelatedWeights:
                 raise QueryError(f"related weight {name} needs a number, not {value.strip()!r}") from None
             if not math.isfinite(number) or number < 0:
                 raise QueryError(f"related weight {name} must be a finite number >= 0, not {value.strip()}")
-            setattr(weights, name, int(number) if name in ("dense_from", "dense_terms", "candidates") else number)
+            setattr(weights, name, int(number) if name in ("dense_from", "dense_terms", "candidates", "feedback_k")
+                    else number)
         weights.candidates = max(1, weights.candidates)
         weights.dense_terms = max(weights.dense_from + 1, weights.dense_terms)
         return weights
@@ -252,6 +259,13 @@ def _rank(store: SQLiteStore, v: ArticleVectors, q: _Query, k: int, w: RelatedWe
     }
     score = (w.lexical * signals["lexical"] + w.dense * signals["dense"] + w.tags * signals["tags"]
              + w.recency * signals["recency"])
+    if w.feedback > 0 and v.dims and np.any(q.dense):
+        top = np.argsort(-score, kind="stable")[: w.feedback_k]
+        expanded = q.dense + w.feedback * v.dense[cand_pos[top]].mean(axis=0)
+        expanded /= np.linalg.norm(expanded) or 1.0
+        signals["dense"] = (v.dense[cand_pos] @ expanded) * conf
+        score = (w.lexical * signals["lexical"] + w.dense * signals["dense"] + w.tags * signals["tags"]
+                 + w.recency * signals["recency"])
     heads = cluster_of(store, rowids)
     best: dict[int, int] = {}  # cluster (or article) -> index into cand_pos of its best member
     for i in np.argsort(-score, kind="stable").tolist():
