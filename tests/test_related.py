@@ -86,16 +86,16 @@ def test_copies_are_left_out_and_every_hit_says_why(sina):
 
 
 def test_a_cluster_of_copies_appears_once(sina):
-    """Articles close to the story see it once, as its canonical printing."""
+    """Articles close to the story see it once, as its canonical printing, never the reprint."""
     db, ds, _ = sina
     original = ds.records[0]["id"]
+    seen = 0
     with Collection(db) as c:
-        neighbours = [h.article.id for h in c.related(original, k=5)]
-        for other in neighbours:
-            ids = [h.article.id for h in c.related(other, k=20)]
-            assert "reprint" not in ids
-            assert ids.count(original) <= 1
-        assert any(original in [h.article.id for h in c.related(o, k=20)] for o in neighbours)
+        for r in ds.records[1:60]:
+            ids = [h.article.id for h in c.related(r["id"], k=20)]
+            assert "reprint" not in ids and ids.count(original) <= 1
+            seen += original in ids
+    assert seen >= 1  # the story does come up: it is shown as the original
 
 
 def test_related_text_and_weights(sina):
