@@ -18,9 +18,10 @@ the loss is on one side only.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections import Counter
 from dataclasses import dataclass
+
+import numpy as np
 
 CONTAINMENT = 0.7
 MIN_SIZE_RATIO = 0.5
@@ -35,9 +36,21 @@ _CN_NUMBER = re.compile(rf"^[{_CN}]+$")
 _WORK_TITLE = re.compile(r"《([^》]{1,40})》")
 
 
+# full-width ASCII and the ideographic space folded to ASCII: what NFKC does to news text, at a tenth
+# of the cost (this runs on every candidate's body)
+_FOLD = str.maketrans({chr(0xFF01 + i): chr(0x21 + i) for i in range(94)} | {"\u3000": " "})
+_WIDE = re.compile("[０-９Ａ-Ｚａ-ｚ\u3000]")  # full-width punctuation is dropped anyway
+_BITS = np.int64(21)  # a code point fits in 21 bits: runs of characters are packed into one int64
+_LOW = np.int64((1 << 21) - 1)
+
+
+def fold(text: str) -> str:
+    return text.translate(_FOLD) if _WIDE.search(text) else text
+
+
 def normalize(text: str) -> str:
-    """NFKC, letters and digits only (punctuation, spaces and line breaks dropped)."""
-    return "".join(_WORD_CHARS.findall(unicodedata.normalize("NFKC", text)))
+    """Full-width folded, letters and digits only (punctuation, spaces and line breaks dropped)."""
+    return "".join(_WORD_CHARS.findall(fold(text)))
 
 
 def trigrams(norm: str) -> set[str]:
@@ -60,18 +73,30 @@ class CopyCheck:
 
 
 class Text:
-    """A text prepared once for many comparisons."""
+    """A text prepared once for many comparisons (character runs as packed integers, numpy)."""
 
-    __slots__ = ("raw", "norm", "grams", "_numbers", "_repeated", "_repeated3", "_titles")
+    __slots__ = ("raw", "norm", "codes", "grams", "_numbers", "_repeated", "_repeated3", "_titles", "_chars")
 
     def __init__(self, raw: str) -> None:
-        self.raw = unicodedata.normalize("NFKC", raw)
-        self.norm = normalize(raw)
-        self.grams = trigrams(self.norm)
+        self.raw = fold(raw)
+        self.norm = "".join(_WORD_CHARS.findall(self.raw))
+        self.codes = np.frombuffer(self.norm.encode("utf-32-le"), dtype="<u4").astype(np.int64)
+        c = self.codes
+        if len(c) >= 3:
+            self.grams = _sorted_unique((c[:-2] << (2 * _BITS)) | (c[1:-1] << _BITS) | c[2:])
+        else:
+            self.grams = c[:1].copy()
         self._numbers: list[str] | None = None
-        self._repeated: set[str] | None = None
-        self._repeated3: set[str] | None = None
+        self._repeated: np.ndarray | None = None
+        self._repeated3: np.ndarray | None = None
         self._titles: set[str] | None = None
+        self._chars: np.ndarray | None = None
+
+    @property
+    def chars(self) -> np.ndarray:
+        if self._chars is None:
+            self._chars = _sorted_unique(self.codes)
+        return self._chars
 
     @property
     def titles(self) -> set[str]:
@@ -96,20 +121,40 @@ class Text:
         return self._numbers
 
     @property
-    def repeated(self) -> set[str]:
-        """Two-character runs the text has at least twice (what a story repeats: its names)."""
+    def repeated(self) -> np.ndarray:
+        """Two-character runs the text has at least twice (what a story repeats: its names), packed."""
         if self._repeated is None:
-            counts = Counter(self.norm[i : i + 2] for i in range(len(self.norm) - 1))
-            self._repeated = {g for g, n in counts.items() if n >= 2}
+            c = self.codes
+            self._repeated = _twice((c[:-1] << _BITS) | c[1:]) if len(c) >= 2 else c[:0]
         return self._repeated
 
     @property
-    def repeated3(self) -> set[str]:
-        """Three-character runs the text has at least twice."""
+    def repeated3(self) -> np.ndarray:
+        """Three-character runs the text has at least twice, packed."""
         if self._repeated3 is None:
-            counts = Counter(self.norm[i : i + 3] for i in range(len(self.norm) - 2))
-            self._repeated3 = {g for g, n in counts.items() if n >= 2}
+            c = self.codes
+            self._repeated3 = _twice((c[:-2] << (2 * _BITS)) | (c[1:-1] << _BITS) | c[2:]) if len(c) >= 3 else c[:0]
         return self._repeated3
+
+
+def _sorted_unique(values: np.ndarray) -> np.ndarray:
+    """np.unique by sorting (several times faster on short arrays than numpy's hashing unique)."""
+    v = np.sort(values)
+    return v[np.concatenate(([True], v[1:] != v[:-1]))] if len(v) else v
+
+
+def _twice(runs: np.ndarray) -> np.ndarray:
+    """The values that occur at least twice, sorted."""
+    v = np.sort(runs)
+    return _sorted_unique(v[1:][v[1:] == v[:-1]]) if len(v) > 1 else v[:0]
+
+
+def _member(values: np.ndarray, sorted_set: np.ndarray) -> np.ndarray:
+    """values in sorted_set (both int64; the set sorted and unique)."""
+    if not len(sorted_set):
+        return np.zeros(len(values), dtype=bool)
+    at = np.minimum(np.searchsorted(sorted_set, values), len(sorted_set) - 1)
+    return sorted_set[at] == values
 
 
 def eligible(text: str) -> bool:
@@ -121,32 +166,37 @@ def compare(a: Text | str, b: Text | str) -> CopyCheck:
     """Measure whether `a` and `b` are copies of one story (see the module text)."""
     ta = a if isinstance(a, Text) else Text(a)
     tb = b if isinstance(b, Text) else Text(b)
-    if not ta.grams or not tb.grams:
+    if not len(ta.grams) or not len(tb.grams):
         return CopyCheck(0.0, 0.0)
     small, large = sorted((len(ta.grams), len(tb.grams)))
-    check = CopyCheck(len(ta.grams & tb.grams) / small, small / large)
+    if small / large < MIN_SIZE_RATIO:
+        return CopyCheck(0.0, small / large)
+    shared = int(_member(ta.grams, tb.grams).sum())
+    check = CopyCheck(shared / small, small / large)
     if check.containment < CONTAINMENT or check.size_ratio < MIN_SIZE_RATIO:
         return check
     check.number_conflict = number_conflict(ta.numbers, tb.numbers, ta.ends_in_number, tb.ends_in_number)
     if not check.number_conflict:
         strong_a, weak_a = _unmatched_repeats(ta, tb)
         strong_b, weak_b = _unmatched_repeats(tb, ta)
-        strong_a += _unmatched_titles(ta, tb)
-        strong_b += _unmatched_titles(tb, ta)
+        strong_a += len(_unmatched_titles(ta, tb))
+        strong_b += len(_unmatched_titles(tb, ta))
         check.name_conflict = bool(strong_a and (strong_b or weak_b) or strong_b and weak_a)
     return check
 
 
-def _unmatched_repeats(a: Text, b: Text) -> tuple[list[str], list[str]]:
+def _unmatched_repeats(a: Text, b: Text) -> tuple[int, int]:
     """What `a` repeats and `b` never has: a name (菲佐 twice against 斯特勒 twice), as (strong, weak)
     evidence. Strong: runs of two characters neither of which `b` uses, and runs of three with a
     character `b` never uses; a changed character keeps its neighbours (院息 for 信息), and the same
     change twice in the same three characters does not happen by chance. Weak: runs of two with one
     character `b` never uses (卡尼 against 阿尔巴尼斯; or 院息 twice, by chance)."""
-    chars = set(b.norm)
-    strong = [g for g in a.repeated if g[0] not in chars and g[1] not in chars]
-    strong += [t for t in a.repeated3 if any(ch not in chars for ch in t)]
-    weak = [g for g in a.repeated if (g[0] in chars) != (g[1] in chars)]
+    two = a.repeated
+    first, second = _member(two >> _BITS, b.chars), _member(two & _LOW, b.chars)
+    three = a.repeated3
+    in_b = [_member((three >> (k * _BITS)) & _LOW, b.chars) for k in range(3)]
+    strong = int((~first & ~second).sum()) + int((~(in_b[0] & in_b[1] & in_b[2])).sum())
+    weak = int((first != second).sum())
     return strong, weak
 
 

@@ -43,6 +43,9 @@ INDEX_VERSION = 1  # bump to recluster every stored article on next use
 MIN_SIGNATURE_SIMILARITY = 0.2
 MAX_CHECKS = 30  # text checks per new article, most similar signatures first
 MAX_BUCKET = 200  # articles read from one LSH bucket (boilerplate shares buckets)
+TEXT_CACHE = 4096  # stored bodies kept prepared for the text check
+_PREFIX = 20
+_SHIFT = np.uint64(64 - _PREFIX)
 
 
 @dataclass
@@ -63,6 +66,7 @@ class MinHashIndex:
         self.alive = np.empty(0, dtype=bool)
         self.keys = np.empty(0, dtype=np.uint64)  # sorted
         self.key_pos = np.empty(0, dtype=np.int64)  # position of each key's article
+        self.starts = np.zeros((1 << _PREFIX) + 1, dtype=np.int64)
         self.recent: dict[int, list[int]] = {}
         self.recent_count = 0
 
@@ -87,6 +91,8 @@ class MinHashIndex:
             order = np.argsort(keys, kind="stable")
             self.keys = keys[order]
             self.key_pos = (order // BANDS).astype(np.int64)
+        # where each 20-bit key prefix starts: a lookup is two reads and a short scan, not a binary search
+        self.starts = np.searchsorted(self.keys >> _SHIFT, np.arange((1 << _PREFIX) + 1, dtype=np.uint64))
         self.recent = {}
         self.recent_count = 0
 
@@ -121,18 +127,22 @@ class MinHashIndex:
         qkeys = band_keys(sig)
         found: list[np.ndarray] = []
         if len(self.keys):
-            lo = np.searchsorted(self.keys, qkeys, side="left")
-            hi = np.minimum(np.searchsorted(self.keys, qkeys, side="right"), lo + MAX_BUCKET)
-            for a, b in zip(lo.tolist(), hi.tolist(), strict=True):
-                if b > a:
-                    found.append(self.key_pos[a:b])
+            prefix = (qkeys >> _SHIFT).astype(np.int64)
+            lo = self.starts[prefix]
+            lengths = np.minimum(self.starts[prefix + 1] - lo, MAX_BUCKET)
+            total = int(lengths.sum())
+            if total:  # the ranges lo[i]:lo[i]+lengths[i], concatenated without a Python loop
+                at = np.arange(total) + np.repeat(lo - (np.cumsum(lengths) - lengths), lengths)
+                same = self.keys[at] == np.repeat(qkeys, lengths)
+                found.append(self.key_pos[at[same]])
         for key in qkeys.tolist():
             hit = self.recent.get(key)
             if hit:
                 found.append(np.asarray(hit[:MAX_BUCKET], dtype=np.int64))
         if not found:
             return []
-        pos = np.unique(np.concatenate(found))
+        pos = np.sort(np.concatenate(found))
+        pos = pos[np.concatenate(([True], pos[1:] != pos[:-1]))]
         pos = pos[self.alive[pos]]
         if not len(pos):
             return []
@@ -151,6 +161,7 @@ class DuplicateIndex:
         self.lsh = MinHashIndex()
         self.seen_max = 0  # highest copy_index rowid this process knows about
         self.loaded = False
+        self._texts: dict[int, Text] = {}  # rowid -> prepared body, oldest first
 
     # -- building --------------------------------------------------------
     def ensure_ready(self) -> None:
@@ -195,6 +206,7 @@ class DuplicateIndex:
         conn = self.store.conn
         self.lsh = MinHashIndex()
         self.seen_max = 0
+        self._texts = {}
         outer = conn.in_transaction
         try:
             conn.execute("DELETE FROM duplicate_of")
@@ -241,8 +253,8 @@ class DuplicateIndex:
             matches: list[int] = []
             if cands:
                 text = Text(body)
-                bodies = _bodies(self.store, [r for r, _ in cands])
-                matches = [r for r, _ in cands if r in bodies and compare(text, Text(bodies[r])).is_copy]
+                texts = self._texts_of([r for r, _ in cands])
+                matches = [r for r, _ in cands if r in texts and compare(text, texts[r]).is_copy]
                 matches = self._confirm_with_canonicals(text, matches)
             conn.execute("INSERT OR IGNORE INTO copy_index (article) VALUES (?)", (rowid,))
             self.lsh.add(rowid, sig)
@@ -259,9 +271,21 @@ class DuplicateIndex:
         unchecked = {h for h in heads.values() if h not in matches}
         if not unchecked:
             return matches
-        bodies = _bodies(self.store, sorted(unchecked))
-        good = {h for h in unchecked if h in bodies and compare(text, Text(bodies[h])).is_copy}
+        texts = self._texts_of(sorted(unchecked))
+        good = {h for h in unchecked if h in texts and compare(text, texts[h]).is_copy}
         return [m for m in matches if heads.get(m, m) in matches or heads.get(m, m) in good]
+
+    def _texts_of(self, rowids: list[int]) -> dict[int, Text]:
+        """Stored bodies prepared for the text check (the recently checked ones kept: templates and
+        much-copied stories come up again and again)."""
+        out = {r: self._texts[r] for r in rowids if r in self._texts}
+        missing = [r for r in rowids if r not in out]
+        if missing:
+            for r, body in _bodies(self.store, missing).items():
+                out[r] = self._texts[r] = Text(body)
+            while len(self._texts) > TEXT_CACHE:
+                self._texts.pop(next(iter(self._texts)))
+        return out
 
     def _join(self, rowid: int, matches: list[int]) -> None:
         conn = self.store.conn
@@ -279,6 +303,7 @@ class DuplicateIndex:
         conn = self.store.conn
         row = conn.execute("SELECT canonical FROM duplicate_of WHERE article=?", (rowid,)).fetchone()
         self.lsh.remove(rowid)
+        self._texts.pop(rowid, None)
         conn.execute("DELETE FROM copy_index WHERE article=?", (rowid,))
         if row is None:
             return

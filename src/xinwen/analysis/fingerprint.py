@@ -46,7 +46,7 @@ _A = _constants("a", NUM_PERM) | np.uint64(1)  # odd multipliers
 _B = _constants("b", NUM_PERM)
 _BAND_SALT = _constants("band", BANDS)
 
-_word_hash: dict[str, int] = {}
+_word_hash: dict[str, int] = {}  # word -> crc32, or -1 for a word without letters or digits
 
 
 def _hash_word(w: str) -> int:
@@ -54,7 +54,7 @@ def _hash_word(w: str) -> int:
     if h is None:
         if len(_word_hash) > 2_000_000:
             _word_hash.clear()
-        h = _word_hash[w] = zlib.crc32(w.encode("utf-8"))
+        h = _word_hash[w] = zlib.crc32(w.encode("utf-8")) if _CONTENT.search(w) else -1
     return h
 
 
@@ -64,8 +64,8 @@ def content_words(words: list[str]) -> list[str]:
 
 
 def shingle_hashes(words: list[str], size: int = SHINGLE) -> np.ndarray:
-    """64-bit hashes of the distinct runs of `size` content words (one word when fewer)."""
-    hs = [_hash_word(w) for w in content_words(words)]
+    """64-bit hashes of the runs of `size` content words (one run of them all when fewer)."""
+    hs = [h for h in map(_hash_word, words) if h >= 0]
     if not hs:
         return np.empty(0, dtype=np.uint64)
     if len(hs) < size:
@@ -77,7 +77,7 @@ def shingle_hashes(words: list[str], size: int = SHINGLE) -> np.ndarray:
     out = arr[: len(arr) - size + 1].copy()
     for k in range(1, size):
         out = (out << np.uint64(32)) ^ (out >> np.uint64(32)) ^ arr[k : len(arr) - size + 1 + k]
-    return np.unique(out)
+    return out  # repeats are harmless: a minimum over a multiset is the minimum over its set
 
 
 def minhash(hashes: np.ndarray) -> np.ndarray:
