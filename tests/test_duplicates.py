@@ -166,3 +166,23 @@ def test_cli_duplicates_json(planted, capsys):
     assert sum(p.copy["id"] in found for p in copies) >= len(copies) - 1
     assert main(["duplicates", "--db", str(db), "--limit", "0"]) == 1
     assert "at least 1" in capsys.readouterr().err
+
+
+def test_lsh_finds_the_same_text_and_nothing_for_another():
+    """The in-memory LSH (loaded as from stored signatures, then added to) on the shipped sample page."""
+    import numpy as np
+    import rjieba
+
+    from xinwen.duplicates import MinHashIndex
+
+    page = (Path(__file__).resolve().parents[1] / "src" / "xinwen" / "data" / "news-page.txt").read_text("utf-8")
+    paragraphs = [p for p in page.split("\n") if len(p) > 150]
+    sigs = [fingerprint(rjieba.cut(p)) for p in paragraphs[:4]]
+    index = MinHashIndex()
+    index.load([10, 11], np.stack(sigs[:2]))
+    assert index.candidates(sigs[0])[0] == (10, 1.0)
+    assert index.candidates(sigs[2]) == []  # another paragraph: no band in common, or too few values
+    index.add(12, sigs[2])
+    assert index.candidates(sigs[2])[0] == (12, 1.0)
+    index.remove(12)
+    assert index.candidates(sigs[2]) == []

@@ -139,9 +139,9 @@ class MinHashIndex:
             hit = self.recent.get(key)
             if hit:
                 found.append(np.asarray(hit[:MAX_BUCKET], dtype=np.int64))
-        if not found:
+        pos = np.sort(np.concatenate(found)) if found else np.empty(0, dtype=np.int64)
+        if not len(pos):
             return []
-        pos = np.sort(np.concatenate(found))
         pos = pos[np.concatenate(([True], pos[1:] != pos[:-1]))]
         pos = pos[self.alive[pos]]
         if not len(pos):
