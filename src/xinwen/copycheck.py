@@ -29,9 +29,11 @@ MIN_CHARS = 50  # shorter texts (after normalization) take no part in copy detec
 
 _WORD_CHARS = re.compile(r"\w+")
 _CN = "〇零一二三四五六七八九十百千两"
-# figures, and ordinals written in Chinese when whole (第二十八届 -> 二十八; a changed character
-# leaves 第二十X届, which is no ordinal, or X十八届 -> 十八, which is part of one)
-_NUMBER = re.compile(rf"\d+(?:\.\d+)?|(?<=第)[{_CN}]+(?=[次届期轮批号个条项章节集名位天年])|[{_CN}]+(?=届)")
+# figures, and numbers written in Chinese when whole: ordinals (第二十八届 -> 二十八; a changed
+# character leaves 第二十X届, which is none, or X十八届 -> 十八, part of one), sessions (三次会议),
+# years (二〇二四年)
+_NUMBER = re.compile(rf"\d+(?:\.\d+)?|(?<=第)[{_CN}]+(?=[次届期轮批号个条项章节集名位天年])|[{_CN}]+(?=届)"
+                     rf"|[{_CN}]+(?=次(?:全体)?会议)|[〇零一二三四五六七八九]{{4}}(?=年)")
 _CN_NUMBER = re.compile(rf"^[{_CN}]+$")
 _WORK_TITLE = re.compile(r"《([^》]{1,40})》")
 
