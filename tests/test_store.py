@@ -114,3 +114,22 @@ def test_interrupted_ingest_keeps_committed_batches_and_rerun_completes(tmp_path
         report = c.ingest([src])
         assert (report.added, report.unchanged) == (6, 4)
         assert c.count() == 10
+
+
+def test_list_is_newest_first_with_undated_last_and_uses_the_date_index(tmp_path):
+    src = tmp_path / "news.jsonl"
+    records = [
+        dict(RECORDS[0], date="2024-04-14"),
+        dict(RECORDS[1], date=None),
+        dict(RECORDS[2], date="2024-06-01"),
+    ]
+    _write_jsonl(src, records)
+    with Collection(tmp_path / "x.db") as c:
+        c.ingest([src])
+        seen: list[str] = []
+        c.store.conn.set_trace_callback(seen.append)
+        assert [a.id for a in c.list()] == ["a2", "a0", "a1"]
+        c.store.conn.set_trace_callback(None)
+        listing = next(q for q in seen if "ORDER BY" in q)
+        plan = " ".join(str(r[-1]) for r in c.store.conn.execute("EXPLAIN QUERY PLAN " + listing))
+        assert "articles_published" in plan and "TEMP B-TREE" not in plan

@@ -204,7 +204,8 @@ class SQLiteStore:
         sql = f"SELECT {ARTICLE_COLUMNS} FROM articles"
         if where:
             sql += " WHERE " + " AND ".join(where)
-        sql += " ORDER BY published_ts IS NULL, published_ts DESC, rowid DESC LIMIT ? OFFSET ?"
+        # NULLs sort lowest in SQLite, so DESC puts undated articles last and the date index serves the order
+        sql += " ORDER BY published_ts DESC, rowid DESC LIMIT ? OFFSET ?"
         return [row_to_stored(r) for r in self.conn.execute(sql, (*args, limit, offset))]
 
     def iter_all(self, columns: str = ARTICLE_COLUMNS, batch: int = 2000) -> Iterator[sqlite3.Row]:
