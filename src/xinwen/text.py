@@ -48,8 +48,15 @@ _NEEDS_TABLE = re.compile(
 )
 
 
+# A zero-width joiner between two pictographs builds one emoji (👨‍👩‍👧): kept there, dropped elsewhere.
+_EMOJI = "\u2600-\u27bf\U0001f000-\U0001faff"
+_EMOJI_ZWJ = re.compile(f"(?<=[{_EMOJI}\ufe0f])\u200d(?=[{_EMOJI}])")
+
+
 def _fold_one(m: re.Match[str]) -> str:
     ch = m.group()
+    if ch == "\u200d" and _EMOJI_ZWJ.match(m.string, m.start()):
+        return ch
     return _TABLE.get(ord(ch), ch) or ""
 
 
