@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from pathlib import Path
 
 import pytest
 
@@ -133,3 +134,16 @@ def test_list_is_newest_first_with_undated_last_and_uses_the_date_index(tmp_path
         listing = next(q for q in seen if "ORDER BY" in q)
         plan = " ".join(str(r[-1]) for r in c.store.conn.execute("EXPLAIN QUERY PLAN " + listing))
         assert "articles_published" in plan and "TEMP B-TREE" not in plan
+
+
+def test_workers_store_the_same_analysis_as_one_process(tmp_path):
+    import xinwen
+
+    sample = Path(xinwen.__file__).parent / "data" / "news-page.txt"
+    results = []
+    for workers in (1, 2):
+        with Collection(tmp_path / f"w{workers}.db") as c:
+            report = c.ingest([sample], workers=workers)
+            assert report.added == 6
+            results.append(sorted((a.id, tuple(a.tags), a.snippet) for a in c.list(limit=10)))
+    assert results[0] == results[1]
