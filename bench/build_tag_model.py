@@ -9,7 +9,7 @@ It is fitted on the tnews *train* split only (../shared/data/tnews.jsonl.gz, spl
 
 Two parts: counts (keyphraseness, word -> tag associations) over all train titles, and
 the headline ranker's weights, fitted with cross-fitting: the titles of each of FOLDS
-folds are featurized with counts from the other folds, so the ranker learns how the
+folds are featurized with counts and neighbour votes (tagneighbours.py) from the other folds, so the ranker learns how the
 counts behave on titles they have not seen (as on a user's new articles).
 """
 
@@ -30,6 +30,7 @@ import numpy as np  # noqa: E402
 from xinwen.analysis.segment import segment  # noqa: E402
 from xinwen.analysis.stats import CorpusStats  # noqa: E402
 from xinwen.analysis.tagmodel import MODEL_FILE, build_tag_model  # noqa: E402
+from xinwen.analysis.tagneighbours import NeighbourIndex  # noqa: E402
 from xinwen.analysis.tagranker import fit_ranker, training_rows  # noqa: E402
 from xinwen.analysis.tags import _taggable  # noqa: E402
 
@@ -51,12 +52,17 @@ def fit(titles: list[tuple[str, list[str]]]):
     xs, ys = [], []
     for k in range(FOLDS):
         model_k = build_tag_model(w for i, w in enumerate(words) if i % FOLDS != k)
+        others = [(t, tags) for i, (t, tags) in enumerate(titles) if i % FOLDS != k and tags]
+        index_k = NeighbourIndex([t for t, _ in others], [tags for _, tags in others])
+        held = [i for i in range(len(titles)) if i % FOLDS == k and titles[i][1]]
+        votes = index_k.votes_many([titles[i][0] for i in held])
         x, y = training_rows(
-            ((seg, tags) for i, (seg, tags) in enumerate(tagged) if i % FOLDS == k and tags), model_k, stats, _taggable
+            ((tagged[i][0], tagged[i][1], v) for i, v in zip(held, votes, strict=True)), model_k, stats, _taggable
         )
         xs.append(x)
         ys.append(y)
     model = build_tag_model(words)
+    model.neighbours = {"titles": [t for t, tags in titles if tags], "tags": [tags for _, tags in titles if tags]}
     model.ranker = fit_ranker(np.vstack(xs), np.concatenate(ys))
     return model
 

@@ -53,6 +53,7 @@ class TagModel:
         assoc: dict[str, list[list]] | None = None,
         base_rate: float = 0.1,
         ranker: dict | None = None,
+        neighbours: dict | None = None,
     ) -> None:
         self.n_docs = n_docs
         self.tags = tags or {}  # tag -> [times tagged while in the title, times tagged]
@@ -60,6 +61,8 @@ class TagModel:
         self.assoc = assoc or {}  # word -> [[tag, titles with word and tag (tag not in title)], ...]
         self.base_rate = base_rate  # share of content-word occurrences that are tags
         self.ranker = ranker  # weights for headline-only tagging (tagranker.py), or None
+        self.neighbours = neighbours  # {"titles": [...], "tags": [[...], ...]}: tagged archive titles
+        self._index = None
         self._prefixes: frozenset[str] | None = None
         self.token_cache: dict[tuple[str, str], tuple[float, bool]] = {}  # for the tag scorer
 
@@ -81,6 +84,14 @@ class TagModel:
         in_text = self.tags.get(term, (0, 0))[0]
         seen = self.present.get(term, 0)
         return (in_text + _SMOOTH * self.base_rate) / (seen + _SMOOTH)
+
+    def neighbour_index(self):
+        """The nearest-neighbour index over the archive titles (built on first use), or None."""
+        if self._index is None and self.neighbours and self.neighbours.get("titles"):
+            from xinwen.analysis.tagneighbours import NeighbourIndex
+
+            self._index = NeighbourIndex(self.neighbours["titles"], self.neighbours["tags"])
+        return self._index
 
     def popularity(self, tag: str) -> int:
         return self.tags.get(tag, (0, 0))[1]
@@ -104,6 +115,7 @@ class TagModel:
         return {
             "version": MODEL_VERSION, "n_docs": self.n_docs, "base_rate": self.base_rate,
             "tags": self.tags, "present": self.present, "assoc": self.assoc, "ranker": self.ranker,
+            "neighbours": self.neighbours,
         }  # fmt: skip
 
     def save(self, path: str | Path) -> None:
@@ -125,7 +137,8 @@ class TagModel:
         if data.get("version") != MODEL_VERSION:
             raise StoreError("tag model of another version; rebuild it", file=where)
         return cls(
-            data["n_docs"], data["tags"], data["present"], data["assoc"], data["base_rate"], data.get("ranker")
+            data["n_docs"], data["tags"], data["present"], data["assoc"], data["base_rate"], data.get("ranker"),
+            data.get("neighbours"),
         )
 
     @staticmethod

@@ -24,15 +24,21 @@ POS_GROUPS = ("n", "nr", "ns", "nt", "nz", "v", "vn", "eng", "a", "l", "j", "x")
 FEATURES = (
     "in_text", "keyphraseness", "log_present", "log_popularity", "assoc", "assoc_max", "log_assoc_support",
     "idf", "idf_rel", "length", "tokens", "ascii", "first_position", "known_tag", "in_text_x_kp",
-    "absent_x_assoc",
+    "absent_x_assoc", "knn_share", "knn_max", "absent_x_knn", "log_knn_share",
 ) + tuple("pos_" + p for p in POS_GROUPS) + ("pos_phrase", "pos_absent")  # fmt: skip
 MAX_ASSOCIATED = 30  # associated tags considered per title
+MAX_VOTED = 20  # tags of similar archive titles considered per title
+Votes = dict[str, tuple[float, float]]
 
 
 def candidate_features(
-    title: Tagged, model: TagModel, stats: CorpusStats, taggable: callable
+    title: Tagged, model: TagModel, stats: CorpusStats, taggable: callable, votes: Votes | None = None
 ) -> tuple[list[str], np.ndarray]:
-    """Candidates of a title and their feature rows (len(FEATURES) columns)."""
+    """Candidates of a title and their feature rows (len(FEATURES) columns). `votes`: tags of
+    similar archive titles (tagneighbours.py), looked up when not given."""
+    if votes is None:
+        index = model.neighbour_index()
+        votes = index.votes("".join(w for w, _ in title)) if index is not None else {}
     stop = stopwords()
     words = [w for w, _ in title]
     n = len(words) or 1
@@ -63,7 +69,11 @@ def candidate_features(
             assoc_max[tag] = max(assoc_max.get(tag, 0.0), p)
             support[tag] = support.get(tag, 0) + 1
     implied = [t for t in sorted(assoc, key=lambda t: (-assoc[t], t))[:MAX_ASSOCIATED] if t not in found and taggable(t)]
-    terms = list(found) + implied
+    seen = set(found) | set(implied)
+    voted = [
+        t for t in sorted(votes, key=lambda t: (-votes[t][0], t))[:MAX_VOTED] if t not in seen and taggable(t)
+    ]
+    terms = list(found) + implied + voted
     max_idf = max((stats.idf(t) for t in found), default=1.0) or 1.0
     rows = np.zeros((len(terms), len(FEATURES)))
     pos_col = {p: FEATURES.index("pos_" + p) for p in (*POS_GROUPS, "phrase", "absent")}
@@ -80,6 +90,8 @@ def candidate_features(
             1.0 if term.isascii() else 0.0, info[1] if info else 1.0, 1.0 if term in model.tags else 0.0,
             in_text * kp, (1.0 - in_text) * a,
         )  # fmt: skip
+        share, best = votes.get(term, (0.0, 0.0))
+        rows[r, 16:20] = (share, best, (1.0 - in_text) * share, math.log(share + 0.01))
         rows[r, pos_col[info[0] if info else "absent"]] = 1.0
     return terms, rows
 
@@ -96,12 +108,13 @@ def score_title(
 
 
 def training_rows(
-    examples: Iterable[tuple[Tagged, list[str]]], model: TagModel, stats: CorpusStats, taggable: callable
+    examples: Iterable[tuple[Tagged, list[str], Votes]], model: TagModel, stats: CorpusStats, taggable: callable
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Feature rows and labels (the candidate is one of the editor's tags) of tagged titles."""
+    """Feature rows and labels (the candidate is one of the editor's tags) of tagged titles,
+    each with the votes of archive titles not counted in `model`."""
     xs, ys = [], []
-    for title, gold in examples:
-        terms, rows = candidate_features(title, model, stats, taggable)
+    for title, gold, votes in examples:
+        terms, rows = candidate_features(title, model, stats, taggable, votes)
         if terms:
             xs.append(rows)
             gold_set = set(gold)
