@@ -1,7 +1,7 @@
 """Tags of similar headlines: a nearest-neighbour vote over the tagged archive.
 
 Most editor tags of a headline are not in it (a tnews title holds about a quarter of its
-tags). Titles that share character runs with it (2-3 character n-grams, TF-IDF, cosine)
+tags). Titles that share character runs with it (single characters and 2-character runs, TF-IDF, cosine)
 were often tagged alike, so each of the K most similar archive titles votes for its tags
 with its similarity. The votes become two features of the headline ranker (tagranker.py)
 and bring in candidates the title never says.
@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-K = 40  # neighbours that vote
+K = 80  # neighbours that vote
 
 
 class NeighbourIndex:
@@ -25,7 +25,7 @@ class NeighbourIndex:
 
         self.tags = tags
         self.vectorizer = TfidfVectorizer(
-            analyzer="char", ngram_range=(2, 3), min_df=2, sublinear_tf=True, dtype=np.float32
+            analyzer="char", ngram_range=(1, 2), min_df=2, sublinear_tf=True, dtype=np.float32
         )
         # terms x titles, so that one title's similarities are a row times this matrix
         self.matrix = self.vectorizer.fit_transform(titles).T.tocsr() if titles else None

@@ -27,7 +27,7 @@ FEATURES = (
     "absent_x_assoc", "knn_share", "knn_max", "absent_x_knn", "log_knn_share",
 ) + tuple("pos_" + p for p in POS_GROUPS) + ("pos_phrase", "pos_absent")  # fmt: skip
 MAX_ASSOCIATED = 30  # associated tags considered per title
-MAX_VOTED = 20  # tags of similar archive titles considered per title
+MAX_VOTED = 30  # tags of similar archive titles considered per title
 Votes = dict[str, tuple[float, float]]
 
 
