@@ -31,11 +31,12 @@ from xinwen.analysis.segment import segment  # noqa: E402
 from xinwen.analysis.stats import CorpusStats  # noqa: E402
 from xinwen.analysis.tagmodel import MODEL_FILE, build_tag_model  # noqa: E402
 from xinwen.analysis.tagneighbours import NeighbourIndex  # noqa: E402
-from xinwen.analysis.tagranker import fit_ranker, training_rows  # noqa: E402
+from xinwen.analysis.tagranker import fit_ranker, fit_trees, training_rows  # noqa: E402
 from xinwen.analysis.tags import _taggable  # noqa: E402
 
 TNEWS = ROOT.parent / "shared" / "data" / "tnews.jsonl.gz"
 FOLDS = 4
+TREES = True  # boosted trees over the ranker's features (else logistic regression)
 
 
 def train_titles(path: Path) -> list[tuple[str, list[str]]]:
@@ -63,7 +64,8 @@ def fit(titles: list[tuple[str, list[str]]]):
         ys.append(y)
     model = build_tag_model(words)
     model.neighbours = {"titles": [t for t, tags in titles if tags], "tags": [tags for _, tags in titles if tags]}
-    model.ranker = fit_ranker(np.vstack(xs), np.concatenate(ys))
+    x, y = np.vstack(xs), np.concatenate(ys)
+    model.ranker = fit_trees(x, y) if TREES else fit_ranker(x, y)
     return model
 
 

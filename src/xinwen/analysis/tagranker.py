@@ -103,8 +103,53 @@ def score_title(
     terms, rows = candidate_features(title, model, stats, taggable)
     if not terms:
         return {}
-    weights = np.asarray(model.ranker["weights"])
-    return dict(zip(terms, (rows @ weights + model.ranker["bias"]).tolist(), strict=True))
+    return dict(zip(terms, ranker_scores(model.ranker, rows).tolist(), strict=True))
+
+
+def ranker_scores(ranker: dict, rows: np.ndarray) -> np.ndarray:
+    """Log-odds of the rows: boosted trees when the ranker has them, else the linear weights."""
+    if "trees" not in ranker:
+        return rows @ np.asarray(ranker["weights"]) + ranker["bias"]
+    feature, threshold, left, right, value, roots = _flat_trees(ranker)
+    node = np.broadcast_to(roots, (len(rows), len(roots))).copy()  # every row walks every tree
+    at = np.arange(len(rows))[:, None]
+    while True:
+        inner = left[node] >= 0
+        if not inner.any():
+            break
+        go_left = rows[at, feature[node]] <= threshold[node]
+        node = np.where(inner, np.where(go_left, left[node], right[node]), node)
+    return float(ranker["bias"]) + value[node].sum(axis=1)
+
+
+_FLAT: dict[int, tuple] = {}
+
+
+def _flat_trees(ranker: dict) -> tuple:
+    """The ranker's trees as one set of arrays (child indices made global), cached."""
+    key = id(ranker)
+    got = _FLAT.get(key)
+    if got is None or got[0] is not ranker:
+        parts: list[list] = [[], [], [], [], []]
+        roots = []
+        offset = 0
+        for tree in ranker["trees"]:
+            roots.append(offset)
+            f, t, lt, rt, v = tree
+            parts[0] += [max(x, 0) for x in f]
+            parts[1] += t
+            parts[2] += [x + offset if x >= 0 else -1 for x in lt]
+            parts[3] += [x + offset if x >= 0 else -1 for x in rt]
+            parts[4] += v
+            offset += len(f)
+        arrays = (
+            np.asarray(parts[0], dtype=np.int64), np.asarray(parts[1]), np.asarray(parts[2], dtype=np.int64),
+            np.asarray(parts[3], dtype=np.int64), np.asarray(parts[4]), np.asarray(roots, dtype=np.int64),
+        )  # fmt: skip
+        got = (ranker, arrays)
+        _FLAT.clear()
+        _FLAT[key] = got
+    return got[1]
 
 
 def training_rows(
@@ -122,6 +167,28 @@ def training_rows(
     if not xs:
         return np.zeros((0, len(FEATURES))), np.zeros(0)
     return np.vstack(xs), np.concatenate(ys)
+
+
+def fit_trees(x: np.ndarray, y: np.ndarray, iterations: int = 150, leaves: int = 15) -> dict:
+    """Gradient-boosted trees (log loss), as plain data for the tag model: per tree the
+    arrays feature, threshold, left, right (-1 at a leaf) and value."""
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    gb = HistGradientBoostingClassifier(
+        max_iter=iterations, max_leaf_nodes=leaves, learning_rate=0.1, early_stopping=False, random_state=0
+    ).fit(x, y)
+    trees = []
+    for (pred,) in gb._predictors:
+        nodes = pred.nodes
+        leaf = nodes["is_leaf"].astype(bool)
+        trees.append([
+            [int(f) for f in nodes["feature_idx"]],
+            [round(float(t), 6) for t in nodes["num_threshold"]],
+            [-1 if lf else int(v) for lf, v in zip(leaf, nodes["left"], strict=True)],
+            [-1 if lf else int(v) for lf, v in zip(leaf, nodes["right"], strict=True)],
+            [round(float(v), 6) if lf else 0.0 for lf, v in zip(leaf, nodes["value"], strict=True)],
+        ])  # fmt: skip
+    return {"features": list(FEATURES), "bias": float(np.ravel(gb._baseline_prediction)[0]), "trees": trees}
 
 
 def fit_ranker(x: np.ndarray, y: np.ndarray, c: float = 1.0) -> dict:
