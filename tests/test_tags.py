@@ -217,3 +217,16 @@ def test_overlapping_candidates_collapse_to_one():
     assert not overlaps("低碳", "碳中和") and not overlaps("上海", "海洋")
     scores = {"单纯收缩期": 3.0, "收缩期高血压": 2.5, "宝山区": 2.0, "宝山": 1.9, "补肾活血汤": 1.0}
     assert choose(scores, 3) == ["单纯收缩期", "宝山区", "补肾活血汤"]
+
+
+def test_shipped_tag_model_holds_no_archive_title_text():
+    """The archive ships as tags plus hashed character-run counts, never the titles themselves."""
+    import gzip
+    from importlib import resources
+
+    raw = resources.files("xinwen").joinpath("data/tagmodel.json.gz").read_bytes()
+    data = __import__("json").loads(gzip.decompress(raw))
+    neighbours = data.get("neighbours") or {}
+    assert "titles" not in neighbours
+    if neighbours:
+        assert set(neighbours) == {"hashed", "tags"}

@@ -61,7 +61,9 @@ class TagModel:
         self.assoc = assoc or {}  # word -> [[tag, titles with word and tag (tag not in title)], ...]
         self.base_rate = base_rate  # share of content-word occurrences that are tags
         self.ranker = ranker  # weights for headline-only tagging (tagranker.py), or None
-        self.neighbours = neighbours  # {"titles": [...], "tags": [[...], ...]}: tagged archive titles
+        # tagged archive titles: {"titles": [...], "tags": [[...], ...]} while building, and as
+        # shipped {"hashed": counts of hashed character runs (no text), "tags": [[...], ...]}
+        self.neighbours = neighbours
         self._index = None
         self._prefixes: frozenset[str] | None = None
         self.token_cache: dict[tuple[str, str], tuple[float, bool]] = {}  # for the tag scorer
@@ -87,10 +89,13 @@ class TagModel:
 
     def neighbour_index(self):
         """The nearest-neighbour index over the archive titles (built on first use), or None."""
-        if self._index is None and self.neighbours and self.neighbours.get("titles"):
+        if self._index is None and self.neighbours and self.neighbours.get("tags"):
             from xinwen.analysis.tagneighbours import NeighbourIndex
 
-            self._index = NeighbourIndex(self.neighbours["titles"], self.neighbours["tags"])
+            if "hashed" in self.neighbours:
+                self._index = NeighbourIndex.from_encoded(self.neighbours["hashed"], self.neighbours["tags"])
+            else:
+                self._index = NeighbourIndex(self.neighbours["titles"], self.neighbours["tags"])
         return self._index
 
     def popularity(self, tag: str) -> int:
@@ -115,7 +120,7 @@ class TagModel:
         return {
             "version": MODEL_VERSION, "n_docs": self.n_docs, "base_rate": self.base_rate,
             "tags": self.tags, "present": self.present, "assoc": self.assoc, "ranker": self.ranker,
-            "neighbours": self.neighbours,
+            "neighbours": _shippable(self.neighbours),
         }  # fmt: skip
 
     def save(self, path: str | Path) -> None:
@@ -201,3 +206,11 @@ def build_tag_model(
 def _content(word: str) -> bool:
     return len(word) >= 2 and not word.isdigit() and not word.isspace()
 
+
+def _shippable(neighbours: dict | None) -> dict | None:
+    """The archive as saved: its titles' text replaced by hashed character-run counts."""
+    if not neighbours or "titles" not in neighbours:
+        return neighbours
+    from xinwen.analysis.tagneighbours import encode_titles
+
+    return {"hashed": encode_titles(neighbours["titles"]), "tags": neighbours["tags"]}

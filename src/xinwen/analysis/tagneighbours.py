@@ -6,36 +6,98 @@ were often tagged alike, so each of the K most similar archive titles votes for 
 with its similarity. The votes become two features of the headline ranker (tagranker.py)
 and bring in candidates the title never says.
 
-The archive titles and their tags ship inside the tag model; the index is built on first
-use (about a second), never at import.
+What ships inside the tag model is each archive title's tags and its hashed character-run
+counts (`encode_titles`), never the titles' text; the index is built on first use, never at import.
 """
 
 from __future__ import annotations
 
+import base64
+
 import numpy as np
+from scipy import sparse
 
 K = 80  # neighbours that vote
 
 
+N_FEATURES = 1 << 20  # hashed character runs (murmurhash3, stable across versions)
+
+
+def _hasher():  # type: ignore[no-untyped-def]
+    from sklearn.feature_extraction.text import HashingVectorizer
+
+    return HashingVectorizer(
+        analyzer="char", ngram_range=(1, 2), n_features=N_FEATURES, alternate_sign=False, norm=None,
+        dtype=np.float32,
+    )
+
+
+def encode_titles(titles: list[str]) -> dict:
+    """What ships of the archive: each title as counts of hashed character runs, never its text."""
+    x = _hasher().transform(titles).tocsr()
+    x.sort_indices()
+    return {
+        "n_features": N_FEATURES,
+        "indptr": _b64(x.indptr.astype(np.uint32)),
+        "indices": _b64(x.indices.astype(np.uint32)),
+        "counts": _b64(np.minimum(x.data, 255).astype(np.uint8)),
+    }
+
+
+def _decode(enc: dict) -> sparse.csr_matrix:
+    indptr = _unb64(enc["indptr"], np.uint32).astype(np.int64)
+    indices = _unb64(enc["indices"], np.uint32).astype(np.int32)
+    counts = _unb64(enc["counts"], np.uint8).astype(np.float32)
+    return sparse.csr_matrix((counts, indices, indptr), shape=(len(indptr) - 1, int(enc["n_features"])))
+
+
+def _b64(a: np.ndarray) -> str:
+    return base64.b64encode(a.tobytes()).decode("ascii")
+
+
+def _unb64(text: str, dtype: type) -> np.ndarray:
+    return np.frombuffer(base64.b64decode(text), dtype=dtype)
+
+
 class NeighbourIndex:
-    """Character n-gram TF-IDF over archive titles, with each title's tags."""
+    """Character-run TF-IDF (single characters and pairs, hashed; sublinear tf; runs in fewer
+    than 2 titles ignored; cosine) over archive titles, with each title's tags."""
 
     def __init__(self, titles: list[str], tags: list[list[str]]) -> None:
-        from sklearn.feature_extraction.text import TfidfVectorizer
+        self._build(_hasher().transform(titles).tocsr() if titles else None, tags)
 
+    @classmethod
+    def from_encoded(cls, encoded: dict, tags: list[list[str]]) -> NeighbourIndex:
+        index = cls.__new__(cls)
+        index._build(_decode(encoded), tags)
+        return index
+
+    def _build(self, counts: sparse.csr_matrix | None, tags: list[list[str]]) -> None:
         self.tags = tags
-        self.vectorizer = TfidfVectorizer(
-            analyzer="char", ngram_range=(1, 2), min_df=2, sublinear_tf=True, dtype=np.float32
-        )
+        self.hasher = _hasher()
+        if counts is None or counts.shape[0] == 0:
+            self.matrix = None
+            return
+        n = counts.shape[0]
+        df = np.bincount(counts.indices, minlength=counts.shape[1])
+        self.idf = ((np.log((1 + n) / (1 + df)) + 1) * (df >= 2)).astype(np.float32)
         # terms x titles, so that one title's similarities are a row times this matrix
-        self.matrix = self.vectorizer.fit_transform(titles).T.tocsr() if titles else None
+        self.matrix = self._weigh(counts).T.tocsr()
+
+    def _weigh(self, counts: sparse.csr_matrix) -> sparse.csr_matrix:
+        m = counts.tocsr().astype(np.float32)
+        m.data = 1 + np.log(m.data)
+        m = m.multiply(self.idf).tocsr()
+        norms = np.sqrt(np.asarray(m.multiply(m).sum(axis=1)).ravel())
+        norms[norms == 0] = 1
+        return sparse.diags((1 / norms).astype(np.float32)) @ m
 
     def votes_many(self, texts: list[str], exclude: list[np.ndarray] | None = None) -> list[dict[str, tuple[float, float]]]:
         """Per text: tag -> (share of the neighbours' similarity that votes for it, best
         similarity of a neighbour carrying it). `exclude`: per text, rows that may not vote."""
         if self.matrix is None or not texts:
             return [{} for _ in texts]
-        sims = (self.vectorizer.transform(texts) @ self.matrix).tocsr()
+        sims = (self._weigh(self.hasher.transform(texts)) @ self.matrix).tocsr()
         out = []
         for i in range(len(texts)):
             lo, hi = sims.indptr[i], sims.indptr[i + 1]
