@@ -35,18 +35,27 @@ def _hasher():  # type: ignore[no-untyped-def]
 def encode_titles(titles: list[str]) -> dict:
     """What ships of the archive: each title as counts of hashed character runs, never its text."""
     x = _hasher().transform(titles).tocsr()
+    # a run in only one title has no weight (idf 0 below): leave it out, the votes stay the same
+    df = np.bincount(x.indices, minlength=x.shape[1])
+    x.data[df[x.indices] < 2] = 0
+    x.eliminate_zeros()
     x.sort_indices()
     return {
         "n_features": N_FEATURES,
         "indptr": _b64(x.indptr.astype(np.uint32)),
-        "indices": _b64(x.indices.astype(np.uint32)),
+        # hashed run ids are below 2**24: three bytes each
+        "indices24": _b64(np.ascontiguousarray(x.indices.astype("<u4").view(np.uint8).reshape(-1, 4)[:, :3])),
         "counts": _b64(np.minimum(x.data, 255).astype(np.uint8)),
     }
 
 
 def _decode(enc: dict) -> sparse.csr_matrix:
     indptr = _unb64(enc["indptr"], np.uint32).astype(np.int64)
-    indices = _unb64(enc["indices"], np.uint32).astype(np.int32)
+    if "indices24" in enc:
+        b = _unb64(enc["indices24"], np.uint8).reshape(-1, 3).astype(np.int32)
+        indices = b[:, 0] | (b[:, 1] << 8) | (b[:, 2] << 16)
+    else:
+        indices = _unb64(enc["indices"], np.uint32).astype(np.int32)
     counts = _unb64(enc["counts"], np.uint8).astype(np.float32)
     return sparse.csr_matrix((counts, indices, indptr), shape=(len(indptr) - 1, int(enc["n_features"])))
 
