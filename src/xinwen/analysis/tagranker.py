@@ -27,7 +27,7 @@ FEATURES = (
     "absent_x_assoc", "knn_share", "knn_max", "absent_x_knn", "log_knn_share",
 ) + tuple("pos_" + p for p in POS_GROUPS) + ("pos_phrase", "pos_absent")  # fmt: skip
 MAX_ASSOCIATED = 30  # associated tags considered per title
-MAX_VOTED = 30  # tags of similar archive titles considered per title
+MAX_VOTED = 50  # tags of similar archive titles considered per title
 Votes = dict[str, tuple[float, float]]
 
 
@@ -169,7 +169,7 @@ def training_rows(
     return np.vstack(xs), np.concatenate(ys)
 
 
-def fit_trees(x: np.ndarray, y: np.ndarray, iterations: int = 150, leaves: int = 15) -> dict:
+def fit_trees(x: np.ndarray, y: np.ndarray, iterations: int = 250, leaves: int = 31) -> dict:
     """Gradient-boosted trees (log loss), as plain data for the tag model: per tree the
     arrays feature, threshold, left, right (-1 at a leaf) and value."""
     from sklearn.ensemble import HistGradientBoostingClassifier
@@ -183,7 +183,7 @@ def fit_trees(x: np.ndarray, y: np.ndarray, iterations: int = 150, leaves: int =
         leaf = nodes["is_leaf"].astype(bool)
         trees.append([
             [int(f) for f in nodes["feature_idx"]],
-            [round(float(t), 6) for t in nodes["num_threshold"]],
+            [float(t) for t in nodes["num_threshold"]],  # exact: features often equal a threshold
             [-1 if lf else int(v) for lf, v in zip(leaf, nodes["left"], strict=True)],
             [-1 if lf else int(v) for lf, v in zip(leaf, nodes["right"], strict=True)],
             [round(float(v), 6) if lf else 0.0 for lf, v in zip(leaf, nodes["value"], strict=True)],
