@@ -2,11 +2,12 @@
 
 With only a title there is no frequency to go by: which of its words an editor tags, and
 which tags the title implies without saying them, is what the tagged archive knows. Each
-candidate (a title word or known tag phrase, or a tag associated with the title's words)
-gets a few features from the tag model, and a logistic regression fitted on the archive
-weighs them. `fit_ranker` is run by bench/build_tag_model.py on tnews train, with
-cross-fitting (each fold's features come from a model that has not seen that fold), and
-the weights ship inside the tag model.
+candidate (a title word or known tag phrase, a tag associated with the title's words, or a
+tag of similar archive titles, tagneighbours.py) gets a few features from the tag model, and
+boosted trees fitted on the archive (`fit_trees`; `fit_ranker`, a logistic regression, is the
+simpler alternative) score them. bench/build_tag_model.py fits them on tnews train with
+cross-fitting (each fold's features come from a model that has not seen that fold), and the
+trees ship inside the tag model as plain arrays, walked with numpy (`ranker_scores`).
 """
 
 from __future__ import annotations
