@@ -124,8 +124,9 @@ class TagModel:
         }  # fmt: skip
 
     def save(self, path: str | Path) -> None:
-        data = json.dumps(self.to_dict(), ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-        with gzip.open(path, "wb", compresslevel=9) as fh:
+        # sorted keys and no time stamp: the same fit gives the same bytes (a deterministic build)
+        data = json.dumps(self.to_dict(), ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode("utf-8")
+        with open(path, "wb") as raw, gzip.GzipFile(filename="", fileobj=raw, mode="wb", compresslevel=9, mtime=0) as fh:
             fh.write(data)
 
     @classmethod
