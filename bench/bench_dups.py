@@ -29,7 +29,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from bench_related import bench_db, generated, pct, pin_one_core, stories  # noqa: E402
+from bench_related import bench_db, generated, stories  # noqa: E402
+from timing import pct, pin_one_core  # noqa: E402
 
 from xinwen.analysis.fingerprint import fingerprint  # noqa: E402
 from xinwen.analysis.segment import segment  # noqa: E402

@@ -23,7 +23,6 @@ from __future__ import annotations
 import argparse
 import gzip
 import json
-import os
 import random
 import re
 import sys
@@ -33,26 +32,15 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from timing import pct, pin_one_core  # noqa: E402
 
 from xinwen.collection import Collection  # noqa: E402
 
 XWLB = ROOT.parent / "shared" / "data" / "xinwenlianbo.jsonl.gz"
 N_ARTICLES = 100_000
 _SENTENCE = re.compile(r"(?<=[。！？])")
-
-
-def pct(values: list[float], p: float) -> float:
-    values = sorted(values)
-    return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))]
-
-
-def pin_one_core() -> str:
-    try:
-        cpu = sorted(os.sched_getaffinity(0))[-1]
-        os.sched_setaffinity(0, {cpu})
-        return f"pinned to CPU {cpu}"
-    except (AttributeError, OSError):
-        return "not pinned"
 
 
 def stories() -> list[dict]:

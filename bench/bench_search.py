@@ -36,6 +36,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from timing import pct, pin_one_core  # noqa: E402
 
 from xinwen.analysis.segment import cut, search_terms  # noqa: E402
 from xinwen.analysis.stats import stopwords  # noqa: E402
@@ -60,20 +63,6 @@ def make_query(title: str, rng: random.Random, sizes: tuple[int, ...] = (2, 3)) 
     words = title_words(title)
     k = rng.choice([s for s in sizes if s <= len(words)] or [0])
     return " ".join(rng.sample(words, k)) if k else None
-
-
-def pct(values: list[float], p: float) -> float:
-    values = sorted(values)
-    return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))]
-
-
-def pin_one_core() -> str:
-    try:
-        cpu = sorted(os.sched_getaffinity(0))[-1]
-        os.sched_setaffinity(0, {cpu})
-        return f"pinned to CPU {cpu}"
-    except (AttributeError, OSError):
-        return "not pinned"
 
 
 # -- the real corpus -----------------------------------------------------------
