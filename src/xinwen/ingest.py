@@ -49,10 +49,9 @@ def _init_worker(stats_path: str | None) -> None:
     _worker_analyzer = Analyzer(stats)
 
 
-def _analyze_in_worker(article: Article) -> tuple[Analysis, list[str], str]:
+def _analyze_in_worker(article: Article) -> Analysis:
     assert _worker_analyzer is not None
-    result = _worker_analyzer.analyze(article)
-    return result, result.tags, result.snippet
+    return _worker_analyzer.analyze(article)
 
 
 def show_progress() -> bool:
@@ -131,8 +130,8 @@ def _store_batch(
         return
     if pool is not None:
         results = []
-        for a, (analysis, tags, snippet) in zip(todo, pool.map(_analyze_in_worker, todo, chunksize=32), strict=True):
-            a.tags, a.snippet = tags, snippet
+        for a, analysis in zip(todo, pool.map(_analyze_in_worker, todo, chunksize=32), strict=True):
+            a.tags, a.snippet = analysis.tags, analysis.snippet
             results.append(analysis)
     else:
         results = [analyzer.apply(a) for a in todo]
