@@ -348,3 +348,27 @@ def test_typed_words_the_segmenter_splits_still_find_text(fresh, tmp_path):
     assert ids(fresh.search("中美 磋商")) == ["sino"]
     assert ids(fresh.search("两国 会谈")) == ["two"]
     assert "sino" not in ids(fresh.search("磋商 -中美"))
+
+
+TITLE_RECORDS = [
+    # all three hold 中国 and 现代化 in the title; only the last has 中国 as a word of its own (not inside 中国式)
+    {"id": "series", "title": "中国式现代化万千气象", "date": "2024-03-01", "body": "系列报道。"},
+    {"id": "long", "title": "奋力谱写中国式现代化建设新篇章 各地干部群众热议发展新机遇新作为", "date": "2024-03-02",
+     "body": "各地干部群众表示。"},
+    {"id": "farm", "title": "【奋进中国式现代化】中国农业现代化加快推进", "date": "2024-03-03",
+     "body": "农业农村现代化建设取得新进展。"},
+    # both hold 会见 and 总统 as words; the shorter headline (fewer words) is more about them
+    {"id": "meets", "title": "国家主席会见印度尼西亚总统", "date": "2024-04-01", "body": "会见在人民大会堂举行。"},
+    {"id": "busy", "title": "国家主席会见印度尼西亚总统 出席经贸合作论坛开幕式并发表主旨演讲", "date": "2024-04-02",
+     "body": "会见后出席论坛。"},
+]
+
+
+def test_title_words_standing_alone_and_short_headlines_rank_first(tmp_path):
+    with Collection(tmp_path / "t.db") as c:
+        c.ingest([_write_jsonl(tmp_path / "t.jsonl", TITLE_RECORDS)], fit=False, progress=False)
+        # 中国 is a word of its own only in "farm": it leads, though its title is not the shortest
+        assert ids(c.search("中国 现代化", facets=False))[0] == "farm"
+        assert ids(c.search("会见 总统", facets=False))[:2] == ["meets", "busy"]
+        hits = c.search("会见 总统", facets=False).hits
+        assert hits[0].score > hits[1].score

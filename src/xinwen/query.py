@@ -113,6 +113,10 @@ class Query:
             expr = f"({expr}) NOT ({self.exclude_match()})"
         return expr
 
+    def typed_words(self) -> list[str]:
+        """The positive words as typed (of the query and of its phrases), before any split into parts."""
+        return [w.text for p in self.phrases for w in p.words] + [w.text for w in self.words]
+
     def word_groups(self) -> list[str]:
         """Each positive word (of the query and of its phrases) as an FTS5 expression."""
         return [w.fts() for p in self.phrases for w in p.words] + [w.fts() for w in self.words]

@@ -2,8 +2,10 @@
 filters, facets (tags, sources, months) with counts, sorting by relevance or time, pagination, and
 highlighted snippets.
 
-Ranking is BM25 with the title weighing TITLE_WEIGHT times the body. All words are required; when no
-article has them all, any of them will do (`SearchResult.mode` says which happened).
+Ranking: articles with every query word in the title come first (`title_order`: words standing alone in
+the title, then fewer title words), then the others by BM25 with the title weighing TITLE_WEIGHT times the
+body. All words are required; when no article has them all, any of them will do (`SearchResult.mode`
+says which happened).
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from xinwen.analysis.segment import cut
+from xinwen.analysis.stats import stopwords
 from xinwen.article import Article
 from xinwen.docvalues import doc_values
 from xinwen.errors import QueryError, StoreError
@@ -26,6 +30,7 @@ MAX_LIMIT = 1000
 JOIN_COST = 6.0  # us to read one match's date from its row (behind the body), for sorting by time
 SCAN_COST = 0.12  # us to step over one entry of the date index
 TIER_BONUS = 1000.0  # added to the score per tier above the last, so scores fall down the page
+TITLE_RERANK = 200  # titles holding every query word, shortest first, that title_order reorders
 
 
 @dataclass
@@ -94,7 +99,7 @@ def search(
         if facets:
             result.facets = doc_values(store).count(matches)  # type: ignore[arg-type]
         title_all = title_match(q) if result.mode == "all" else None
-        rows = _page(store, match, where, args, sort, limit, offset, title_all, result.total)
+        rows = _page(store, match, where, args, sort, limit, offset, title_all, result.total, q.typed_words())
     except sqlite3.OperationalError as exc:  # a locked or damaged database, never the user's query
         raise StoreError(f"search failed: {exc}", file=store.path) from exc
     result.hits = _hits(store, q, rows)
@@ -177,6 +182,7 @@ def _page(
     offset: int,
     title_all: str | None,
     total: int,
+    q_words: list[str] = (),  # type: ignore[assignment]
 ) -> list[tuple[int, float]]:
     by_time = "a.published_ts IS NULL, a.published_ts DESC, a.rowid DESC"
     if not match:
@@ -196,17 +202,18 @@ def _page(
             sql, params = _source(match, where, args)
             sql = f"SELECT a.rowid {sql} ORDER BY {by_time} LIMIT ? OFFSET ?"
         return [(r[0], 0.0) for r in store.conn.execute(sql, (*params, limit, offset))]
-    # relevance: articles with every word in the title first, the shorter title (more about those words)
-    # then the later stored first; then the others by BM25. The first tier needs no BM25, which costs
-    # a pass over every matching article, so a page it fills is cheap.
+    # relevance: articles with every word in the title first (the TITLE_RERANK shortest titles, put in
+    # order by title_order); then the others by BM25. The first tier needs no BM25, which costs a pass
+    # over every matching article, so a page it fills is cheap.
     want = offset + limit
     first: list[tuple[int, float]] = []
     if title_all:
         sql, params = _source(title_all, where, args)
         rows = store.conn.execute(
-            f"SELECT a.rowid, length(a.title) AS n {sql} ORDER BY n, a.rowid DESC LIMIT ?", (*params, want)
+            f"SELECT a.rowid, a.title {sql} ORDER BY length(a.title), a.rowid DESC LIMIT ?",
+            (*params, max(want, TITLE_RERANK)),
         ).fetchall()
-        first = [(r[0], 2 * TIER_BONUS + TIER_BONUS / (r[1] + 10)) for r in rows]
+        first = title_order(q_words, rows)[:want]
         if len(first) >= want:
             return first[offset:]
     seen = [r for r, _ in first]
@@ -220,6 +227,31 @@ def _page(
         params = [match]
     rows = store.conn.execute(sql, (*params, *seen, want - len(first))).fetchall()
     return (first + [(r[0], -float(r[1])) for r in rows])[offset:]
+
+
+def title_order(words: list[str], rows: list[tuple[int, str]]) -> list[tuple[int, float]]:
+    """Order articles whose title holds every query word, best first, with their scores.
+
+    First the titles where more of the query's words stand as words of their own (二十 in 二十年, not
+    inside 二十大; 中国 as a word, not inside 中国式), then the titles with fewer content words: a headline
+    made of little more than the query is about it, where a long one mentions it among much else (the
+    title field's length norm, made steep: for a query of k of a title's n words, about 1/C(n, k) of
+    such titles' queries are this one). Then the shorter title, then the later stored."""
+    wanted = {w.lower() for w in words}
+    keyed = []
+    for rowid, title in rows:
+        own = content_words(title)
+        whole = sum(1 for w in wanted if w in own) / len(wanted) if wanted else 1.0
+        keyed.append((-whole, len(own), len(title), -rowid, whole))
+    keyed.sort()
+    return [(-key[3], 2 * TIER_BONUS + TIER_BONUS * (0.5 * key[4] + 0.5 / (1 + key[1]))) for key in keyed]
+
+
+def content_words(title: str) -> set[str]:
+    """The distinct words of a title that a query could be made of: two or more characters, not stop words."""
+    stop = stopwords()
+    return {w for w in (x.strip().lower() for x in cut(title)) if len(w) >= 2 and w not in stop
+            and any(ch.isalnum() for ch in w)}
 
 
 def _size(store: SQLiteStore) -> int:
