@@ -40,7 +40,7 @@ class DocValues:
         rowids, stamps = conn.execute(
             "SELECT group_concat(rowid), group_concat(published_ts) FROM articles INDEXED BY articles_published "
             "WHERE published_ts IS NOT NULL").fetchone()
-        rowids, stamps = _ints(rowids), _floats(stamps)
+        rowids, stamps = joined_ints(rowids), _floats(stamps)
         keep = (rowids >= 0) & (rowids < size)
         self.ts_of = np.full(size, np.nan)
         self.ts_of[rowids[keep]] = stamps[keep]
@@ -84,7 +84,8 @@ def _version(conn: sqlite3.Connection) -> tuple[int, int]:
     return int(conn.execute("PRAGMA data_version").fetchone()[0]), conn.total_changes
 
 
-def _ints(joined: str | None) -> np.ndarray:
+def joined_ints(joined: str | None) -> np.ndarray:
+    """SQLite's group_concat of integers as an array (one string read instead of a Python row each)."""
     return np.array(joined.split(","), dtype=np.int64) if joined else np.zeros(0, dtype=np.int64)
 
 
@@ -94,7 +95,7 @@ def _floats(joined: str | None) -> np.ndarray:
 
 def _pairs(rows: Iterable[tuple[str, str]], size: int) -> tuple[list[str], tuple[np.ndarray, np.ndarray]]:
     """(value, "rowid,rowid,...") rows -> sorted values, and (rowids, value codes) arrays."""
-    groups = sorted((v, _ints(ids)) for v, ids in rows if v)
+    groups = sorted((v, joined_ints(ids)) for v, ids in rows if v)
     names = [v for v, _ in groups]
     if not groups:
         return names, (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int32))
