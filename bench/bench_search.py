@@ -12,7 +12,9 @@ not stopwords) of the story's own title, in random order. Reported: the share wi
 10 (and top 1, MRR), for ours, for LIKE scanning (every word in title or body; ranked by how many words
 the title holds, then newest) and for a trigram FTS5 index over title and body (ranked by BM25 over the
 words of 3+ characters; shorter words, which trigram MATCH cannot look up, as LIKE filters on it).
-`--set tune` draws a disjoint set of stories, for choosing weights without looking at the reported set.
+`--set tune` draws a disjoint set of stories, for choosing weights without looking at the reported set;
+`--words run` takes a run of 2-3 content words in the title's order instead (a half-remembered headline).
+Last line: how far any ranking that sees only the query can go on the draw (see `bounds`).
 
 speed: 100,000 articles resampled from xinwenlianbo: each takes a random story's title, tags and
 paragraphs (shuffled after the first), one paragraph of another random story, and a random date in
@@ -60,10 +62,17 @@ def title_words(title: str) -> list[str]:
     return out
 
 
-def make_query(title: str, rng: random.Random, sizes: tuple[int, ...] = (2, 3)) -> str | None:
-    words = title_words(title)
-    k = rng.choice([s for s in sizes if s <= len(words)] or [0])
-    return " ".join(rng.sample(words, k)) if k else None
+def make_query(title: str, rng: random.Random, sizes: tuple[int, ...] = (2, 3), words: str = "random") -> str | None:
+    """2-3 of the title's content words: any, in random order ("random"), or a run of them in the
+    title's order ("run": what a reader who half remembers a headline types)."""
+    ws = title_words(title)
+    k = rng.choice([s for s in sizes if s <= len(ws)] or [0])
+    if not k:
+        return None
+    if words == "run":
+        start = rng.randrange(len(ws) - k + 1)
+        return " ".join(ws[start : start + k])
+    return " ".join(rng.sample(ws, k))
 
 
 # -- the real corpus -----------------------------------------------------------
@@ -131,7 +140,7 @@ def quality(args: argparse.Namespace) -> None:
     picks = []
     qrng = random.Random(7)
     for s in pool:
-        q = make_query(s["title"], qrng)
+        q = make_query(s["title"], qrng, words=args.words)
         if q:
             picks.append((s["id"], q))
         if len(picks) >= args.n:
@@ -173,13 +182,13 @@ def quality(args: argparse.Namespace) -> None:
     for name in () if args.no_anchors else ("LIKE", "trigram"):
         other = sum(1 for r in results[name] if r) / n
         print(f"xinwen / {name} top-10 share: {base / other if other else float('inf'):.2f}x")
-    print(bounds(stories, picks))
+    print(bounds(stories, picks, args.words))
     if args.show_misses:
         for sid, q in misses:
             print("  miss:", sid, q)
 
 
-def bounds(stories: list[dict], picks: list[tuple[str, str]]) -> str:
+def bounds(stories: list[dict], picks: list[tuple[str, str]], mode: str = "random") -> str:
     """How far any ranking that sees only the query can go: many titles hold all the words of a query.
 
     "ambiguous": the share of queries whose words are all in more than 10 titles. "bound": the
@@ -188,12 +197,17 @@ def bounds(stories: list[dict], picks: list[tuple[str, str]]) -> str:
     broken at random: about what a ranking that sees only the query can expect."""
     from math import comb
 
-    words = {s["id"]: set(title_words(s["title"])) for s in stories}
+    words = {s["id"]: title_words(s["title"]) for s in stories}
     ambiguous = expected = 0.0
     for sid, q in picks:
         ws = q.split()
         k = len(ws)
-        likelihood = {i: 1 / comb(len(t), k) for i, t in words.items() if all(w in t for w in ws)}
+        if mode == "run":  # a title yields each of its n - k + 1 runs alike
+            likelihood = {i: sum(t[j : j + k] == ws for j in range(len(t) - k + 1)) / (len(t) - k + 1)
+                          for i, t in words.items() if all(w in t for w in ws)}
+            likelihood = {i: v for i, v in likelihood.items() if v}
+        else:
+            likelihood = {i: 1 / comb(len(t), k) for i, t in words.items() if all(w in t for w in ws)}
         ambiguous += len(likelihood) > 10
         mine = likelihood.get(sid, 0.0)
         better = sum(1 for v in likelihood.values() if v > mine)
@@ -351,6 +365,8 @@ def main() -> int:
     ap.add_argument("--n", type=int, default=200, help="quality: queries")
     ap.add_argument("--set", choices=["test", "tune"], default="test")
     ap.add_argument("--show-misses", action="store_true")
+    ap.add_argument("--words", choices=["random", "run"], default="random",
+                    help="quality: any 2-3 title words in random order (default), or a run of them in title order")
     ap.add_argument("--no-anchors", action="store_true", help="quality: time only ours (for tuning)")
     ap.add_argument("--title-weight", type=float, help="override xinwen.search.TITLE_WEIGHT (for tuning)")
     ap.add_argument("--articles", type=int, default=100_000, help="speed: resampled articles")

@@ -244,15 +244,27 @@ def title_order(words: list[str], rows: list[tuple[int, str]]) -> list[tuple[int
     inside 二十大; 中国 as a word, not inside 中国式), then the titles with fewer content words: a headline
     made of little more than the query is about it, where a long one mentions it among much else (the
     title field's length norm, made steep: for a query of k of a title's n words, about 1/C(n, k) of
-    such titles' queries are this one). Then the shorter title, then the later stored."""
-    wanted = {w.lower() for w in words}
+    such titles' queries are this one). Then the titles that hold the words in the order typed, the
+    shorter title, the later stored."""
+    typed = [w.lower() for w in words]
+    wanted = set(typed)
     keyed = []
     for rowid, title in rows:
         own = content_words(title)
         whole = sum(1 for w in wanted if w in own) / len(wanted) if wanted else 1.0
-        keyed.append((-whole, len(own), len(title), -rowid, whole))
+        keyed.append((-whole, len(own), -_in_order(title.lower(), typed), len(title), -rowid, whole))
     keyed.sort()
-    return [(-key[3], 2 * TIER_BONUS + TIER_BONUS * (0.5 * key[4] + 0.5 / (1 + key[1]))) for key in keyed]
+    return [(-key[4], 2 * TIER_BONUS + TIER_BONUS * (0.5 * key[5] + 0.5 / (1 + key[1]))) for key in keyed]
+
+
+def _in_order(title: str, words: list[str]) -> bool:
+    """The words appear in the title in the order typed."""
+    at = -1
+    for w in words:
+        at = title.find(w, at + 1)
+        if at < 0:
+            return False
+    return True
 
 
 @lru_cache(maxsize=16384)
