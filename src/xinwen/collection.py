@@ -81,7 +81,7 @@ class Collection:
         for row in self.store.iter_all():
             article = row_to_stored(row).article
             result = self.analyzer.analyze(article)
-            updates.append((row["rowid"], result.tags, result.snippet))
+            updates.append((row["rowid"], result.tags, result.snippet, result.tag_weights))
             if len(updates) >= 1000:
                 self.store.set_tags(updates)
                 n += len(updates)

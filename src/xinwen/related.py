@@ -1,6 +1,6 @@
 """Related articles: what a reader would open next, each with the reason.
 
-Four signals, each in [0, 1] (dense may dip below 0), summed with configurable weights
+Five signals, each in [0, 1] (dense may dip below 0), summed with configurable weights
 (RelatedWeights; `xinwen related --weights`, or $XINWEN_RELATED_WEIGHTS):
 
 - lexical (0.45): more-like-this, the cosine of the two articles' top TF-IDF terms
@@ -9,6 +9,11 @@ Four signals, each in [0, 1] (dense may dip below 0), summed with configurable w
   from a few words is noise, so this weight grows from 0 at dense_from distinct terms (of the
   shorter of the two articles) to full at dense_terms: a headline alone leans on its words.
 - tags (0.30): Jaccard overlap of the computed tags.
+- topics (2.0): cosine of the two articles' tag candidates weighted by the tagger's confidence
+  (`Analysis.tag_weights`: the best 15, tags a headline implies but does not say too; xinwen.vectors).
+  Three chosen tags of two headlines seldom meet, their candidates often do; a long article's words
+  say more, so this weight falls from full at dense_from distinct terms to 0 at dense_terms (the
+  dense signal's ramp, reversed).
 - recency (0.05): closeness in time, exp(-days apart / recency_days); 0 when a date is missing
   (and for free text, which has none).
 
@@ -16,8 +21,8 @@ Feedback (1.0): the dense signal is computed a second time for a query moved tow
 LSA vector of the first ranking's top feedback_k (Rocchio's pseudo-relevance feedback), which
 keeps a story's neighbours on its topic.
 
-Candidates are the best `candidates` by the lexical and by the dense signal, all scored on
-the four. The article's own copies are left out, and each cluster of copies appears once,
+Candidates are the best `candidates` by the lexical, the dense and (for short texts) the topics
+signal, all scored on the five. The article's own copies are left out, and each cluster of copies appears once,
 as its canonical printing (xinwen.duplicates).
 
 The weights were chosen on sina800 and tnews dev titles (cnews1000 held out) and are reported on sina800,
@@ -26,6 +31,7 @@ cnews1000 and tnews by `xinwen eval related`.
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import re
@@ -39,7 +45,7 @@ import scipy.sparse as sp
 from xinwen.article import Article
 from xinwen.docvalues import DocValues, doc_values
 from xinwen.duplicates import cluster_of
-from xinwen.errors import QueryError
+from xinwen.errors import QueryError, StoreError
 from xinwen.store.sqlite import SQLiteStore
 from xinwen.vectors import SAVE_AFTER, ArticleVectors, doc_terms
 
@@ -54,6 +60,7 @@ class RelatedWeights:
     lexical: float = 0.45
     dense: float = 0.45
     tags: float = 0.30
+    topics: float = 2.0
     recency: float = 0.05
     recency_days: float = 30.0
     dense_from: int = 10
@@ -117,12 +124,13 @@ def model_path(db_path: str) -> str | None:
 
 def fit_vectors(store: SQLiteStore, path: str | None) -> ArticleVectors:
     """Fit the vectors on every stored article and save them at `path` (None: keep in memory)."""
-    rowids, docs, latest = [], [], ""
-    for row in store.iter_all("rowid, title_terms, body_terms, ingested_at"):
+    rowids, docs, weights, latest = [], [], [], ""
+    for row in store.iter_all("rowid, title_terms, body_terms, ingested_at, tag_weights"):
         rowids.append(row["rowid"])
         docs.append(doc_terms(row["title_terms"], row["body_terms"]))
+        weights.append(_weights(row["tag_weights"]))
         latest = max(latest, row["ingested_at"] or "")
-    vectors = ArticleVectors.fit(rowids, docs)
+    vectors = ArticleVectors.fit(rowids, docs, tag_weights=weights)
     vectors.synced_at = latest
     if path:
         vectors.save(path)
@@ -134,8 +142,8 @@ def vectors_for(store: SQLiteStore, path: str | None) -> ArticleVectors:
     """The fitted vectors (loaded, or fitted when there are none), brought up to date with the store."""
     loaded = _MODELS.get(store)
     if loaded is None:
-        if path and Path(path).exists():
-            loaded = _MODELS[store] = _Loaded(ArticleVectors.load(path), path)
+        if path and Path(path).exists() and (saved := _load_or_none(path)) is not None:
+            loaded = _MODELS[store] = _Loaded(saved, path)
         else:
             fit_vectors(store, path)
             return _MODELS[store].vectors
@@ -144,6 +152,15 @@ def vectors_for(store: SQLiteStore, path: str | None) -> ArticleVectors:
         _sync(store, loaded)
         loaded.state = state
     return loaded.vectors
+
+
+def _load_or_none(path: str) -> ArticleVectors | None:
+    """The saved vectors, or None when the file is of another version or unreadable: they are made
+    from the stored articles alone, so they are fitted again (and saved over it)."""
+    try:
+        return ArticleVectors.load(path)
+    except StoreError:
+        return None
 
 
 def _db_state(store: SQLiteStore) -> tuple:
@@ -161,16 +178,18 @@ def _sync(store: SQLiteStore, loaded: _Loaded) -> None:
     todo = sorted(set(np.setdiff1d(db, v.rowids[keep]).tolist()))
     if not todo and keep.all():
         return
-    docs, latest = [], v.synced_at
+    docs, weights, latest = [], [], v.synced_at
     for i in range(0, len(todo), 500):
         chunk = todo[i : i + 500]
         marks = ",".join("?" * len(chunk))
         rows = {r[0]: r for r in store.conn.execute(
-            f"SELECT rowid, title_terms, body_terms, ingested_at FROM articles WHERE rowid IN ({marks})", chunk)}
+            f"SELECT rowid, title_terms, body_terms, ingested_at, tag_weights FROM articles WHERE rowid IN ({marks})",
+            chunk)}
         for r in chunk:
             docs.append(doc_terms(rows[r][1], rows[r][2]))
+            weights.append(_weights(rows[r][4]))
             latest = max(latest, rows[r][3] or "")
-    v.update(keep, todo, docs)
+    v.update(keep, todo, docs, weights)
     v.synced_at = latest
     if loaded.path and len(todo) >= SAVE_AFTER:
         try:
@@ -184,6 +203,7 @@ def _sync(store: SQLiteStore, loaded: _Loaded) -> None:
 class _Query:
     dense: np.ndarray
     lexical: sp.csr_matrix  # 1 x V
+    tag_vec: sp.csr_matrix  # 1 x tags
     n_terms: int
     tags: list[str]
     published_ts: float | None
@@ -199,17 +219,20 @@ def related(
     base = store.get(article_id)
     pos = vectors.position(base.rowid)
     if pos is None:
-        row = store.conn.execute("SELECT title_terms, body_terms FROM articles WHERE rowid=?", (base.rowid,)).fetchone()
+        row = store.conn.execute("SELECT title_terms, body_terms, tag_weights FROM articles WHERE rowid=?",
+                                 (base.rowid,)).fetchone()
         dense, lexical, n_terms = vectors.transform([doc_terms(row[0], row[1])])
         dense, lexical, n = dense[0], lexical, int(n_terms[0])
+        tag_vec = vectors.tag_rows([_weights(row[2])], grow=False)
     else:
         dense, lexical, n = vectors.dense[pos], vectors.lexical[pos], int(vectors.n_terms[pos])
+        tag_vec = vectors.tags[pos]
     exclude = {base.rowid}
     head = cluster_of(store, [base.rowid]).get(base.rowid)
     if head is not None:
         exclude |= {r[0] for r in store.conn.execute("SELECT article FROM duplicate_of WHERE canonical=?", (head,))}
     published = base.article.published.timestamp() if base.article.published else None
-    query = _Query(dense, lexical, n, list(base.article.tags), published, exclude)
+    query = _Query(dense, lexical, tag_vec, n, list(base.article.tags), published, exclude)
     return _rank(store, vectors, query, k, weights or RelatedWeights.default())
 
 
@@ -223,7 +246,8 @@ def related_text(
     vectors = vectors_for(store, path)
     analysis = analyzer.analyze(Article(title="", body=text))  # type: ignore[attr-defined]
     dense, lexical, n_terms = vectors.transform([doc_terms(analysis.title_terms, analysis.body_terms)])
-    query = _Query(dense[0], lexical, int(n_terms[0]), list(analysis.tags), None, set())
+    tag_vec = vectors.tag_rows([analysis.tag_weights], grow=False)
+    query = _Query(dense[0], lexical, tag_vec, int(n_terms[0]), list(analysis.tags), None, set())
     return _rank(store, vectors, query, k, weights or RelatedWeights.default())
 
 
@@ -244,6 +268,14 @@ def _rank(store: SQLiteStore, v: ArticleVectors, q: _Query, k: int, w: RelatedWe
     if v.dims and np.any(q.dense):
         dense = v.dense @ q.dense
         cand |= set(np.argpartition(-dense, c - 1)[:c].tolist())
+    tagged = np.zeros(n, dtype=np.float32)
+    if w.topics > 0 and q.tag_vec.nnz and v.tags.shape[1] and q.n_terms < w.dense_terms:
+        width = v.tags.shape[1]
+        qt = q.tag_vec[:, :width] if q.tag_vec.shape[1] >= width else _widened(q.tag_vec, width)
+        hits = (qt @ v.tag_postings).tocsr()
+        tagged[hits.indices] = hits.data
+        found = np.flatnonzero(tagged)
+        cand |= set(found.tolist() if len(found) <= c else np.argpartition(-tagged, c - 1)[:c].tolist())
     cand_pos = np.array(sorted(p for p in cand if int(v.rowids[p]) not in q.exclude), dtype=np.int64)
     if not len(cand_pos):
         return []
@@ -255,17 +287,17 @@ def _rank(store: SQLiteStore, v: ArticleVectors, q: _Query, k: int, w: RelatedWe
         "lexical": lex[cand_pos],
         "dense": dense[cand_pos] * conf,
         "tags": _tag_overlap(values, q.tags, v.rowids[cand_pos]),
+        # a headline's few words say little: its tag candidates (implied ones too) speak for it
+        "topics": (1.0 - conf) * tagged[cand_pos],
         "recency": _closeness(values, q.published_ts, v.rowids[cand_pos], w.recency_days),
     }
-    score = (w.lexical * signals["lexical"] + w.dense * signals["dense"] + w.tags * signals["tags"]
-             + w.recency * signals["recency"])
+    score = _combine(w, signals)
     if w.feedback > 0 and v.dims and np.any(q.dense):
         top = np.argsort(-score, kind="stable")[: w.feedback_k]
         expanded = q.dense + w.feedback * v.dense[cand_pos[top]].mean(axis=0)
         expanded /= np.linalg.norm(expanded) or 1.0
         signals["dense"] = (v.dense[cand_pos] @ expanded) * conf
-        score = (w.lexical * signals["lexical"] + w.dense * signals["dense"] + w.tags * signals["tags"]
-                 + w.recency * signals["recency"])
+        score = _combine(w, signals)
     heads = cluster_of(store, rowids)
     best: dict[int, int] = {}  # cluster (or article) -> index into cand_pos of its best member
     for i in np.argsort(-score, kind="stable").tolist():
@@ -285,8 +317,29 @@ def _rank(store: SQLiteStore, v: ArticleVectors, q: _Query, k: int, w: RelatedWe
         gpos = v.position(group)
         row = v.lexical[gpos] if gpos is not None else v.lexical[int(cand_pos[i])]
         sig = {name: round(float(values[i]), 4) for name, values in signals.items()}
-        out.append(RelatedHit(article, float(score[i]), _reason(v, q, row, article.tags, sig)))
+        tag_row = v.tags[gpos] if gpos is not None else v.tags[int(cand_pos[i])]
+        out.append(RelatedHit(article, float(score[i]), _reason(v, q, row, tag_row, article.tags, sig)))
     return out
+
+
+def _weights(text: str | None) -> dict[str, float]:
+    """The stored tag weights of an article ({} when it was stored before they were kept)."""
+    try:
+        got = json.loads(text or "{}")
+    except ValueError:
+        return {}
+    return {str(k): float(v) for k, v in got.items()} if isinstance(got, dict) else {}
+
+
+def _widened(m: sp.csr_matrix, width: int) -> sp.csr_matrix:
+    out = m.copy()
+    out.resize((m.shape[0], width))
+    return out
+
+
+def _combine(w: RelatedWeights, signals: dict[str, np.ndarray]) -> np.ndarray:
+    return (w.lexical * signals["lexical"] + w.dense * signals["dense"] + w.tags * signals["tags"]
+            + w.topics * signals["topics"] + w.recency * signals["recency"])
 
 
 def _tag_overlap(values: DocValues, tags: list[str], rowids: np.ndarray) -> np.ndarray:
@@ -327,8 +380,16 @@ def _closeness(values: DocValues, ts: float | None, rowids: np.ndarray, days: fl
     return out
 
 
-def _reason(v: ArticleVectors, q: _Query, row: sp.csr_matrix, tags: list[str], signals: dict) -> dict:
+def _reason(
+    v: ArticleVectors, q: _Query, row: sp.csr_matrix, tag_row: sp.csr_matrix, tags: list[str], signals: dict
+) -> dict:
     shared_tags = [t for t in q.tags if t in tags]
+    mine = dict(zip(q.tag_vec.indices.tolist(), q.tag_vec.data.tolist(), strict=True))
+    names = v.tag_vocabulary
+    topics = [names[j] for _, j in sorted(((mine[j] * float(x), j) for j, x in
+                                           zip(tag_row.indices.tolist(), tag_row.data.tolist(), strict=True)
+                                           if j in mine), reverse=True)]
+    shared_topics = [t for t in topics if t not in shared_tags][:3]
     qi, qd = q.lexical.indices, q.lexical.data
     weight = dict(zip(qi.tolist(), qd.tolist(), strict=True))
     products = [(weight[j] * float(x), j) for j, x in zip(row.indices.tolist(), row.data.tolist(), strict=True)
@@ -340,6 +401,9 @@ def _reason(v: ArticleVectors, q: _Query, row: sp.csr_matrix, tags: list[str], s
         parts.append("都讲到" + "、".join(shared_terms))
     if shared_tags:
         parts.append("共同标签：" + "、".join(shared_tags))
+    if shared_topics and signals.get("topics", 0) > 0:
+        parts.append("话题相近：" + "、".join(shared_topics))
     if not parts:
         parts.append("主题相近")
-    return {"shared_tags": shared_tags, "shared_terms": shared_terms, "text": "；".join(parts), "signals": signals}
+    return {"shared_tags": shared_tags, "shared_terms": shared_terms, "shared_topics": shared_topics,
+            "text": "；".join(parts), "signals": signals}

@@ -12,6 +12,11 @@ body_terms in the database; nothing is segmented again):
   the first (which mostly measures length and common words), L2-normalized. It relates
   articles that share a topic but few words.
 
+A third view, tags: each article's best tag candidates weighted by the tagger's confidence
+(`Analysis.tag_weights`, stored with the article), L2-normalized over an open tag vocabulary.
+Two headlines seldom share a word or one of their three chosen tags, but often share
+candidates the tag model implies (李娜 -> 网球).
+
 `fit` builds it from the stored articles and `save` writes it beside the database
 (DB.related.npz); `xinwen fit` refits it. Articles stored after the fit are transformed
 with the fitted vocabulary when the model is next used (and saved when they are many).
@@ -29,7 +34,7 @@ import scipy.sparse as sp
 
 from xinwen.errors import StoreError
 
-MODEL_VERSION = 1
+MODEL_VERSION = 2
 DIMS = 20
 TOP_TERMS = 48
 TITLE_WEIGHT = 2
@@ -63,6 +68,8 @@ class ArticleVectors:
         dense: np.ndarray,
         lexical: sp.csr_matrix,
         n_terms: np.ndarray,
+        tag_vocabulary: list[str] | None = None,
+        tags: sp.csr_matrix | None = None,
     ) -> None:
         self.vocabulary = vocabulary
         self.index = {t: i for i, t in enumerate(vocabulary)}
@@ -74,6 +81,10 @@ class ArticleVectors:
         self.n_terms = n_terms.astype(np.int32)  # distinct known terms per article
         self.synced_at = ""  # the latest ingested_at of the articles the vectors were made from
         self._postings: sp.csr_matrix | None = None
+        self.tag_index = {t: i for i, t in enumerate(tag_vocabulary or [])}
+        self.tags = (tags if tags is not None else sp.csr_matrix((len(self.rowids), 0))).astype(np.float32).tocsr()
+        self._tag_postings: sp.csr_matrix | None = None
+        self._tag_names: list[str] = []
 
     @property
     def dims(self) -> int:
@@ -86,13 +97,58 @@ class ArticleVectors:
             self._postings = self.lexical.T.tocsr()
         return self._postings
 
+    @property
+    def tag_postings(self) -> sp.csr_matrix:
+        """tag -> articles (the transpose of `tags`), for finding candidates by their tags."""
+        if self._tag_postings is None:
+            self._tag_postings = self.tags.T.tocsr()
+        return self._tag_postings
+
     def __len__(self) -> int:
         return len(self.rowids)
 
+    @property
+    def tag_vocabulary(self) -> list[str]:
+        """Tag names by column of `tags` (cached until a tag is added)."""
+        if len(self._tag_names) != len(self.tag_index):
+            self._tag_names = list(self.tag_index)
+        return self._tag_names
+
+    def tag_rows(self, weights: Sequence[dict[str, float]], *, grow: bool = True) -> sp.csr_matrix:
+        """Unit rows of tag weights over the tag vocabulary; new tags join it (grow) or are left out."""
+        indptr, indices, data = [0], [], []
+        for w in weights:
+            cols, vals = [], []
+            for tag, value in sorted(w.items()):
+                i = self.tag_index.get(tag)
+                if i is None and grow:
+                    i = self.tag_index[tag] = len(self.tag_index)
+                if i is not None and value > 0:
+                    cols.append(i)
+                    vals.append(value)
+            v = np.asarray(vals, dtype=np.float32)
+            norm = float(np.sqrt((v * v).sum())) if len(v) else 0.0
+            indices.append(np.asarray(cols, dtype=np.int64))
+            data.append(v / norm if norm else v)
+            indptr.append(indptr[-1] + len(cols))
+        return sp.csr_matrix(
+            (np.concatenate(data) if data else np.empty(0, np.float32),
+             np.concatenate(indices) if indices else np.empty(0, np.int64), np.array(indptr)),
+            shape=(len(weights), len(self.tag_index)), dtype=np.float32,
+        )
+
+    def _widen_tags(self) -> None:
+        if self.tags.shape[1] < len(self.tag_index):
+            self.tags.resize((self.tags.shape[0], len(self.tag_index)))
+            self._tag_postings = None
+
     # -- fitting -----------------------------------------------------------
     @classmethod
-    def fit(cls, rowids: Sequence[int], documents: Sequence[list[str]], *, dims: int = DIMS) -> ArticleVectors:
-        """Fit on (rowid, terms) of the stored articles."""
+    def fit(
+        cls, rowids: Sequence[int], documents: Sequence[list[str]], *, dims: int = DIMS,
+        tag_weights: Sequence[dict[str, float]] | None = None,
+    ) -> ArticleVectors:
+        """Fit on (rowid, terms, tag weights) of the stored articles."""
         n = len(documents)
         df: dict[str, int] = {}
         for terms in documents:
@@ -126,6 +182,7 @@ class ArticleVectors:
         model.dense = dense[order]
         model.lexical = _prune(full)[order]
         model.n_terms = n_terms[order]
+        model.tags = model.tag_rows(tag_weights if tag_weights is not None else [{}] * n)[order]
         return model
 
     def _tfidf(self, documents: Iterable[list[str]]) -> tuple[sp.csr_matrix, np.ndarray]:
@@ -171,8 +228,11 @@ class ArticleVectors:
         i = int(np.searchsorted(self.rowids, rowid))
         return i if i < len(self.rowids) and self.rowids[i] == rowid else None
 
-    def update(self, keep: np.ndarray, rowids: Sequence[int], documents: Sequence[list[str]]) -> None:
-        """Keep the rows where `keep` is true and add these articles (rowid, terms)."""
+    def update(
+        self, keep: np.ndarray, rowids: Sequence[int], documents: Sequence[list[str]],
+        tag_weights: Sequence[dict[str, float]] | None = None,
+    ) -> None:
+        """Keep the rows where `keep` is true and add these articles (rowid, terms, tag weights)."""
         dense, lexical, n_terms = self.transform(documents) if documents else (
             np.zeros((0, self.dims), np.float32), sp.csr_matrix((0, len(self.vocabulary)), dtype=np.float32),
             np.empty(0, np.int32))
@@ -183,6 +243,10 @@ class ArticleVectors:
         self.lexical = sp.vstack([self.lexical[np.flatnonzero(keep)], lexical]).tocsr()[order]
         self.n_terms = np.concatenate([self.n_terms[keep], n_terms])[order]
         self._postings = None
+        added = self.tag_rows(tag_weights if tag_weights is not None else [{}] * len(rowids))
+        self._widen_tags()
+        self.tags = sp.vstack([self.tags[np.flatnonzero(keep)], added]).tocsr()[order]
+        self._tag_postings = None
 
     # -- persistence ---------------------------------------------------------
     def save(self, path: str | Path) -> None:
@@ -190,10 +254,12 @@ class ArticleVectors:
         np.savez(
             tmp,
             meta=np.array(json.dumps({"version": MODEL_VERSION, "vocabulary": self.vocabulary,
-                                      "synced_at": self.synced_at}, ensure_ascii=False)),
+                                      "tag_vocabulary": list(self.tag_index), "synced_at": self.synced_at},
+                                     ensure_ascii=False)),
             idf=self.idf, components=self.components, rowids=self.rowids, dense=self.dense,
             n_terms=self.n_terms, lex_data=self.lexical.data, lex_indices=self.lexical.indices,
-            lex_indptr=self.lexical.indptr,
+            lex_indptr=self.lexical.indptr, tag_data=self.tags.data, tag_indices=self.tags.indices,
+            tag_indptr=self.tags.indptr,
         )
         tmp.replace(path)
 
@@ -207,7 +273,11 @@ class ArticleVectors:
                 vocabulary = list(meta["vocabulary"])
                 lexical = sp.csr_matrix((f["lex_data"], f["lex_indices"], f["lex_indptr"]),
                                         shape=(len(f["rowids"]), len(vocabulary)))
-                model = cls(vocabulary, f["idf"], f["components"], f["rowids"], f["dense"], lexical, f["n_terms"])
+                tag_vocabulary = list(meta["tag_vocabulary"])
+                tags = sp.csr_matrix((f["tag_data"], f["tag_indices"], f["tag_indptr"]),
+                                     shape=(len(f["rowids"]), len(tag_vocabulary)))
+                model = cls(vocabulary, f["idf"], f["components"], f["rowids"], f["dense"], lexical, f["n_terms"],
+                            tag_vocabulary, tags)
                 model.synced_at = str(meta.get("synced_at", ""))
                 return model
         except (OSError, ValueError, KeyError) as exc:

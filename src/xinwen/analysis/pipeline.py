@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import math
+import os
+from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 
@@ -11,7 +14,7 @@ from xinwen.analysis.segment import Segmented, search_terms, segment, use_words
 from xinwen.analysis.snippet import make_snippet
 from xinwen.analysis.stats import CorpusStats, env_user_words
 from xinwen.analysis.tagmodel import TagModel
-from xinwen.analysis.tags import pick_tags
+from xinwen.analysis.tags import TagScorer, choose
 from xinwen.article import Article
 
 
@@ -25,11 +28,42 @@ class Analysis:
     title_terms: str  # space-joined index terms (search mode) of the title
     body_terms: str  # ... and of the body
     words: list[str]  # the body's words, for corpus statistics
+    # the best TAG_WEIGHTS tag candidates, each with how sure the tagger is (0..1]: what related
+    # articles compare, where three chosen tags of a headline seldom meet another's three
+    tag_weights: dict[str, float] = field(default_factory=dict)
+
+
+TAG_WEIGHTS = 15
+TAG_MODEL_ENV = "XINWEN_TAG_MODEL"
+
+
+def active_tag_model() -> TagModel:
+    """The editor-tag model in use: the file named by $XINWEN_TAG_MODEL (a site's own, built from its
+    tagged archive by bench/build_tag_model.py), else the one shipped with xinwen."""
+    path = os.environ.get(TAG_MODEL_ENV)
+    return _load_tag_model(path) if path else TagModel.default()
+
+
+@lru_cache(maxsize=2)
+def _load_tag_model(path: str) -> TagModel:
+    return TagModel.load(path)
+
+
+def tag_weights(scores: dict[str, float], headline: bool, k: int = TAG_WEIGHTS) -> dict[str, float]:
+    """The k best candidates of a tag scorer, as weights in (0, 1]: the headline ranker's log-odds
+    become probabilities; an article's scores are already relative to its best (1.0)."""
+    best = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))[:k]
+    if headline:
+        out = {t: 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, v)))) for t, v in best}
+    else:
+        top = max((v for _, v in best), default=0.0) or 1.0
+        out = {t: v / top for t, v in best if v > 0}
+    return {t: round(w, 4) for t, w in out.items() if w >= 1e-4}
 
 
 class Analyzer:
     """Analyze articles with fitted corpus statistics (general IDF when none) and the editor-tag
-    model (the one shipped with xinwen when none is given).
+    model (when none is given: $XINWEN_TAG_MODEL's, else the one shipped with xinwen).
 
     Creating an Analyzer teaches the segmenter the corpus's learned words and the user
     dictionary ($XINWEN_USER_DICT), so that every process that analyzes (ingest workers
@@ -41,7 +75,7 @@ class Analyzer:
     ) -> None:
         self.stats = stats or CorpusStats()
         self.n_tags = n_tags
-        self.model = model if model is not None else TagModel.default()
+        self.model = model if model is not None else active_tag_model()
         # exactly this collection's words: nothing learned by another collection in this process
         use_words(self.stats.user_words + self.stats.vocabulary + env_user_words())
 
@@ -52,13 +86,16 @@ class Analyzer:
         seg = self.segment(article)
         title_words = [w for w, _ in seg.title]
         body_words = seg.body_words()
+        scorer = TagScorer(self.stats, self.model)
+        scores = scorer.score(seg)
         return Analysis(
-            tags=pick_tags(seg, self.stats, self.n_tags, self.model),
+            tags=choose(scores, self.n_tags),
             snippet=make_snippet(article.title, article.body),
             fingerprint=fingerprint(body_words or title_words),
             title_terms=" ".join(t for t in search_terms(title_words) if t.strip()),
             body_terms=" ".join(t for t in search_terms(body_words) if t.strip()),
             words=title_words + body_words,
+            tag_weights=tag_weights(scores, headline=not seg.body and scorer._ranker_usable()),
         )
 
     def apply(self, article: Article) -> Analysis:

@@ -10,9 +10,11 @@ contain a letter or digit, what Elasticsearch's more_like_this approximates.
 
 tnews: the first 10,000 titles with >= 3 tags are all in the train split, the one the
 shipped tag model (xinwen.analysis.tagmodel) learned editors' tags from, so computed tags
-would carry those very titles' gold tags. There the tag signal is switched off (tags=0) and
-related sees the words only. tnews dev titles, which the tag model never saw, run with the
-default weights.
+would carry those very titles' gold tags. There the tag signals are switched off
+(tags=0, topics=0) and related sees the words only, unless the tag model in use
+($XINWEN_TAG_MODEL) says it was built without them (`python bench/build_tag_model.py
+--hold-out-first 10000`): then the default weights run. tnews dev titles, which no tag model
+saw, run with the default weights.
 """
 
 from __future__ import annotations
@@ -95,8 +97,7 @@ def load_datasets(limit: int | None = None, names: Iterable[str] | None = None) 
             "cnews1000 (same category)", *_categories("cnews1000.jsonl.gz", ("text",), limit)),
         "tnews": lambda: RelatedDataset(
             "tnews first 10,000 titles with >= 3 tags (share a tag)", *_tnews(None, TNEWS_FIRST, limit),
-            weights=RelatedWeights.parse("tags=0"),
-            note="train split: the tag signal is off (the shipped tag model learned these titles' tags)"),
+            **_tnews_first_weights()),
         "tnews-dev": lambda: RelatedDataset(
             "tnews dev titles with >= 3 tags (share a tag)", *_tnews("dev", TNEWS_FIRST, limit),
             note="dev split: default weights (the tag model never saw these titles)"),
@@ -110,6 +111,32 @@ def load_datasets(limit: int | None = None, names: Iterable[str] | None = None) 
         except DatasetMissing as exc:
             missing.append(str(exc))
     return found, missing
+
+
+def held_out_first() -> int:
+    """How many of the first tnews titles with >= 3 tags the tag model in use was built without
+    (recorded by bench/build_tag_model.py --hold-out-first N; 0 for the shipped model)."""
+    import gzip
+    import os
+
+    from xinwen.analysis.pipeline import TAG_MODEL_ENV
+
+    path = os.environ.get(TAG_MODEL_ENV)
+    if not path:
+        return 0
+    try:
+        with gzip.open(path, "rt", encoding="utf-8") as fh:
+            return int(json.load(fh).get("held_out_first", 0))
+    except (OSError, ValueError) as exc:
+        raise XinwenError(f"{path}: cannot read the tag model: {exc}") from exc
+
+
+def _tnews_first_weights() -> dict[str, Any]:
+    if held_out_first() >= TNEWS_FIRST:
+        return {"note": "train split, but the tag model in use ($XINWEN_TAG_MODEL) was built without these "
+                        "titles: default weights"}
+    return {"weights": RelatedWeights.parse("tags=0,topics=0"),
+            "note": "train split: the tag signals are off (the shipped tag model learned these titles' tags)"}
 
 
 # -- measuring ---------------------------------------------------------------------

@@ -72,6 +72,12 @@ MIGRATIONS: list[str] = [
     CREATE INDEX duplicate_of_canonical ON duplicate_of (canonical);
     INSERT INTO meta (key, value) SELECT 'duplicates_version', '1.2' WHERE NOT EXISTS (SELECT 1 FROM articles);
     """,
+    # 3: each article's best tag candidates with the tagger's confidence (JSON {tag: weight}), what
+    # related articles compare (xinwen.analysis.pipeline.tag_weights); '{}' until `xinwen fit` retags
+    # the articles stored before.
+    """
+    ALTER TABLE articles ADD COLUMN tag_weights TEXT NOT NULL DEFAULT '{}';
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

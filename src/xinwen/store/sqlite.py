@@ -125,8 +125,8 @@ class SQLiteStore:
                     cur = self.conn.execute(
                         "INSERT INTO articles (id, url, source, category, title, body, published, published_ts, "
                         "tags, snippet, source_tags, source_related, extra, origin, title_terms, body_terms, "
-                        "fingerprint, content_hash, ingested_at) VALUES "
-                        "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        "fingerprint, content_hash, ingested_at, tag_weights) VALUES "
+                        "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                         (article.id, *values),
                     )
                     rowid = cur.lastrowid
@@ -136,7 +136,8 @@ class SQLiteStore:
                     self.conn.execute(
                         "UPDATE articles SET url=?, source=?, category=?, title=?, body=?, published=?, "
                         "published_ts=?, tags=?, snippet=?, source_tags=?, source_related=?, extra=?, origin=?, "
-                        "title_terms=?, body_terms=?, fingerprint=?, content_hash=?, ingested_at=? WHERE rowid=?",
+                        "title_terms=?, body_terms=?, fingerprint=?, content_hash=?, ingested_at=?, tag_weights=? "
+                        "WHERE rowid=?",
                         (*values, rowid),
                     )
                     updated += 1
@@ -153,13 +154,13 @@ class SQLiteStore:
             [(rowid, i, t) for i, t in enumerate(tags)],
         )
 
-    def set_tags(self, updates: Sequence[tuple[int, list[str], str]]) -> None:
-        """Replace computed tags and snippets (after a refit): (rowid, tags, snippet)."""
+    def set_tags(self, updates: Sequence[tuple[int, list[str], str, dict[str, float]]]) -> None:
+        """Replace computed tags, snippets and tag weights (after a refit): (rowid, tags, snippet, weights)."""
         with self.conn:
-            for rowid, tags, snippet in updates:
+            for rowid, tags, snippet, weights in updates:
                 self.conn.execute(
-                    "UPDATE articles SET tags=?, snippet=? WHERE rowid=?",
-                    (json.dumps(tags, ensure_ascii=False), snippet, rowid),
+                    "UPDATE articles SET tags=?, snippet=?, tag_weights=? WHERE rowid=?",
+                    (json.dumps(tags, ensure_ascii=False), snippet, json.dumps(weights, ensure_ascii=False), rowid),
                 )
                 self._write_tags(rowid, tags)
 
@@ -260,6 +261,7 @@ def _row_values(article: Article, analysis: Analysis, chash: str, now: str) -> t
         analysis.fingerprint.astype(np.uint64).tobytes(),
         chash,
         now,
+        json.dumps(analysis.tag_weights, ensure_ascii=False),
     )
 
 

@@ -45,6 +45,7 @@ class Reason(BaseModel):
     model_config = ConfigDict(extra="allow")
     shared_tags: list[str] = Field(default_factory=list)
     shared_terms: list[str] = Field(default_factory=list)
+    shared_topics: list[str] = Field(default_factory=list, description="tag candidates both articles imply")
     text: str | None = Field(None, description="a short sentence in Chinese, when the library gives one")
 
 
