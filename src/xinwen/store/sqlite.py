@@ -154,13 +154,15 @@ class SQLiteStore:
             [(rowid, i, t) for i, t in enumerate(tags)],
         )
 
-    def set_tags(self, updates: Sequence[tuple[int, list[str], str, dict[str, float]]]) -> None:
-        """Replace computed tags, snippets and tag weights (after a refit): (rowid, tags, snippet, weights)."""
+    def set_tags(self, updates: Sequence[tuple]) -> None:
+        """Replace computed tags and snippets (after a refit): (rowid, tags, snippet), or
+        (rowid, tags, snippet, tag weights) to replace the weights too."""
         with self.conn:
-            for rowid, tags, snippet, weights in updates:
+            for rowid, tags, snippet, *weights in updates:
                 self.conn.execute(
-                    "UPDATE articles SET tags=?, snippet=?, tag_weights=? WHERE rowid=?",
-                    (json.dumps(tags, ensure_ascii=False), snippet, json.dumps(weights, ensure_ascii=False), rowid),
+                    "UPDATE articles SET tags=?, snippet=?, tag_weights=coalesce(?, tag_weights) WHERE rowid=?",
+                    (json.dumps(tags, ensure_ascii=False), snippet,
+                     json.dumps(weights[0], ensure_ascii=False) if weights else None, rowid),
                 )
                 self._write_tags(rowid, tags)
 
