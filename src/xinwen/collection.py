@@ -80,8 +80,7 @@ class Collection:
                    disable=not (show_progress() if progress is None else progress))
         for row in self.store.iter_all():
             article = row_to_stored(row).article
-            result = self.analyzer.analyze(article)
-            updates.append((row["rowid"], result.tags, result.snippet, result.tag_weights))
+            updates.append((row["rowid"], *self.analyzer.tag(article)))
             if len(updates) >= 1000:
                 self.store.set_tags(updates)
                 n += len(updates)

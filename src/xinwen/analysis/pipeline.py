@@ -98,6 +98,14 @@ class Analyzer:
             tag_weights=tag_weights(scores, headline=not seg.body and scorer._ranker_usable()),
         )
 
+    def tag(self, article: Article) -> tuple[list[str], str, dict[str, float]]:
+        """Tags, snippet and tag weights alone (what a refit changes; no fingerprint or index terms)."""
+        seg = self.segment(article)
+        scorer = TagScorer(self.stats, self.model)
+        scores = scorer.score(seg)
+        headline = not seg.body and scorer._ranker_usable()
+        return choose(scores, self.n_tags), make_snippet(article.title, article.body), tag_weights(scores, headline)
+
     def apply(self, article: Article) -> Analysis:
         """Analyze and write tags and snippet onto the article."""
         result = self.analyze(article)
