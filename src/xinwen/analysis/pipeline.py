@@ -86,25 +86,26 @@ class Analyzer:
         seg = self.segment(article)
         title_words = [w for w, _ in seg.title]
         body_words = seg.body_words()
-        scorer = TagScorer(self.stats, self.model)
-        scores = scorer.score(seg)
+        tags, weights = self._tags(seg)
         return Analysis(
-            tags=choose(scores, self.n_tags),
+            tags=tags,
             snippet=make_snippet(article.title, article.body),
             fingerprint=fingerprint(body_words or title_words),
             title_terms=" ".join(t for t in search_terms(title_words) if t.strip()),
             body_terms=" ".join(t for t in search_terms(body_words) if t.strip()),
             words=title_words + body_words,
-            tag_weights=tag_weights(scores, headline=not seg.body and scorer._ranker_usable()),
+            tag_weights=weights,
         )
 
     def tag(self, article: Article) -> tuple[list[str], str, dict[str, float]]:
         """Tags, snippet and tag weights alone (what a refit changes; no fingerprint or index terms)."""
-        seg = self.segment(article)
+        tags, weights = self._tags(self.segment(article))
+        return tags, make_snippet(article.title, article.body), weights
+
+    def _tags(self, seg: Segmented) -> tuple[list[str], dict[str, float]]:
         scorer = TagScorer(self.stats, self.model)
         scores = scorer.score(seg)
-        headline = not seg.body and scorer._ranker_usable()
-        return choose(scores, self.n_tags), make_snippet(article.title, article.body), tag_weights(scores, headline)
+        return choose(scores, self.n_tags), tag_weights(scores, headline=not seg.body and scorer._ranker_usable())
 
     def apply(self, article: Article) -> Analysis:
         """Analyze and write tags and snippet onto the article."""
