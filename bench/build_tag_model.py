@@ -27,6 +27,7 @@ sys.path.insert(0, str(ROOT / "src"))
 
 import numpy as np  # noqa: E402
 
+from xinwen.analysis import tagneighbours  # noqa: E402
 from xinwen.analysis.segment import segment  # noqa: E402
 from xinwen.analysis.stats import CorpusStats  # noqa: E402
 from xinwen.analysis.tagmodel import MODEL_FILE, build_tag_model  # noqa: E402
@@ -53,17 +54,23 @@ def fit(titles: list[tuple[str, list[str]]]):
     xs, ys = [], []
     for k in range(FOLDS):
         model_k = build_tag_model(w for i, w in enumerate(words) if i % FOLDS != k)
-        others = [(t, tags) for i, (t, tags) in enumerate(titles) if i % FOLDS != k and tags]
-        index_k = NeighbourIndex([t for t, _ in others], [tags for _, tags in others])
+        others = [i for i, (_, tags) in enumerate(titles) if i % FOLDS != k and tags]
+        index_k = NeighbourIndex(
+            [titles[i][0] for i in others], [titles[i][1] for i in others],
+            [words[i][0] for i in others] if tagneighbours.WORDS else None,
+        )  # fmt: skip
         held = [i for i in range(len(titles)) if i % FOLDS == k and titles[i][1]]
-        votes = index_k.votes_many([titles[i][0] for i in held])
+        votes = index_k.votes_many([titles[i][0] for i in held], [words[i][0] for i in held])
         x, y = training_rows(
             ((tagged[i][0], tagged[i][1], v) for i, v in zip(held, votes, strict=True)), model_k, stats, _taggable
         )
         xs.append(x)
         ys.append(y)
     model = build_tag_model(words)
-    model.neighbours = {"titles": [t for t, tags in titles if tags], "tags": [tags for _, tags in titles if tags]}
+    keep = [i for i, (_, tags) in enumerate(titles) if tags]
+    model.neighbours = {"titles": [titles[i][0] for i in keep], "tags": [titles[i][1] for i in keep]}
+    if tagneighbours.WORDS:
+        model.neighbours["words"] = [words[i][0] for i in keep]
     x, y = np.vstack(xs), np.concatenate(ys)
     model.ranker = fit_trees(x, y) if TREES else fit_ranker(x, y)
     return model

@@ -61,8 +61,9 @@ class TagModel:
         self.assoc = assoc or {}  # word -> [[tag, titles with word and tag (tag not in title)], ...]
         self.base_rate = base_rate  # share of content-word occurrences that are tags
         self.ranker = ranker  # weights for headline-only tagging (tagranker.py), or None
-        # tagged archive titles: {"titles": [...], "tags": [[...], ...]} while building, and as
-        # shipped {"hashed": counts of hashed character runs (no text), "tags": [[...], ...]}
+        # tagged archive titles: {"titles": [...], "words": [[...], ...], "tags": [[...], ...]} while
+        # building, and as shipped {"hashed": counts of hashed character runs and words (no text),
+        # "tags": [[...], ...]}
         self.neighbours = neighbours
         self._index = None
         self._prefixes: frozenset[str] | None = None
@@ -95,7 +96,9 @@ class TagModel:
             if "hashed" in self.neighbours:
                 self._index = NeighbourIndex.from_encoded(self.neighbours["hashed"], self.neighbours["tags"])
             else:
-                self._index = NeighbourIndex(self.neighbours["titles"], self.neighbours["tags"])
+                self._index = NeighbourIndex(
+                    self.neighbours["titles"], self.neighbours["tags"], self.neighbours.get("words")
+                )
         return self._index
 
     def popularity(self, tag: str) -> int:
@@ -209,9 +212,9 @@ def _content(word: str) -> bool:
 
 
 def _shippable(neighbours: dict | None) -> dict | None:
-    """The archive as saved: its titles' text replaced by hashed character-run counts."""
+    """The archive as saved: its titles' text (and words) replaced by hashed counts."""
     if not neighbours or "titles" not in neighbours:
         return neighbours
     from xinwen.analysis.tagneighbours import encode_titles
 
-    return {"hashed": encode_titles(neighbours["titles"]), "tags": neighbours["tags"]}
+    return {"hashed": encode_titles(neighbours["titles"], neighbours.get("words")), "tags": neighbours["tags"]}

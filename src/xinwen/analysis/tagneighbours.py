@@ -1,13 +1,13 @@
 """Tags of similar headlines: a nearest-neighbour vote over the tagged archive.
 
 Most editor tags of a headline are not in it (a tnews title holds about a quarter of its
-tags). Titles that share character runs with it (single characters and 2-character runs, TF-IDF, cosine)
-were often tagged alike, so each of the K most similar archive titles votes for its tags
+tags). Titles that share character runs (single characters and 2-character runs) and
+segmented words with it (TF-IDF, cosine) were often tagged alike, so each of the K most similar archive titles votes for its tags
 with its similarity. The votes become features of the headline ranker (tagranker.py)
 and bring in candidates the title never says.
 
-What ships inside the tag model is each archive title's tags and its hashed character-run
-counts (`encode_titles`), never the titles' text; the index is built on first use, never at import.
+What ships inside the tag model is each archive title's tags and its hashed counts of
+character runs and words (`encode_titles`), never the titles' text; the index is built on first use, never at import.
 """
 
 from __future__ import annotations
@@ -18,6 +18,8 @@ import numpy as np
 from scipy import sparse
 
 K = 80  # neighbours that vote
+K_NEAR = 10  # the closest of them, whose vote is also counted apart
+WORDS = True  # segmented words count beside the character runs
 
 
 N_FEATURES = 1 << 20  # hashed character runs (murmurhash3, stable across versions)
@@ -32,16 +34,35 @@ def _hasher():  # type: ignore[no-untyped-def]
     )
 
 
-def encode_titles(titles: list[str]) -> dict:
-    """What ships of the archive: each title as counts of hashed character runs, never its text."""
+def _word_hasher():  # type: ignore[no-untyped-def]
+    from sklearn.feature_extraction.text import HashingVectorizer
+
+    # a word is hashed with a mark in front, apart from a character run of the same text
+    return HashingVectorizer(
+        analyzer=lambda words: ["\x1f" + w for w in words if w.strip()], n_features=N_FEATURES,
+        alternate_sign=False, norm=None, dtype=np.float32,
+    )
+
+
+def hashed_counts(titles: list[str], words: list[list[str]] | None = None) -> sparse.csr_matrix:
+    """Counts of hashed character runs of each title, plus of its words when given."""
     x = _hasher().transform(titles).tocsr()
+    if words is not None:
+        x = (x + _word_hasher().transform(words)).tocsr()
+    return x
+
+
+def encode_titles(titles: list[str], words: list[list[str]] | None = None) -> dict:
+    """What ships of the archive: each title as counts of hashed character runs (and words),
+    never its text."""
+    x = hashed_counts(titles, words)
     # a run in only one title has no weight (idf 0 below): leave it out, the votes stay the same
     df = np.bincount(x.indices, minlength=x.shape[1])
     x.data[df[x.indices] < 2] = 0
     x.eliminate_zeros()
     x.sort_indices()
     return {
-        "n_features": N_FEATURES,
+        "n_features": N_FEATURES, "words": words is not None,
         "indptr": _b64(x.indptr.astype(np.uint32)),
         # hashed run ids are below 2**24: three bytes each
         "indices24": _b64(np.ascontiguousarray(x.indices.astype("<u4").view(np.uint8).reshape(-1, 4)[:, :3])),
@@ -69,21 +90,23 @@ def _unb64(text: str, dtype: type) -> np.ndarray:
 
 
 class NeighbourIndex:
-    """Character-run TF-IDF (single characters and pairs, hashed; sublinear tf; runs in fewer
-    than 2 titles ignored; cosine) over archive titles, with each title's tags."""
+    """TF-IDF over character runs (single characters and pairs) and, when given, words (all
+    hashed; sublinear tf; runs in fewer than 2 titles ignored; cosine) over archive titles,
+    with each title's tags."""
 
-    def __init__(self, titles: list[str], tags: list[list[str]]) -> None:
-        self._build(_hasher().transform(titles).tocsr() if titles else None, tags)
+    def __init__(self, titles: list[str], tags: list[list[str]], words: list[list[str]] | None = None) -> None:
+        self.words = words is not None
+        self._build(hashed_counts(titles, words) if titles else None, tags)
 
     @classmethod
     def from_encoded(cls, encoded: dict, tags: list[list[str]]) -> NeighbourIndex:
         index = cls.__new__(cls)
+        index.words = bool(encoded.get("words"))
         index._build(_decode(encoded), tags)
         return index
 
     def _build(self, counts: sparse.csr_matrix | None, tags: list[list[str]]) -> None:
         self.tags = tags
-        self.hasher = _hasher()
         if counts is None or counts.shape[0] == 0:
             self.matrix = None
             return
@@ -101,12 +124,17 @@ class NeighbourIndex:
         norms[norms == 0] = 1
         return sparse.diags((1 / norms).astype(np.float32)) @ m
 
-    def votes_many(self, texts: list[str], exclude: list[np.ndarray] | None = None) -> list[dict[str, tuple[float, float]]]:
+    def votes_many(
+        self, texts: list[str], words: list[list[str]] | None = None, exclude: list[np.ndarray] | None = None
+    ) -> list[dict[str, tuple[float, float, float, float]]]:
         """Per text: tag -> (share of the neighbours' similarity that votes for it, best
-        similarity of a neighbour carrying it). `exclude`: per text, rows that may not vote."""
+        similarity of a neighbour carrying it, share of the neighbours carrying it, share of
+        the K_NEAR closest neighbours' similarity). `words`: each text's words (used when the
+        index counts words). `exclude`: per text, rows that may not vote."""
         if self.matrix is None or not texts:
             return [{} for _ in texts]
-        sims = (self._weigh(self.hasher.transform(texts)) @ self.matrix).tocsr()
+        query = hashed_counts(texts, (words or [[] for _ in texts]) if self.words else None)
+        sims = (self._weigh(query) @ self.matrix).tocsr()
         out = []
         for i in range(len(texts)):
             lo, hi = sims.indptr[i], sims.indptr[i + 1]
@@ -116,15 +144,20 @@ class NeighbourIndex:
                 idx, val = idx[keep], val[keep]
             top = np.lexsort((idx, -val))[:K]  # by similarity, ties by row: deterministic
             total = float(val[top].sum()) or 1.0
+            near = float(val[top[:K_NEAR]].sum()) or 1.0
             votes: dict[str, list[float]] = {}
-            for j in top:
+            for rank, j in enumerate(top):
                 s = float(val[j])
                 for tag in self.tags[idx[j]]:
-                    v = votes.setdefault(tag, [0.0, 0.0])
+                    v = votes.setdefault(tag, [0.0, 0.0, 0.0, 0.0])
                     v[0] += s
                     v[1] = max(v[1], s)
-            out.append({t: (v[0] / total, v[1]) for t, v in votes.items()})
+                    v[2] += 1
+                    if rank < K_NEAR:
+                        v[3] += s
+            n = len(top) or 1
+            out.append({t: (v[0] / total, v[1], v[2] / n, v[3] / near) for t, v in votes.items()})
         return out
 
-    def votes(self, text: str) -> dict[str, tuple[float, float]]:
-        return self.votes_many([text])[0]
+    def votes(self, text: str, words: list[str] | None = None) -> dict[str, tuple[float, float, float, float]]:
+        return self.votes_many([text], [words] if words is not None else None)[0]

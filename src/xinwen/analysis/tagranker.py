@@ -2,8 +2,8 @@
 
 With only a title there is no frequency to go by: which of its words an editor tags, and
 which tags the title implies without saying them, is what the tagged archive knows. Each
-candidate (a title word or known tag phrase, a tag associated with the title's words, or a
-tag of similar archive titles, tagneighbours.py) gets a few features from the tag model, and
+candidate (a title word, a known tag phrase or two adjacent words, a tag associated with the
+title's words, or a tag of similar archive titles, tagneighbours.py) gets a few features from the tag model, and
 boosted trees fitted on the archive (`fit_trees`; `fit_ranker`, a logistic regression, is the
 simpler alternative) score them. bench/build_tag_model.py fits them on tnews train with
 cross-fitting (each fold's features come from a model that has not seen that fold), and the
@@ -13,6 +13,7 @@ trees ship inside the tag model as plain arrays, walked with numpy (`ranker_scor
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable
 
 import numpy as np
@@ -26,10 +27,14 @@ FEATURES = (
     "in_text", "keyphraseness", "log_present", "log_popularity", "assoc", "assoc_max", "log_assoc_support",
     "idf", "idf_rel", "length", "tokens", "ascii", "first_position", "known_tag", "in_text_x_kp",
     "absent_x_assoc", "knn_share", "knn_max", "absent_x_knn", "log_knn_share",
-) + tuple("pos_" + p for p in POS_GROUPS) + ("pos_phrase", "pos_absent")  # fmt: skip
+) + tuple("pos_" + p for p in POS_GROUPS) + ("pos_phrase", "pos_absent") + (
+    "knn_voters", "knn_near", "vote_rank", "assoc_rank", "pos_join", "part_kp_min", "part_kp_max",
+)  # fmt: skip
+_WORD = re.compile(r"^[\w\u4e00-\u9fff]+$")
 MAX_ASSOCIATED = 30  # associated tags considered per title
 MAX_VOTED = 50  # tags of similar archive titles considered per title
-Votes = dict[str, tuple[float, float]]
+JOINS = True  # two adjacent title words are a candidate too
+Votes = dict[str, tuple[float, ...]]  # tagneighbours.NeighbourIndex.votes
 
 
 def candidate_features(
@@ -37,13 +42,13 @@ def candidate_features(
 ) -> tuple[list[str], np.ndarray]:
     """Candidates of a title and their feature rows (len(FEATURES) columns). `votes`: tags of
     similar archive titles (tagneighbours.py), looked up when not given."""
+    words = [w for w, _ in title]
     if votes is None:
         index = model.neighbour_index()
-        votes = index.votes("".join(w for w, _ in title)) if index is not None else {}
+        votes = index.votes("".join(words), words) if index is not None else {}
     stop = stopwords()
-    words = [w for w, _ in title]
     n = len(words) or 1
-    found: dict[str, tuple[str, float, int]] = {}  # term -> (pos group, first position, tokens)
+    found: dict[str, tuple] = {}  # term -> (pos group, first position, tokens[, a join's two words])
     for i, (w, p) in enumerate(title):
         if len(w) >= 2 and w not in stop and taggable(w):
             found.setdefault(w, (p if p in POS_GROUPS else "x", i / n, 1))
@@ -56,6 +61,12 @@ def candidate_features(
                 found.setdefault(term, ("phrase", i / n, j - i + 1))
             elif term not in prefixes:
                 break
+    if JOINS:  # two adjacent words that editors may tag as one (智慧/校园, 黄冈/中学), unseen as a tag
+        for i in range(len(words) - 1):
+            a, b = words[i], words[i + 1]
+            term = a + b
+            if term not in found and len(term) <= 8 and _joinable(a, stop) and _joinable(b, stop) and taggable(term):
+                found[term] = ("join", i / n, 2, (a, b))
     assoc: dict[str, float] = {}
     assoc_max: dict[str, float] = {}
     support: dict[str, int] = {}
@@ -69,15 +80,18 @@ def candidate_features(
             assoc[tag] = 1.0 - (1.0 - assoc.get(tag, 0.0)) * (1.0 - p)
             assoc_max[tag] = max(assoc_max.get(tag, 0.0), p)
             support[tag] = support.get(tag, 0) + 1
-    implied = [t for t in sorted(assoc, key=lambda t: (-assoc[t], t))[:MAX_ASSOCIATED] if t not in found and taggable(t)]
+    assoc_order = sorted(assoc, key=lambda t: (-assoc[t], t))
+    assoc_rank = {t: i for i, t in enumerate(assoc_order)}
+    implied = [t for t in assoc_order[:MAX_ASSOCIATED] if t not in found and taggable(t)]
     seen = set(found) | set(implied)
-    voted = [
-        t for t in sorted(votes, key=lambda t: (-votes[t][0], t))[:MAX_VOTED] if t not in seen and taggable(t)
-    ]
+    vote_order = sorted(votes, key=lambda t: (-votes[t][0], t))
+    vote_rank = {t: i for i, t in enumerate(vote_order)}
+    voted = [t for t in vote_order[:MAX_VOTED] if t not in seen and taggable(t)]
     terms = list(found) + implied + voted
-    max_idf = max((stats.idf(t) for t in found), default=1.0) or 1.0
+    max_idf = max((stats.idf(t) for t, f in found.items() if f[0] != "join"), default=1.0) or 1.0
     rows = np.zeros((len(terms), len(FEATURES)))
-    pos_col = {p: FEATURES.index("pos_" + p) for p in (*POS_GROUPS, "phrase", "absent")}
+    pos_col = {p: FEATURES.index("pos_" + p) for p in (*POS_GROUPS, "phrase", "absent", "join")}
+    extra = FEATURES.index("knn_voters")
     for r, term in enumerate(terms):
         info = found.get(term)
         in_text = 1.0 if info else 0.0
@@ -91,20 +105,38 @@ def candidate_features(
             1.0 if term.isascii() else 0.0, info[1] if info else 1.0, 1.0 if term in model.tags else 0.0,
             in_text * kp, (1.0 - in_text) * a,
         )  # fmt: skip
-        share, best = votes.get(term, (0.0, 0.0))
+        share, best, voters, near = votes.get(term, (0.0, 0.0, 0.0, 0.0))
         rows[r, 16:20] = (share, best, (1.0 - in_text) * share, math.log(share + 0.01))
+        rows[r, extra:] = (
+            voters, near, math.log1p(vote_rank.get(term, 999)), math.log1p(assoc_rank.get(term, 999)),
+            0.0, kp, kp,
+        )  # fmt: skip
+        if info and len(info) > 3:  # a join: how editors treat its parts
+            kps = [model.keyphraseness(w) for w in info[3]]
+            rows[r, extra + 5 :] = (min(kps), max(kps))
         rows[r, pos_col[info[0] if info else "absent"]] = 1.0
     return terms, rows
 
 
+def _joinable(word: str, stop: frozenset[str] | set[str]) -> bool:
+    return word not in stop and not word.isdigit() and _WORD.match(word) is not None
+
+
+class HeadlineScores(dict):
+    """Ranker scores of a headline's candidates. Editors often tag a term and a longer one
+    holding it (北京 and 北京四中: a third of tnews titles with >= 3 tags has such a pair), and
+    the ranker scores each as its own evidence says, so the best k are taken as they come
+    (tags.choose), without collapsing overlapping terms into one."""
+
+
 def score_title(
     title: Tagged, model: TagModel, stats: CorpusStats, taggable: callable
-) -> dict[str, float]:
+) -> HeadlineScores:
     """Ranker scores (log-odds that an editor tags the term) of a title's candidates."""
     terms, rows = candidate_features(title, model, stats, taggable)
     if not terms:
-        return {}
-    return dict(zip(terms, ranker_scores(model.ranker, rows).tolist(), strict=True))
+        return HeadlineScores()
+    return HeadlineScores(zip(terms, ranker_scores(model.ranker, rows).tolist(), strict=True))
 
 
 def ranker_scores(ranker: dict, rows: np.ndarray) -> np.ndarray:

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from xinwen.analysis.segment import Segmented, Tagged
 from xinwen.analysis.stats import CorpusStats, stopwords
 from xinwen.analysis.tagmodel import MAX_NGRAM, TagModel
-from xinwen.analysis.tagranker import FEATURES, score_title
+from xinwen.analysis.tagranker import FEATURES, HeadlineScores, score_title
 
 CONTENT_POS = frozenset({"n", "nr", "ns", "nt", "nz", "nw", "vn", "an", "nrt", "nrfg", "s", "j", "l", "i", "eng", "x"})
 PHRASE_POS = frozenset({"n", "nr", "ns", "nt", "nz", "nw", "vn", "an", "nrt", "nrfg", "j", "l", "eng", "x", "v", "a"})
@@ -307,7 +307,10 @@ def overlaps(a: str, b: str) -> bool:
 
 
 def choose(scores: dict[str, float], k: int) -> list[str]:
-    """Best first; a candidate overlapping a chosen one is skipped."""
+    """Best first; a candidate overlapping a chosen one is skipped, except among a headline's
+    ranker scores (tagranker.HeadlineScores), where nested tags are what editors pick."""
+    if isinstance(scores, HeadlineScores):
+        return sorted(scores, key=lambda w: (-scores[w], w))[:k]
     chosen: list[str] = []
     for term in sorted(scores, key=lambda w: (-scores[w], w)):
         if any(overlaps(term, c) for c in chosen):
