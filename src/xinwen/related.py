@@ -258,25 +258,31 @@ def _rank(store: SQLiteStore, v: ArticleVectors, q: _Query, k: int, w: RelatedWe
     if n == 0:
         return []
     c = min(w.candidates, n)
+    # each signal's best c articles are the candidates; the work stays on the articles a signal reaches
+    parts = []
     lex = np.zeros(n, dtype=np.float32)
     if q.lexical.nnz:
         hits = (q.lexical @ v.postings).tocsr()
         lex[hits.indices] = hits.data
-    cand = set(np.flatnonzero(lex).tolist()) if np.count_nonzero(lex) <= c else set(
-        np.argpartition(-lex, c - 1)[:c].tolist())
+        parts.append(_best(hits.indices, hits.data, c))
     dense = np.zeros(n, dtype=np.float32)
-    if v.dims and np.any(q.dense):
+    # dense counts from dense_from distinct terms on (the shorter text's): below, skip it altogether
+    use_dense = bool(v.dims) and bool(np.any(q.dense)) and q.n_terms > w.dense_from
+    if use_dense:
         dense = v.dense @ q.dense
-        cand |= set(np.argpartition(-dense, c - 1)[:c].tolist())
+        parts.append(np.argpartition(-dense, c - 1)[:c])
     tagged = np.zeros(n, dtype=np.float32)
     if w.topics > 0 and q.tag_vec.nnz and v.tags.shape[1] and q.n_terms < w.dense_terms:
         width = v.tags.shape[1]
         qt = q.tag_vec[:, :width] if q.tag_vec.shape[1] >= width else _widened(q.tag_vec, width)
         hits = (qt @ v.tag_postings).tocsr()
         tagged[hits.indices] = hits.data
-        found = np.flatnonzero(tagged)
-        cand |= set(found.tolist() if len(found) <= c else np.argpartition(-tagged, c - 1)[:c].tolist())
-    cand_pos = np.array(sorted(p for p in cand if int(v.rowids[p]) not in q.exclude), dtype=np.int64)
+        parts.append(_best(hits.indices, hits.data, c))
+    if not parts:
+        return []
+    cand_pos = np.unique(np.concatenate(parts)).astype(np.int64)
+    if q.exclude:
+        cand_pos = cand_pos[~np.isin(v.rowids[cand_pos], np.fromiter(q.exclude, dtype=np.int64))]
     if not len(cand_pos):
         return []
     rowids = v.rowids[cand_pos].tolist()
@@ -292,7 +298,7 @@ def _rank(store: SQLiteStore, v: ArticleVectors, q: _Query, k: int, w: RelatedWe
         "recency": _closeness(values, q.published_ts, v.rowids[cand_pos], w.recency_days),
     }
     score = _combine(w, signals)
-    if w.feedback > 0 and v.dims and np.any(q.dense):
+    if w.feedback > 0 and use_dense:
         top = np.argsort(-score, kind="stable")[: w.feedback_k]
         expanded = q.dense + w.feedback * v.dense[cand_pos[top]].mean(axis=0)
         expanded /= np.linalg.norm(expanded) or 1.0
@@ -335,6 +341,13 @@ def _widened(m: sp.csr_matrix, width: int) -> sp.csr_matrix:
     out = m.copy()
     out.resize((m.shape[0], width))
     return out
+
+
+def _best(indices: np.ndarray, values: np.ndarray, c: int) -> np.ndarray:
+    """The (at most) c indices with the highest values."""
+    if len(indices) <= c:
+        return indices
+    return indices[np.argpartition(-values, c - 1)[:c]]
 
 
 def _combine(w: RelatedWeights, signals: dict[str, np.ndarray]) -> np.ndarray:
