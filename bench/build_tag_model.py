@@ -40,10 +40,13 @@ FOLDS = 4
 TREES = True  # boosted trees over the ranker's features (else logistic regression)
 
 
-def train_titles(path: Path) -> list[tuple[str, list[str]]]:
+def train_titles(path: Path, hold_out_first: int = 0) -> list[tuple[str, list[str]]]:
+    """(title, tags) of the train split, without the first `hold_out_first` titles with >= 3 tags
+    (the ones `xinwen eval related` measures related articles on)."""
     with gzip.open(path, "rt", encoding="utf-8") as fh:
         recs = [json.loads(line) for line in fh]
-    return [(r["title"], r["keywords"]) for r in recs if r["split"] == "train"]
+    held = {r["id"] for r in [r for r in recs if len(r["keywords"]) >= 3][:hold_out_first]}
+    return [(r["title"], r["keywords"]) for r in recs if r["split"] == "train" and r["id"] not in held]
 
 
 def fit(titles: list[tuple[str, list[str]]]):
@@ -96,14 +99,18 @@ def main() -> int:
     ap.add_argument("--tnews", type=Path, default=TNEWS)
     ap.add_argument("--out", type=Path, default=ROOT / "src" / "xinwen" / "data" / MODEL_FILE)
     ap.add_argument("--holdout", type=float, default=0.0, help="leave out the last share of train and report on it")
+    ap.add_argument("--hold-out-first", type=int, default=0, metavar="N",
+                    help="leave out the first N tnews titles with >= 3 tags (for `xinwen eval related` on them; "
+                         "use with --out and $XINWEN_TAG_MODEL)")
     args = ap.parse_args()
     if not args.tnews.exists():
         print(f"missing {args.tnews}: the tnews data set is needed to build the model", file=sys.stderr)
         return 1
     t0 = time.perf_counter()
-    titles = train_titles(args.tnews)
+    titles = train_titles(args.tnews, args.hold_out_first)
     keep = int(len(titles) * (1 - args.holdout))
     model = fit(titles[:keep])
+    model.held_out_first = args.hold_out_first
     model.save(args.out)
     print(
         f"{keep} train titles ({model.n_docs} tagged): {len(model.tags)} tags, "

@@ -65,6 +65,8 @@ class TagModel:
         # building, and as shipped {"hashed": counts of hashed character runs and words (no text),
         # "tags": [[...], ...]}
         self.neighbours = neighbours
+        # built without the first N tnews titles with >= 3 tags (`xinwen eval related` reports on them)
+        self.held_out_first = 0
         self._index = None
         self._prefixes: frozenset[str] | None = None
         self.token_cache: dict[tuple[str, str], tuple[float, bool]] = {}  # for the tag scorer
@@ -120,11 +122,14 @@ class TagModel:
 
     # -- persistence -------------------------------------------------------
     def to_dict(self) -> dict:
-        return {
+        data = {
             "version": MODEL_VERSION, "n_docs": self.n_docs, "base_rate": self.base_rate,
             "tags": self.tags, "present": self.present, "assoc": self.assoc, "ranker": self.ranker,
             "neighbours": _shippable(self.neighbours),
         }  # fmt: skip
+        if self.held_out_first:
+            data["held_out_first"] = self.held_out_first
+        return data
 
     def save(self, path: str | Path) -> None:
         # sorted keys and no time stamp: the same fit gives the same bytes (a deterministic build)
@@ -145,10 +150,12 @@ class TagModel:
     def _from_dict(cls, data: dict, where: str) -> TagModel:
         if data.get("version") != MODEL_VERSION:
             raise StoreError("tag model of another version; rebuild it", file=where)
-        return cls(
+        model = cls(
             data["n_docs"], data["tags"], data["present"], data["assoc"], data["base_rate"], data.get("ranker"),
             data.get("neighbours"),
         )
+        model.held_out_first = int(data.get("held_out_first", 0))
+        return model
 
     @staticmethod
     @lru_cache(maxsize=1)

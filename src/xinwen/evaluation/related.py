@@ -116,19 +116,9 @@ def load_datasets(limit: int | None = None, names: Iterable[str] | None = None) 
 def held_out_first() -> int:
     """How many of the first tnews titles with >= 3 tags the tag model in use was built without
     (recorded by bench/build_tag_model.py --hold-out-first N; 0 for the shipped model)."""
-    import gzip
-    import os
+    from xinwen.analysis.pipeline import active_tag_model
 
-    from xinwen.analysis.pipeline import TAG_MODEL_ENV
-
-    path = os.environ.get(TAG_MODEL_ENV)
-    if not path:
-        return 0
-    try:
-        with gzip.open(path, "rt", encoding="utf-8") as fh:
-            return int(json.load(fh).get("held_out_first", 0))
-    except (OSError, ValueError) as exc:
-        raise XinwenError(f"{path}: cannot read the tag model: {exc}") from exc
+    return active_tag_model().held_out_first
 
 
 def _tnews_first_weights() -> dict[str, Any]:
