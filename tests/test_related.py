@@ -178,3 +178,22 @@ def test_headlines_are_related_through_the_tags_they_imply(tmp_path):
         assert "话题相近" in some.reason["text"]
     anchor, _ = anchor_neighbours(ds)
     assert with_topics > without + 0.03 and with_topics > precision(ds, anchor) + 0.05, (with_topics, without)
+
+
+def test_a_headline_printed_twice_is_shown_once(tmp_path):
+    """Headlines are too short for the copy check: the same title under other ids is still one story,
+    and never shown as related to itself."""
+    same = "国乒包揽世乒赛男单前四 樊振东夺冠"
+    records = [{"id": f"dup{i}", "title": same + ("！" if i == 2 else "")} for i in range(3)] + [
+        {"id": "a", "title": "樊振东世乒赛男单夺冠 国乒再创佳绩"},
+        {"id": "b", "title": "世乒赛男单决赛 樊振东四比二胜队友"},
+        {"id": "c", "title": "国乒世乒赛包揽男单冠亚军"},
+        {"id": "d", "title": "乒乓球世锦赛落幕 中国队收获五金"},
+        {"id": "e", "title": "上海地铁新线路开通运营"},
+    ]
+    with Collection(tmp_path / "h.db") as c:
+        c.ingest([write(tmp_path / "h.jsonl", records)], progress=False)
+        hits = c.related("a", k=4)
+        titles = [h.article.title.rstrip("！") for h in hits]
+        assert titles.count(same) == 1 and len(titles) == len(set(titles)) == 4
+        assert all(not h.article.id.startswith("dup") for h in c.related("dup0", k=4))

@@ -208,6 +208,7 @@ class _Query:
     tags: list[str]
     published_ts: float | None
     exclude: set[int]
+    title: str = ""  # the article's own title: a hit with the same one is the same story
 
 
 def related(
@@ -232,7 +233,7 @@ def related(
     if head is not None:
         exclude |= {r[0] for r in store.conn.execute("SELECT article FROM duplicate_of WHERE canonical=?", (head,))}
     published = base.article.published.timestamp() if base.article.published else None
-    query = _Query(dense, lexical, tag_vec, n, list(base.article.tags), published, exclude)
+    query = _Query(dense, lexical, tag_vec, n, list(base.article.tags), published, exclude, base.article.title)
     return _rank(store, vectors, query, k, weights or RelatedWeights.default())
 
 
@@ -306,26 +307,55 @@ def _rank(store: SQLiteStore, v: ArticleVectors, q: _Query, k: int, w: RelatedWe
         score = _combine(w, signals)
     heads = cluster_of(store, rowids)
     best: dict[int, int] = {}  # cluster (or article) -> index into cand_pos of its best member
-    for i in np.argsort(-score, kind="stable").tolist():
-        group = heads.get(rowids[i], rowids[i])
-        if group in q.exclude:
-            continue
-        best.setdefault(group, i)
-        if len(best) >= k:
+    order = iter(np.argsort(-score, kind="stable").tolist())
+    seen_titles = {_title_key(q.title)} if q.title else set()
+    out: list[RelatedHit] = []
+    while len(out) < k:
+        # the next groups in score order; a few spare ones, as a headline printed twice is one story
+        batch: list[tuple[int, int]] = []
+        for i in order:
+            group = heads.get(rowids[i], rowids[i])
+            if group in q.exclude or group in best:
+                continue
+            best[group] = i
+            batch.append((group, i))
+            if len(batch) >= k - len(out) + 2:
+                break
+        if not batch:
             break
-    shown = list(best.items())
-    stored = store.get_many([group for group, _ in shown])
+        out += _hits(store, v, q, batch, cand_pos, signals, score, seen_titles, k - len(out))
+    return out
+
+
+def _hits(
+    store: SQLiteStore, v: ArticleVectors, q: _Query, batch: list[tuple[int, int]], cand_pos: np.ndarray,
+    signals: dict[str, np.ndarray], score: np.ndarray, seen_titles: set[str], room: int,
+) -> list[RelatedHit]:
+    """Related hits of (group, candidate index) pairs, best first, skipping a title already shown (a
+    headline printed twice, too short for the copy check, is one story)."""
+    stored = store.get_many([group for group, _ in batch])
     out = []
-    for group, i in shown:
+    for group, i in batch:
         article = stored[group].article if group in stored else None
         if article is None:
             continue
+        key = _title_key(article.title)
+        if key and key in seen_titles:
+            continue
+        seen_titles.add(key)
         gpos = v.position(group)
         row = v.lexical[gpos] if gpos is not None else v.lexical[int(cand_pos[i])]
         sig = {name: round(float(values[i]), 4) for name, values in signals.items()}
         tag_row = v.tags[gpos] if gpos is not None else v.tags[int(cand_pos[i])]
         out.append(RelatedHit(article, float(score[i]), _reason(v, q, row, tag_row, article.tags, sig)))
+        if len(out) >= room:
+            break
     return out
+
+
+def _title_key(title: str) -> str:
+    """A title without spaces and punctuation, to know one printed twice."""
+    return "".join(ch for ch in title if ch.isalnum()).lower()
 
 
 def _weights(text: str | None) -> dict[str, float]:
