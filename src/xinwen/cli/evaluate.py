@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable
+from typing import Any
 
 from xinwen.cli.output import emit
 
@@ -35,13 +36,28 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=usage)
 
 
+def _common(p: argparse.ArgumentParser, limit_help: str = "at most N articles per data set") -> None:
+    """--json and --limit, which every `xinwen eval` sub-command takes."""
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument("--limit", type=int, default=None, help=limit_help)
+
+
+def _show(args: argparse.Namespace, report: Any, text: Callable[[Any], str] | None) -> None:
+    """The report as one JSON object (--json) or as `text` gives it, then each missing data set on stderr."""
+    if args.json:
+        emit(report.to_dict())
+    elif text is not None:
+        print(text(report))
+    for m in report.missing:
+        print(f"xinwen: missing data set: {m}", file=sys.stderr)
+
+
 @subcommand
 def add_tags(evsub: argparse._SubParsersAction) -> None:
     p = evsub.add_parser(
         "tags", help="tags vs. editors' tags (page, tnews dev, csl), beside jieba TF-IDF and TextRank"
     )
-    p.add_argument("--json", action="store_true", help="print one JSON object")
-    p.add_argument("--limit", type=int, default=None, help="at most N articles per data set")
+    _common(p)
     p.set_defaults(func=cmd_eval_tags)
 
 
@@ -52,12 +68,7 @@ def cmd_eval_tags(args: argparse.Namespace) -> int:
     if args.limit is not None and args.limit < 1:
         raise XinwenError(f"--limit must be at least 1, not {args.limit}")
     report = evaluate_tags(limit=args.limit)
-    if args.json:
-        emit(report.to_dict())
-    else:
-        print(format_report(report))
-    for m in report.missing:
-        print(f"xinwen: missing data set: {m}", file=sys.stderr)
+    _show(args, report, format_report)
     return 0
 
 
@@ -66,8 +77,7 @@ def add_related(evsub: argparse._SubParsersAction) -> None:
     p = evsub.add_parser(
         "related", help="related articles: same-category / shared-tag precision@5 beside TF-IDF cosine"
     )
-    p.add_argument("--json", action="store_true", help="print one JSON object")
-    p.add_argument("--limit", type=int, default=None, help="at most N articles per data set")
+    _common(p)
     p.add_argument("--datasets", default=None, metavar="A,B",
                    help="some of sina800,cnews1000,tnews,tnews-dev (default: all)")
     p.set_defaults(func=cmd_eval_related)
@@ -81,9 +91,7 @@ def cmd_eval_related(args: argparse.Namespace) -> int:
         raise XinwenError(f"--limit must be at least 6 (five neighbours each), not {args.limit}")
     names = [n.strip() for n in args.datasets.split(",") if n.strip()] if args.datasets else None
     report = evaluate_related(limit=args.limit, names=names)
-    emit(report.to_dict()) if args.json else print(format_report(report))
-    for m in report.missing:
-        print(f"xinwen: missing data set: {m}", file=sys.stderr)
+    _show(args, report, format_report)
     return 0 if report.datasets else 1
 
 
@@ -92,9 +100,8 @@ def add_dups(evsub: argparse._SubParsersAction) -> None:
     p = evsub.add_parser(
         "dups", help="copies planted among the xinwenlianbo corpus: recall and precision beside TF-IDF cosine"
     )
-    p.add_argument("--json", action="store_true", help="print one JSON object")
+    _common(p, "only the first N stories of the corpus")
     p.add_argument("--planted", type=int, default=1000, help="how many copies to plant (default 1000)")
-    p.add_argument("--limit", type=int, default=None, help="only the first N stories of the corpus")
     p.set_defaults(func=cmd_eval_dups)
 
 
@@ -105,10 +112,5 @@ def cmd_eval_dups(args: argparse.Namespace) -> int:
     if args.planted < 1 or (args.limit is not None and args.limit < 1):
         raise XinwenError("--planted and --limit must be at least 1")
     report = evaluate_dups(args.planted, args.limit)
-    if args.json:
-        emit(report.to_dict())
-    elif not report.missing:
-        print(format_report(report))
-    for m in report.missing:
-        print(f"xinwen: missing data set: {m}", file=sys.stderr)
+    _show(args, report, None if report.missing else format_report)
     return 1 if report.missing else 0
