@@ -274,9 +274,7 @@ def _rank(store: SQLiteStore, v: ArticleVectors, q: _Query, k: int, w: RelatedWe
         parts.append(np.argpartition(-dense, c - 1)[:c])
     tagged = np.zeros(n, dtype=np.float32)
     if w.topics > 0 and q.tag_vec.nnz and v.tags.shape[1] and q.n_terms < w.dense_terms:
-        width = v.tags.shape[1]
-        qt = q.tag_vec[:, :width] if q.tag_vec.shape[1] >= width else _widened(q.tag_vec, width)
-        hits = (qt @ v.tag_postings).tocsr()
+        hits = (q.tag_vec @ v.tag_postings).tocsr()  # same width: tag rows span the whole tag vocabulary
         tagged[hits.indices] = hits.data
         parts.append(_best(hits.indices, hits.data, c))
     if not parts:
@@ -365,12 +363,6 @@ def _weights(text: str | None) -> dict[str, float]:
     except ValueError:
         return {}
     return {str(k): float(v) for k, v in got.items()} if isinstance(got, dict) else {}
-
-
-def _widened(m: sp.csr_matrix, width: int) -> sp.csr_matrix:
-    out = m.copy()
-    out.resize((m.shape[0], width))
-    return out
 
 
 def _best(indices: np.ndarray, values: np.ndarray, c: int) -> np.ndarray:

@@ -94,13 +94,11 @@ def search(
         match = q.match("all")
         result.mode = "all" if match else "filter"
         matches = _matches(store, match, where, args, facets)
-        total = matches if isinstance(matches, int) else len(matches)
-        if not total and match and len(q.words) > 1:
+        if not _count(matches) and match and len(q.words) > 1:
             match = q.match("any")
             result.mode = "any"
             matches = _matches(store, match, where, args, facets)
-            total = matches if isinstance(matches, int) else len(matches)
-        result.total = total
+        result.total = _count(matches)
         if not result.total:
             return result
         if facets:
@@ -180,6 +178,10 @@ def _matches(
     return int(store.conn.execute("SELECT count(*) " + sql, params).fetchone()[0])
 
 
+def _count(matches: int | np.ndarray) -> int:
+    return matches if isinstance(matches, int) else len(matches)
+
+
 def _page(
     store: SQLiteStore,
     match: str | None,
@@ -190,7 +192,7 @@ def _page(
     offset: int,
     title_all: str | None,
     total: int,
-    q_words: list[str] = (),  # type: ignore[assignment]
+    q_words: list[str],
 ) -> list[tuple[int, float]]:
     by_time = "a.published_ts IS NULL, a.published_ts DESC, a.rowid DESC"
     if not match:

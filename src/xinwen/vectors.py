@@ -254,7 +254,7 @@ class ArticleVectors:
         np.savez(
             tmp,
             meta=np.array(json.dumps({"version": MODEL_VERSION, "vocabulary": self.vocabulary,
-                                      "tag_vocabulary": list(self.tag_index), "synced_at": self.synced_at},
+                                      "tag_vocabulary": self.tag_vocabulary, "synced_at": self.synced_at},
                                      ensure_ascii=False)),
             idf=self.idf, components=self.components, rowids=self.rowids, dense=self.dense,
             n_terms=self.n_terms, lex_data=self.lexical.data, lex_indices=self.lexical.indices,

@@ -105,7 +105,7 @@ class Analyzer:
     def _tags(self, seg: Segmented) -> tuple[list[str], dict[str, float]]:
         scorer = TagScorer(self.stats, self.model)
         scores = scorer.score(seg)
-        return choose(scores, self.n_tags), tag_weights(scores, headline=not seg.body and scorer._ranker_usable())
+        return choose(scores, self.n_tags), tag_weights(scores, headline=scorer.ranks_headline(seg))
 
     def apply(self, article: Article) -> Analysis:
         """Analyze and write tags and snippet onto the article."""

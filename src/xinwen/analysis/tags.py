@@ -245,9 +245,10 @@ class TagScorer:
             return 1.0
         return VERB_FACTOR if pos == "v" and len(word) == 2 else 0.0
 
-    def _ranker_usable(self) -> bool:
+    def ranks_headline(self, seg: Segmented) -> bool:
+        """A headline alone, scored by the model's learned ranker (`score` gives log-odds then)."""
         ranker = self.model.ranker
-        return bool(ranker) and tuple(ranker.get("features", ())) == FEATURES
+        return not seg.body and bool(ranker) and tuple(ranker.get("features", ())) == FEATURES
 
     def _editor_term(self, term: str) -> bool:
         """Editors of the archive use the term as a tag more often than the average word."""
@@ -260,7 +261,7 @@ class TagScorer:
         return self.stats.idf(term)
 
     def score(self, seg: Segmented) -> dict[str, float]:
-        if not seg.body and self._ranker_usable():
+        if self.ranks_headline(seg):
             return score_title(seg.title, self.model, self.stats, _taggable)
         cands = self.candidates(seg)
         model = self.model
