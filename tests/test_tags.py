@@ -289,3 +289,13 @@ def test_boosted_tree_ranker_walks_its_trees_like_sklearn():
     ranker = fit_trees(x, y, iterations=20, leaves=7)
     ref = HistGradientBoostingClassifier(max_iter=20, max_leaf_nodes=7, early_stopping=False, random_state=0).fit(x, y)
     assert np.allclose(ranker_scores(ranker, x), ref.decision_function(x), atol=1e-4)
+
+
+def test_neighbour_vote_picks_the_same_top_rows_as_a_full_sort_ties_included():
+    from xinwen.analysis.tagneighbours import _top
+
+    rng = np.random.default_rng(3)
+    for n, k in ((5000, 80), (300, 80), (81, 80), (10, 80)):
+        val = rng.integers(0, 40, n).astype(np.float32) / 40  # many equal similarities
+        idx = rng.permutation(n * 3)[:n].astype(np.int32)  # rows in no order
+        assert np.array_equal(_top(idx, val, k), np.lexsort((idx, -val))[:k])

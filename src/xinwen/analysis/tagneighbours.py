@@ -89,6 +89,16 @@ def _unb64(text: str, dtype: type) -> np.ndarray:
     return np.frombuffer(base64.b64decode(text), dtype=dtype)
 
 
+def _top(idx: np.ndarray, val: np.ndarray, k: int) -> np.ndarray:
+    """Positions of the k most similar rows, by similarity, ties by row (deterministic): a short
+    list is picked first (every row at least as similar as the k-th), so that only it is sorted."""
+    if len(val) > 4 * k:
+        kth = np.partition(val, len(val) - k)[len(val) - k]
+        short = np.flatnonzero(val >= kth)
+        return short[np.lexsort((idx[short], -val[short]))[:k]]
+    return np.lexsort((idx, -val))[:k]
+
+
 class NeighbourIndex:
     """TF-IDF over character runs (single characters and pairs) and, when given, words (all
     hashed; sublinear tf; runs in fewer than 2 titles ignored; cosine) over archive titles,
@@ -142,7 +152,7 @@ class NeighbourIndex:
             if exclude is not None and len(exclude[i]):
                 keep = ~np.isin(idx, exclude[i])
                 idx, val = idx[keep], val[keep]
-            top = np.lexsort((idx, -val))[:K]  # by similarity, ties by row: deterministic
+            top = _top(idx, val, K)
             total = float(val[top].sum()) or 1.0
             near = float(val[top[:K_NEAR]].sum()) or 1.0
             votes: dict[str, list[float]] = {}

@@ -143,15 +143,13 @@ def ranker_scores(ranker: dict, rows: np.ndarray) -> np.ndarray:
     """Log-odds of the rows: boosted trees when the ranker has them, else the linear weights."""
     if "trees" not in ranker:
         return rows @ np.asarray(ranker["weights"]) + ranker["bias"]
-    feature, threshold, left, right, value, roots = _flat_trees(ranker)
+    feature, threshold, left, right, value, roots, depth = _flat_trees(ranker)
+    rows = np.ascontiguousarray(rows, dtype=np.float64)
+    flat = rows.ravel()
+    start = (np.arange(len(rows)) * rows.shape[1])[:, None]
     node = np.broadcast_to(roots, (len(rows), len(roots))).copy()  # every row walks every tree
-    at = np.arange(len(rows))[:, None]
-    while True:
-        inner = left[node] >= 0
-        if not inner.any():
-            break
-        go_left = rows[at, feature[node]] <= threshold[node]
-        node = np.where(inner, np.where(go_left, left[node], right[node]), node)
+    for _ in range(depth):  # a leaf leads to itself, so walking the deepest tree's depth ends at leaves
+        node = np.where(flat[start + feature[node]] <= threshold[node], left[node], right[node])
     return float(ranker["bias"]) + value[node].sum(axis=1)
 
 
@@ -159,30 +157,47 @@ _FLAT: dict[int, tuple] = {}
 
 
 def _flat_trees(ranker: dict) -> tuple:
-    """The ranker's trees as one set of arrays (child indices made global), cached."""
+    """The ranker's trees as one set of arrays (child indices made global; a leaf's children are
+    itself, with an infinite threshold) and the depth of the deepest tree, cached."""
     key = id(ranker)
     got = _FLAT.get(key)
     if got is None or got[0] is not ranker:
         parts: list[list] = [[], [], [], [], []]
         roots = []
         offset = 0
+        depth = 0
         for tree in ranker["trees"]:
             roots.append(offset)
             f, t, lt, rt, v = tree
-            parts[0] += [max(x, 0) for x in f]
-            parts[1] += t
-            parts[2] += [x + offset if x >= 0 else -1 for x in lt]
-            parts[3] += [x + offset if x >= 0 else -1 for x in rt]
+            leaf = [x < 0 for x in lt]
+            parts[0] += [0 if lf else x for x, lf in zip(f, leaf, strict=True)]
+            parts[1] += [np.inf if lf else x for x, lf in zip(t, leaf, strict=True)]
+            parts[2] += [i + offset if lf else x + offset for i, (x, lf) in enumerate(zip(lt, leaf, strict=True))]
+            parts[3] += [i + offset if lf else x + offset for i, (x, lf) in enumerate(zip(rt, leaf, strict=True))]
             parts[4] += v
             offset += len(f)
+            depth = max(depth, _depth(lt, rt))
         arrays = (
-            np.asarray(parts[0], dtype=np.int64), np.asarray(parts[1]), np.asarray(parts[2], dtype=np.int64),
-            np.asarray(parts[3], dtype=np.int64), np.asarray(parts[4]), np.asarray(roots, dtype=np.int64),
+            np.asarray(parts[0], dtype=np.int64), np.asarray(parts[1], dtype=np.float64),
+            np.asarray(parts[2], dtype=np.int64), np.asarray(parts[3], dtype=np.int64),
+            np.asarray(parts[4], dtype=np.float64), np.asarray(roots, dtype=np.int64), depth,
         )  # fmt: skip
         got = (ranker, arrays)
         _FLAT.clear()
         _FLAT[key] = got
     return got[1]
+
+
+def _depth(left: list[int], right: list[int]) -> int:
+    """Edges on the longest path from the root (node 0) to a leaf."""
+    deepest, todo = 0, [(0, 0)]
+    while todo:
+        i, d = todo.pop()
+        if left[i] < 0:
+            deepest = max(deepest, d)
+        else:
+            todo += [(left[i], d + 1), (right[i], d + 1)]
+    return deepest
 
 
 def training_rows(
