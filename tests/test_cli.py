@@ -199,3 +199,25 @@ def test_every_shared_data_file_ingests_without_mapping(capsys, shared, tmp_path
         assert report["added"] == 150, f.name
         code, out, _ = run(capsys, "ingest", str(head), "--db", db, "--json", "--no-fit")
         assert json.loads(out)["added"] == 0
+
+
+def test_a_database_from_before_tag_weights_is_upgraded_and_asks_for_one_fit(capsys, db):
+    import sqlite3
+
+    assert run(capsys, "ingest", "--db", db, str(SAMPLE))[0] == 0
+    conn = sqlite3.connect(db)  # the schema of version 2: no tag weights yet
+    conn.execute("ALTER TABLE articles DROP COLUMN tag_weights")
+    conn.execute("UPDATE meta SET value='2' WHERE key='schema_version'")
+    conn.commit()
+    conn.close()
+    code, out, err = run(capsys, "list", "--db", db)
+    assert code == 0 and MAIN_TITLE in out
+    assert "xinwen fit" in err and "older xinwen" in err  # opening upgraded it and says what is left
+    with sqlite3.connect(db) as conn:
+        assert {r[0] for r in conn.execute("SELECT tag_weights FROM articles")} == {"{}"}
+    assert run(capsys, "fit", "--db", db)[0] == 0
+    with sqlite3.connect(db) as conn:
+        weights = [json.loads(r[0]) for r in conn.execute("SELECT tag_weights FROM articles")]
+    assert all(weights) and any("低碳" in w for w in weights)
+    code, out, err = run(capsys, "list", "--db", db)
+    assert code == 0 and "xinwen fit" not in err

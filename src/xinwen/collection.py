@@ -89,6 +89,7 @@ class Collection:
         self.store.set_tags(updates)
         bar.update(len(updates))
         bar.close()
+        self.store.retagged()
         return n + len(updates)
 
     def tag(self, articles: Iterable[Article | Problem]) -> Iterator[Article | Problem]:

@@ -20,7 +20,11 @@ def add_json(p: argparse.ArgumentParser) -> None:
 
 
 def open_collection(args: argparse.Namespace, *, readonly: bool = True) -> Collection:
-    return Collection(args.db or default_db(), readonly=readonly)
+    c = Collection(args.db or default_db(), readonly=readonly)
+    if c.store.retag_needed() and getattr(getattr(args, "func", None), "__name__", "") != "cmd_fit":
+        print(f"note: {c.db_path} holds articles stored by an older xinwen, without the tag candidates that "
+              "related articles compare; run `xinwen fit` once to compute them", file=sys.stderr)
+    return c
 
 
 def emit(obj: Any) -> None:

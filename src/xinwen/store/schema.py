@@ -81,3 +81,4 @@ MIGRATIONS: list[str] = [
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
+RETAG_MIGRATION = 2  # (index) applied to a database with articles, it marks them for a retag (`xinwen fit`)

@@ -15,7 +15,7 @@ import numpy as np
 from xinwen.analysis.pipeline import Analysis
 from xinwen.article import Article, RelatedRef
 from xinwen.errors import NotFound, StoreError
-from xinwen.store.schema import MIGRATIONS, SCHEMA_VERSION
+from xinwen.store.schema import MIGRATIONS, RETAG_MIGRATION, SCHEMA_VERSION
 
 ARTICLE_COLUMNS = (
     "rowid, id, url, source, category, title, body, published, tags, snippet, "
@@ -83,6 +83,9 @@ class SQLiteStore:
                 self.conn.execute("BEGIN")
                 for statement in _statements(MIGRATIONS[number]):
                     self.conn.execute(statement)
+                if number == RETAG_MIGRATION and self.conn.execute("SELECT 1 FROM articles LIMIT 1").fetchone():
+                    # articles stored before have no tag weights: the topics of related articles need a retag
+                    self.conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('retag_needed', '1')")
                 self.conn.execute(
                     "INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)", (str(number + 1),)
                 )
@@ -90,6 +93,15 @@ class SQLiteStore:
             except BaseException:
                 self.conn.rollback()
                 raise
+
+    def retag_needed(self) -> bool:
+        """Articles were stored by an older xinwen without what a retag computes (tag weights)."""
+        return self.conn.execute("SELECT 1 FROM meta WHERE key='retag_needed'").fetchone() is not None
+
+    def retagged(self) -> None:
+        """Every article has been retagged (`Collection.retag`)."""
+        with self.conn:
+            self.conn.execute("DELETE FROM meta WHERE key='retag_needed'")
 
     def close(self) -> None:
         self.conn.close()
