@@ -121,7 +121,7 @@ def _read_stdin() -> list[Article | Problem]:
 
 
 def cmd_fit(args: argparse.Namespace) -> int:
-    with open_collection(args, readonly=False) as c:
+    with open_collection(args, readonly=False, retag_note=False) as c:
         stats = c.fit(user_dict=args.user_dict, discover=not args.no_discover)
         n = c.count()
     out = {"documents": stats.n_docs, "vocabulary": len(stats.df), "new_words": len(stats.vocabulary),

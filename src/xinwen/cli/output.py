@@ -19,9 +19,10 @@ def add_json(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true", help="print JSON (JSON Lines for lists)")
 
 
-def open_collection(args: argparse.Namespace, *, readonly: bool = True) -> Collection:
+def open_collection(args: argparse.Namespace, *, readonly: bool = True, retag_note: bool = True) -> Collection:
+    """The collection of --db; `retag_note`: say when its articles wait for a retag (`xinwen fit`)."""
     c = Collection(args.db or default_db(), readonly=readonly)
-    if c.store.retag_needed() and getattr(getattr(args, "func", None), "__name__", "") != "cmd_fit":
+    if retag_note and c.store.retag_needed():
         print(f"note: {c.db_path} holds articles stored by an older xinwen, without the tag candidates that "
               "related articles compare; run `xinwen fit` once to compute them", file=sys.stderr)
     return c

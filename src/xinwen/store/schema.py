@@ -74,11 +74,11 @@ MIGRATIONS: list[str] = [
     """,
     # 3: each article's best tag candidates with the tagger's confidence (JSON {tag: weight}), what
     # related articles compare (xinwen.analysis.pipeline.tag_weights); '{}' until `xinwen fit` retags
-    # the articles stored before.
+    # the articles stored before, which are marked for it (retag_needed, cleared by the retag).
     """
     ALTER TABLE articles ADD COLUMN tag_weights TEXT NOT NULL DEFAULT '{}';
+    INSERT INTO meta (key, value) SELECT 'retag_needed', '1' WHERE EXISTS (SELECT 1 FROM articles);
     """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
-RETAG_MIGRATION = 2  # (index) applied to a database with articles, it marks them for a retag (`xinwen fit`)

@@ -15,7 +15,7 @@ import numpy as np
 from xinwen.analysis.pipeline import Analysis
 from xinwen.article import Article, RelatedRef
 from xinwen.errors import NotFound, StoreError
-from xinwen.store.schema import MIGRATIONS, RETAG_MIGRATION, SCHEMA_VERSION
+from xinwen.store.schema import MIGRATIONS, SCHEMA_VERSION
 
 ARTICLE_COLUMNS = (
     "rowid, id, url, source, category, title, body, published, tags, snippet, "
@@ -83,9 +83,6 @@ class SQLiteStore:
                 self.conn.execute("BEGIN")
                 for statement in _statements(MIGRATIONS[number]):
                     self.conn.execute(statement)
-                if number == RETAG_MIGRATION and self.conn.execute("SELECT 1 FROM articles LIMIT 1").fetchone():
-                    # articles stored before have no tag weights: the topics of related articles need a retag
-                    self.conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('retag_needed', '1')")
                 self.conn.execute(
                     "INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)", (str(number + 1),)
                 )
