@@ -172,8 +172,8 @@ def _flat_trees(ranker: dict) -> tuple:
             leaf = [x < 0 for x in lt]
             parts[0] += [0 if lf else x for x, lf in zip(f, leaf, strict=True)]
             parts[1] += [np.inf if lf else x for x, lf in zip(t, leaf, strict=True)]
-            parts[2] += [i + offset if lf else x + offset for i, (x, lf) in enumerate(zip(lt, leaf, strict=True))]
-            parts[3] += [i + offset if lf else x + offset for i, (x, lf) in enumerate(zip(rt, leaf, strict=True))]
+            parts[2] += _global_children(lt, leaf, offset)
+            parts[3] += _global_children(rt, leaf, offset)
             parts[4] += v
             offset += len(f)
             depth = max(depth, _depth(lt, rt))
@@ -186,6 +186,11 @@ def _flat_trees(ranker: dict) -> tuple:
         _FLAT.clear()
         _FLAT[key] = got
     return got[1]
+
+
+def _global_children(children: list[int], leaf: list[bool], offset: int) -> list[int]:
+    """A tree's child indices among all trees' nodes; a leaf's child is itself."""
+    return [offset + (i if lf else c) for i, (c, lf) in enumerate(zip(children, leaf, strict=True))]
 
 
 def _depth(left: list[int], right: list[int]) -> int:
