@@ -24,8 +24,9 @@ def test_eval_tags_json_shape(shared, capsys):
         assert d["n"] == (6 if "page" in d["name"] else 12)
         for system in SYSTEMS:
             s = d[system]
-            assert set(s) >= {"p", "r", "f1", "ms", "hits"}
+            assert set(s) >= {"p", "r", "f1", "f1_ci", "ms", "hits"}
             assert 0 <= s["p"] <= 1 and 0 <= s["r"] <= 1 and 0 <= s["f1"] <= 1 and s["ms"] > 0
+            assert s["f1_ci"][0] <= s["f1"] <= s["f1_ci"][1]
     page = next(d for d in report["datasets"] if "page" in d["name"])
     assert page["xinwen"]["hits"] >= page["jieba-tfidf"]["hits"]
     assert report["missing"] == []

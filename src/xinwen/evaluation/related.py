@@ -6,7 +6,8 @@ articles vectors as `xinwen ingest` does), and every article asks `Collection.re
 A neighbour is right when it has the same category (sina800, cnews1000) or shares an editor
 tag (tnews titles); the labels are never ingested. The anchor gets the same records and the
 same text (title and body): cosine of TF-IDF (sublinear tf) over jieba.lcut tokens that
-contain a letter or digit, what Elasticsearch's more_like_this approximates.
+contain a letter or digit, what Elasticsearch's more_like_this approximates. Each precision
+comes with its 95% bootstrap interval over the articles (evaluation/bootstrap.py).
 
 tnews: the first 10,000 titles with >= 3 tags are all in the train split, the one the
 shipped tag model (xinwen.analysis.tagmodel) learned editors' tags from, so computed tags
@@ -32,6 +33,7 @@ import numpy as np
 
 from xinwen.errors import XinwenError
 from xinwen.evaluation import datasets
+from xinwen.evaluation.bootstrap import interval
 from xinwen.evaluation.datasets import DatasetMissing
 from xinwen.related import RelatedWeights
 
@@ -169,13 +171,25 @@ def anchor_neighbours(ds: RelatedDataset, k: int = K) -> tuple[dict[str, list[st
     return out, (time.perf_counter() - start) / max(1, len(ids))
 
 
-def precision(ds: RelatedDataset, neighbours: dict[str, list[str]], k: int = K) -> float:
-    """Mean over articles of the share of the k neighbours that are right (missing ones count wrong)."""
-    total = 0.0
+def precisions(ds: RelatedDataset, neighbours: dict[str, list[str]], k: int = K) -> list[float]:
+    """Per article, the share of its k neighbours that are right (missing ones count wrong)."""
+    out = []
     for r in ds.records:
         got = neighbours.get(r["id"], [])[:k]
-        total += sum(ds.right(r["id"], b) for b in got if b in ds.labels) / k
-    return total / max(1, len(ds.records))
+        out.append(sum(ds.right(r["id"], b) for b in got if b in ds.labels) / k)
+    return out
+
+
+def precision(ds: RelatedDataset, neighbours: dict[str, list[str]], k: int = K) -> float:
+    """Mean over articles of the share of the k neighbours that are right (missing ones count wrong)."""
+    values = precisions(ds, neighbours, k)
+    return sum(values) / max(1, len(values))
+
+
+def _measured(ds: RelatedDataset, neighbours: dict[str, list[str]], seconds: float, k: int) -> dict[str, Any]:
+    values = precisions(ds, neighbours, k)
+    return {"p_at_k": round(sum(values) / max(1, len(values)), 4),
+            "p_at_k_ci": [round(v, 4) for v in interval(values)], "ms": round(seconds * 1000, 3)}
 
 
 def evaluate_dataset(ds: RelatedDataset, k: int = K) -> dict[str, Any]:
@@ -183,8 +197,8 @@ def evaluate_dataset(ds: RelatedDataset, k: int = K) -> dict[str, Any]:
     anchor, anchor_s = anchor_neighbours(ds, k)
     return {
         "name": ds.name, "n": len(ds.records), "note": ds.note,
-        "xinwen": {"p_at_k": round(precision(ds, ours, k), 4), "ms": round(ours_s * 1000, 3)},
-        "tfidf-cosine": {"p_at_k": round(precision(ds, anchor, k), 4), "ms": round(anchor_s * 1000, 3)},
+        "xinwen": _measured(ds, ours, ours_s, k),
+        "tfidf-cosine": _measured(ds, anchor, anchor_s, k),
     }
 
 
@@ -194,12 +208,14 @@ def evaluate_related(limit: int | None = None, names: Iterable[str] | None = Non
 
 
 def format_report(report: RelatedReport) -> str:
-    lines = [f"{'data set':58} {'n':>6}  {'xinwen P@5':>10}  {'TF-IDF cos':>10}  {'ratio':>6}  {'ms/query':>8}"]
+    lines = [f"{'data set':58} {'n':>6}  {'xinwen P@5':>10} {'95% interval':>13}  {'TF-IDF cos':>10}  {'ratio':>6}  "
+             f"{'ms/query':>8}"]
     for d in report.datasets:
         ours, anchor = d["xinwen"]["p_at_k"], d["tfidf-cosine"]["p_at_k"]
         ratio = ours / anchor if anchor else float("nan")
-        lines.append(f"{d['name'][:58]:58} {d['n']:>6}  {ours:>10.4f}  {anchor:>10.4f}  {ratio:>6.2f}  "
-                     f"{d['xinwen']['ms']:>8.2f}")
+        lo, hi = d["xinwen"]["p_at_k_ci"]
+        lines.append(f"{d['name'][:58]:58} {d['n']:>6}  {ours:>10.4f} {f'{lo:.3f}-{hi:.3f}':>13}  {anchor:>10.4f}  "
+                     f"{ratio:>6.2f}  {d['xinwen']['ms']:>8.2f}")
         if d.get("note"):
             lines.append(f"    {d['note']}")
     return "\n".join(lines)

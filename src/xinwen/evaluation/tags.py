@@ -4,7 +4,10 @@ For each data set, xinwen's tags come from the public path (`Collection.tag`, wh
 `xinwen tag` runs, with no fitted corpus: the shipped model and general IDF), and
 jieba's TF-IDF and TextRank (`jieba.analyse`, the anchor) get the same text: title and
 body joined by a line end. Scores are exact string matches in the top k:
-P@k and R@k averaged over articles, F1@k the mean of per-article F1.
+P@k and R@k averaged over articles, F1@k the mean of per-article F1, with its 95% bootstrap
+interval over the articles (how much another sample of the same size could differ).
+tnews dev: the first 2,000 titles with >= 3 tags (as the anchors in SOURCES.md), or the first
+--limit N of its 6,580.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from typing import Any
 
 from xinwen.article import Article
 from xinwen.evaluation import datasets
+from xinwen.evaluation.bootstrap import interval
 from xinwen.evaluation.datasets import DatasetMissing
 
 K = 3
@@ -32,26 +36,29 @@ class Score:
     r: float = 0.0
     f1: float = 0.0
     ms: float = 0.0  # per article
+    f1_ci: tuple[float, float] = (0.0, 0.0)  # 95% bootstrap interval of f1
 
     def to_dict(self) -> dict[str, Any]:
         return {"p": round(self.p, 4), "r": round(self.r, 4), "f1": round(self.f1, 4),
-                "ms": round(self.ms, 3), "hits": self.hits}
+                "f1_ci": [round(v, 4) for v in self.f1_ci], "ms": round(self.ms, 3), "hits": self.hits}
 
 
 def score(predicted: list[list[str]], gold: list[list[str]], seconds: float, k: int = K) -> Score:
     s = Score(n=len(gold))
     if not gold:
         return s
+    f1s = []
     for pred, g in zip(predicted, gold, strict=True):
         h = len(set(pred[:k]) & set(g))
         p, r = h / k, h / len(g) if g else 0.0
         s.hits += h
         s.p += p
         s.r += r
-        s.f1 += 2 * p * r / (p + r) if h else 0.0
+        f1s.append(2 * p * r / (p + r) if h else 0.0)
     s.p /= s.n
     s.r /= s.n
-    s.f1 /= s.n
+    s.f1 = sum(f1s) / s.n
+    s.f1_ci = interval(f1s)
     s.ms = seconds * 1000 / s.n
     return s
 
@@ -77,7 +84,7 @@ def load_datasets(limit: int | None = None) -> tuple[list[TagDataset], list[str]
     found = [TagDataset("page (sample news page, 6 stories, 18 printed tags)", datasets.page_articles()[:limit])]
     missing = []
     loaders: list[tuple[str, Callable[[], list[Article]]]] = [
-        ("tnews dev titles (>= 3 tags)", lambda: datasets.tnews_dev(3, min(limit or TNEWS_LIMIT, TNEWS_LIMIT))),
+        ("tnews dev titles (>= 3 tags)", lambda: datasets.tnews_dev(3, limit or TNEWS_LIMIT)),
         ("csl abstracts (2-8 keywords)", lambda: datasets.csl_abstracts(2, 8, limit)),
     ]
     for name, load in loaders:
@@ -130,13 +137,15 @@ def evaluate_tags(limit: int | None = None) -> TagReport:
 
 
 def format_report(report: TagReport) -> str:
-    lines = [f"{'data set':<44} {'n':>5}  {'system':<15} {'hits':>5} {'P@3':>6} {'R@3':>6} {'F1@3':>6} {'ms/art':>7}"]
+    lines = [f"{'data set':<44} {'n':>5}  {'system':<15} {'hits':>5} {'P@3':>6} {'R@3':>6} {'F1@3':>6} "
+             f"{'95% interval':>13} {'ms/art':>7}"]
     for d in report.datasets:
         for system in ("xinwen", "jieba-tfidf", "jieba-textrank"):
             s = d[system]
             name, n = (d["name"], str(d["n"])) if system == "xinwen" else ("", "")
+            lo, hi = s["f1_ci"]
             lines.append(f"{name:<44} {n:>5}  {system:<15} {s['hits']:>5} {s['p']:>6.3f} {s['r']:>6.3f} "
-                         f"{s['f1']:>6.3f} {s['ms']:>7.2f}")
+                         f"{s['f1']:>6.3f} {f'{lo:.3f}-{hi:.3f}':>13} {s['ms']:>7.2f}")
     for m in report.missing:
         lines.append(f"missing data set: {m}")
     return "\n".join(lines)
