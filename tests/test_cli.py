@@ -205,8 +205,9 @@ def test_a_database_from_before_tag_weights_is_upgraded_and_asks_for_one_fit(cap
     import sqlite3
 
     assert run(capsys, "ingest", "--db", db, str(SAMPLE))[0] == 0
-    conn = sqlite3.connect(db)  # the schema of version 2: no tag weights yet
+    conn = sqlite3.connect(db)  # the schema of version 2: no tag weights, no section index yet
     conn.execute("ALTER TABLE articles DROP COLUMN tag_weights")
+    conn.execute("DROP INDEX articles_category")
     conn.execute("UPDATE meta SET value='2' WHERE key='schema_version'")
     conn.commit()
     conn.close()
@@ -215,6 +216,7 @@ def test_a_database_from_before_tag_weights_is_upgraded_and_asks_for_one_fit(cap
     assert "xinwen fit" in err and "older xinwen" in err  # opening upgraded it and says what is left
     with sqlite3.connect(db) as conn:
         assert {r[0] for r in conn.execute("SELECT tag_weights FROM articles")} == {"{}"}
+        assert conn.execute("SELECT 1 FROM sqlite_master WHERE name='articles_category'").fetchone()
     assert run(capsys, "fit", "--db", db)[0] == 0
     with sqlite3.connect(db) as conn:
         weights = [json.loads(r[0]) for r in conn.execute("SELECT tag_weights FROM articles")]

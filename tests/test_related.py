@@ -79,7 +79,7 @@ def test_copies_are_left_out_and_every_hit_says_why(sina):
         for h in hits:
             assert isinstance(h.reason["shared_tags"], list) and isinstance(h.reason["shared_terms"], list)
             assert set(h.reason["shared_tags"]) <= set(c.get(original).tags) & set(h.article.tags)
-            assert h.reason["text"] and set(h.reason["signals"]) == {"lexical", "dense", "tags", "topics", "recency"}
+            assert h.reason["text"] and set(h.reason["signals"]) == {"lexical", "dense", "tags", "topics", "recency", "section"}
         assert hits[0].reason["shared_terms"], hits[0].reason
         body = c.get(original).title + c.get(original).body
         assert all(t in body for t in hits[0].reason["shared_terms"])
@@ -197,3 +197,67 @@ def test_a_headline_printed_twice_is_shown_once(tmp_path):
         titles = [h.article.title.rstrip("！") for h in hits]
         assert titles.count(same) == 1 and len(titles) == len(set(titles)) == 4
         assert all(not h.article.id.startswith("dup") for h in c.related("dup0", k=4))
+
+
+@pytest.fixture(scope="module")
+def sections(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, RelatedDataset, set[str]]:
+    """The first 25 sina800 articles of each category; every other one keeps its category (the
+    publisher's section, as a CMS export has it), the rest come without one."""
+    path = SHARED / "data" / "sina800.jsonl.gz"
+    if not path.is_file():
+        pytest.skip(f"../shared not present: the real-data tests need {SHARED}")
+    seen: Counter[str] = Counter()
+    records, labels, with_section = [], {}, set()
+    with gzip.open(path, "rt", encoding="utf-8") as fh:
+        for line in fh:
+            r = json.loads(line)
+            if seen[r["category"]] < PER_CATEGORY:
+                rec = {"id": r["id"], "title": r["title"], "body": r["body"]}
+                if seen[r["category"]] % 2 == 0:
+                    rec["category"] = r["category"]
+                    with_section.add(r["id"])
+                seen[r["category"]] += 1
+                records.append(rec)
+                labels[r["id"]] = r["category"]
+    folder = tmp_path_factory.mktemp("sections")
+    with Collection(folder / "s.db") as c:
+        c.ingest([write(folder / "s.jsonl", records)], progress=False)
+    return folder / "s.db", RelatedDataset("sina800 with sections", records, labels), with_section
+
+
+def test_the_publishers_section_raises_same_section_hits_and_is_named(sections):
+    db, ds, with_section = sections
+    queries = [r for r in ds.records if r["id"] in with_section]
+    sub = RelatedDataset("with a section", queries, ds.labels)
+    off = RelatedWeights.parse("section=0")
+    with Collection(db) as c:
+        on_hits = {r["id"]: c.related(r["id"], k=5) for r in queries}
+        p_on = precision(sub, {q: [h.article.id for h in hits] for q, hits in on_hits.items()})
+        p_off = precision(sub, {r["id"]: [h.article.id for h in c.related(r["id"], k=5, weights=off)] for r in queries})
+        for q, hits in on_hits.items():
+            for h in hits:
+                same = h.reason["section"] is not None
+                assert same == (h.reason["signals"]["section"] == 1.0)
+                if same:
+                    assert h.reason["section"] == ds.labels[q] and "同栏目：" + ds.labels[q] in h.reason["text"]
+        assert all(h.reason["section"] is None and h.reason["signals"]["section"] == 0
+                   for h in c.related(queries[0]["id"], k=5, weights=off))
+    assert p_on > p_off + 0.02, (p_on, p_off)
+
+
+def test_an_article_without_a_section_takes_the_nearest_sections(sections):
+    """Nearest centroid of the sections the collection has: the section named for an article stored
+    without one (and for free text) is mostly its own."""
+    db, ds, with_section = sections
+    named = right = 0
+    with Collection(db) as c:
+        for r in ds.records:
+            if r["id"] in with_section:
+                continue
+            guess = next((h.reason["section"] for h in c.related(r["id"], k=5) if h.reason["section"]), None)
+            named += guess is not None
+            right += guess == ds.labels[r["id"]]
+        text = held_out("股票")
+        hits = c.related_text(text["title"] + "\n" + text["body"][:400], k=5)
+        assert any(h.reason["section"] == "股票" for h in hits)
+    assert named >= 90 and right >= 0.85 * named, (named, right)

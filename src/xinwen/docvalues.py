@@ -1,5 +1,5 @@
-"""Per-article values held in memory (what a search engine calls doc values): source, publication
-time, month and tags of every article as numpy arrays indexed by rowid. Search facets and tag trends
+"""Per-article values held in memory (what a search engine calls doc values): source, section
+(category), publication time, month and tags of every article as numpy arrays indexed by rowid. Search facets and tag trends
 are counted from them with a gather and a bincount.
 
 Counting in SQL means a row lookup per article, and the publication time sits behind the body, on
@@ -27,7 +27,7 @@ TZ_OFFSET = 8 * 3600  # China Standard Time
 
 
 class DocValues:
-    """Each article's source, publication time, month and tags, indexed by rowid (codes: -1 for none)."""
+    """Each article's source, section, publication time, month and tags, indexed by rowid (codes: -1 for none)."""
 
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.version = _version(conn)
@@ -37,6 +37,9 @@ class DocValues:
         self.sources, self.source_of = _grouped(conn.execute(
             "SELECT source, group_concat(rowid) FROM articles INDEXED BY articles_source "
             "WHERE source IS NOT NULL GROUP BY source"), size)
+        self.categories, self.category_of = _grouped(conn.execute(
+            "SELECT category, group_concat(rowid) FROM articles INDEXED BY articles_category "
+            "WHERE category IS NOT NULL GROUP BY category"), size)
         rowids, stamps = conn.execute(
             "SELECT group_concat(rowid), group_concat(published_ts) FROM articles INDEXED BY articles_published "
             "WHERE published_ts IS NOT NULL").fetchone()

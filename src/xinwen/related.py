@@ -16,6 +16,11 @@ Five signals, each in [0, 1] (dense may dip below 0), summed with configurable w
   dense signal's ramp, reversed).
 - recency (0.05): closeness in time, exp(-days apart / recency_days); 0 when a date is missing
   (and for free text, which has none).
+- section (0.05): 1 when both articles are in the same section of the publisher (the `category` a
+  record brings, as in a CMS export). An article without one (free text too) takes the section whose
+  centroid of TF-IDF rows is nearest to its own, once at least two sections have section_min
+  articles each (a nearest-centroid classifier learned from the collection's own sections); 0 when
+  there are none.
 
 Feedback (1.0): the dense signal is computed a second time for a query moved towards the mean
 LSA vector of the first ranking's top feedback_k (Rocchio's pseudo-relevance feedback), which
@@ -62,6 +67,8 @@ class RelatedWeights:
     tags: float = 0.30
     topics: float = 2.0
     recency: float = 0.05
+    section: float = 0.05
+    section_min: int = 5
     recency_days: float = 30.0
     dense_from: int = 10
     dense_terms: int = 40
@@ -87,8 +94,8 @@ class RelatedWeights:
                 raise QueryError(f"related weight {name} needs a number, not {value.strip()!r}") from None
             if not math.isfinite(number) or number < 0:
                 raise QueryError(f"related weight {name} must be a finite number >= 0, not {value.strip()}")
-            setattr(weights, name, int(number) if name in ("dense_from", "dense_terms", "candidates", "feedback_k")
-                    else number)
+            setattr(weights, name, int(number) if name in ("dense_from", "dense_terms", "candidates", "feedback_k",
+                                                           "section_min") else number)
         weights.candidates = max(1, weights.candidates)
         weights.dense_terms = max(weights.dense_from + 1, weights.dense_terms)
         return weights
@@ -209,6 +216,8 @@ class _Query:
     published_ts: float | None
     exclude: set[int]
     title: str = ""  # the article's own title: a hit with the same one is the same story
+    rowid: int | None = None  # the stored article's (its section), None for free text
+    section: str | None = None  # its section, stored or the nearest centroid's (set by _rank)
 
 
 def related(
@@ -233,7 +242,8 @@ def related(
     if head is not None:
         exclude |= {r[0] for r in store.conn.execute("SELECT article FROM duplicate_of WHERE canonical=?", (head,))}
     published = base.article.published.timestamp() if base.article.published else None
-    query = _Query(dense, lexical, tag_vec, n, list(base.article.tags), published, exclude, base.article.title)
+    query = _Query(dense, lexical, tag_vec, n, list(base.article.tags), published, exclude, base.article.title,
+                   base.rowid)
     return _rank(store, vectors, query, k, weights or RelatedWeights.default())
 
 
@@ -296,6 +306,7 @@ def _rank(store: SQLiteStore, v: ArticleVectors, q: _Query, k: int, w: RelatedWe
         "topics": (1.0 - conf) * tagged[cand_pos],
         "recency": _closeness(values, q.published_ts, v.rowids[cand_pos], w.recency_days),
     }
+    signals["section"], q.section = _same_section(values, v, q, cand_pos, w)
     score = _combine(w, signals)
     if w.feedback > 0 and use_dense:
         top = np.argsort(-score, kind="stable")[: w.feedback_k]
@@ -374,7 +385,7 @@ def _best(indices: np.ndarray, values: np.ndarray, c: int) -> np.ndarray:
 
 def _combine(w: RelatedWeights, signals: dict[str, np.ndarray]) -> np.ndarray:
     return (w.lexical * signals["lexical"] + w.dense * signals["dense"] + w.tags * signals["tags"]
-            + w.topics * signals["topics"] + w.recency * signals["recency"])
+            + w.topics * signals["topics"] + w.recency * signals["recency"] + w.section * signals["section"])
 
 
 def _tag_overlap(values: DocValues, tags: list[str], rowids: np.ndarray) -> np.ndarray:
@@ -400,6 +411,78 @@ def _tag_code(values: DocValues, tag: str) -> int:
 
 
 _TAG_CODES: weakref.WeakKeyDictionary[DocValues, dict[str, int]] = weakref.WeakKeyDictionary()
+
+
+@dataclass
+class _Sections:
+    """Each stored section's centroid of TF-IDF rows, for the vectors and doc values they came from."""
+
+    key: tuple
+    codes: np.ndarray  # section code of each centroid row
+    centroids: sp.csr_matrix  # (sections, V): unit rows, each cut to its CENTROID_TERMS best terms
+    dense: np.ndarray  # (sections, dims): unit rows of LSA vectors
+
+
+CENTROID_TERMS = 5000
+_SECTIONS: weakref.WeakKeyDictionary[ArticleVectors, _Sections] = weakref.WeakKeyDictionary()
+
+
+def _centroids(values: DocValues, v: ArticleVectors, least: int) -> _Sections | None:
+    """Centroids of the sections with at least `least` articles, when there are two such sections
+    (a nearest-centroid classifier: Rocchio's, learned from the collection's own sections)."""
+    key = (values.version, len(v), v.synced_at, least)
+    got = _SECTIONS.get(v)
+    if got is None or got.key != key:
+        inside = v.rowids < len(values.category_of)
+        codes = np.full(len(v), -1, dtype=np.int32)
+        codes[inside] = values.category_of[v.rowids[inside]]
+        counts = np.bincount(codes[codes >= 0], minlength=len(values.categories))
+        big = np.flatnonzero(counts >= least).astype(np.int32)
+        rows, dense = [], []
+        for code in big if len(big) >= 2 else []:
+            d = v.dense[codes == code].mean(axis=0)
+            dense.append(d / (np.linalg.norm(d) or 1.0))
+            mean = np.asarray(v.lexical[np.flatnonzero(codes == code)].mean(axis=0)).ravel()
+            keep = np.argpartition(-mean, min(CENTROID_TERMS, len(mean)) - 1)[:CENTROID_TERMS]
+            row = np.zeros_like(mean)
+            row[keep] = mean[keep]
+            rows.append(sp.csr_matrix(row / (np.linalg.norm(row) or 1.0)))
+        got = _SECTIONS[v] = _Sections(key, big if rows else np.zeros(0, dtype=np.int32),
+                                       sp.vstack(rows).tocsr() if rows else sp.csr_matrix((0, 0)),
+                                       np.array(dense, dtype=np.float32).reshape(len(dense), v.dims))
+    return got if len(got.codes) else None
+
+
+def _sections_of(
+    values: DocValues, rowids: np.ndarray, lexical: sp.csr_matrix, dense: np.ndarray, sections: _Sections | None
+) -> np.ndarray:
+    """Each article's stored section, else the nearest centroid's (-1: none to go by)."""
+    out = np.full(len(rowids), -1, dtype=np.int32)
+    inside = (rowids >= 0) & (rowids < len(values.category_of))
+    out[inside] = values.category_of[rowids[inside]]
+    missing = np.flatnonzero(out < 0)
+    if sections is not None and len(missing):
+        sims = (lexical[missing] @ sections.centroids.T).toarray() + dense[missing] @ sections.dense.T
+        guess = sections.codes[np.argmax(sims, axis=1)]
+        out[missing] = np.where(sims.max(axis=1) > 0, guess, -1)
+    return out
+
+
+def _same_section(
+    values: DocValues, v: ArticleVectors, q: _Query, cand_pos: np.ndarray, w: RelatedWeights
+) -> tuple[np.ndarray, str | None]:
+    """1 where a candidate is in the query's section (stored, or the nearest centroid's), else 0;
+    and the query's section."""
+    none = np.zeros(len(cand_pos), dtype=np.float32)
+    if w.section <= 0 or not values.categories:
+        return none, None
+    sections = _centroids(values, v, max(1, w.section_min))
+    mine = int(_sections_of(values, np.array([-1 if q.rowid is None else q.rowid]), q.lexical, q.dense[None, :],
+                            sections)[0])
+    if mine < 0:
+        return none, None
+    theirs = _sections_of(values, v.rowids[cand_pos], v.lexical[cand_pos], v.dense[cand_pos], sections)
+    return (theirs == mine).astype(np.float32), values.categories[mine]
 
 
 def _closeness(values: DocValues, ts: float | None, rowids: np.ndarray, days: float) -> np.ndarray:
@@ -438,7 +521,10 @@ def _reason(
         parts.append("共同标签：" + "、".join(shared_tags))
     if shared_topics and signals.get("topics", 0) > 0:
         parts.append("话题相近：" + "、".join(shared_topics))
+    section = q.section if signals.get("section", 0) > 0 else None
+    if section:
+        parts.append("同栏目：" + section)
     if not parts:
         parts.append("主题相近")
     return {"shared_tags": shared_tags, "shared_terms": shared_terms, "shared_topics": shared_topics,
-            "text": "；".join(parts), "signals": signals}
+            "section": section, "text": "；".join(parts), "signals": signals}

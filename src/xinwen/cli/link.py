@@ -20,7 +20,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--text", help="free text instead of a stored article")
     p.add_argument("-k", type=int, default=5, help="how many (default 5)")
     p.add_argument("--weights", metavar="NAME=VALUE,...",
-                   help="override signal weights, e.g. lexical=0.6,dense=0.3,tags=0.3,recency=0 "
+                   help="override signal weights, e.g. lexical=0.6,dense=0.3,tags=0.3,recency=0,section=0 "
                    "(default: $XINWEN_RELATED_WEIGHTS, else the built-in mix)")
     add_db(p)
     add_json(p)

@@ -79,6 +79,11 @@ MIGRATIONS: list[str] = [
     ALTER TABLE articles ADD COLUMN tag_weights TEXT NOT NULL DEFAULT '{}';
     INSERT INTO meta (key, value) SELECT 'retag_needed', '1' WHERE EXISTS (SELECT 1 FROM articles);
     """,
+    # 4: the publisher's section (category) of each article, read into the doc values from this index
+    # (xinwen.docvalues) for the section signal of related articles
+    """
+    CREATE INDEX IF NOT EXISTS articles_category ON articles (category);
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

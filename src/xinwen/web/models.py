@@ -46,6 +46,7 @@ class Reason(BaseModel):
     shared_tags: list[str] = Field(default_factory=list)
     shared_terms: list[str] = Field(default_factory=list)
     shared_topics: list[str] = Field(default_factory=list, description="tag candidates both articles imply")
+    section: str | None = Field(None, description="the publisher's section both articles are in (同栏目)")
     text: str | None = Field(None, description="a short sentence in Chinese, when the library gives one")
 
 
