@@ -261,3 +261,15 @@ def test_an_article_without_a_section_takes_the_nearest_sections(sections):
         hits = c.related_text(text["title"] + "\n" + text["body"][:400], k=5)
         assert any(h.reason["section"] == "股票" for h in hits)
     assert named >= 90 and right >= 0.85 * named, (named, right)
+
+
+def test_eval_half_sectioned_asks_only_about_the_articles_without_a_section(shared):
+    from xinwen.evaluation.related import load_datasets
+
+    (ds,), missing = load_datasets(None, ["sina800-sections"])
+    assert not missing and len(ds.records) == 800 and ds.queries is not None
+    asked = ds.asked()
+    assert len(asked) == 400 and all("category" not in r for r in asked)
+    given = [r for r in ds.records if r["id"] not in ds.queries]
+    assert all(r["category"] == ds.labels[r["id"]] for r in given)
+    assert Counter(r["category"] for r in given) == Counter({c: 50 for c in set(ds.labels.values())})

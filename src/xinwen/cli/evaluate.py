@@ -79,7 +79,8 @@ def add_related(evsub: argparse._SubParsersAction) -> None:
     )
     _common(p)
     p.add_argument("--datasets", default=None, metavar="A,B",
-                   help="some of sina800,cnews1000,tnews,tnews-dev (default: all)")
+                   help="some of sina800,cnews1000,sina800-sections,cnews1000-sections,tnews,tnews-dev "
+                   "(default: all)")
     p.set_defaults(func=cmd_eval_related)
 
 
