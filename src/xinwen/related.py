@@ -415,57 +415,60 @@ _TAG_CODES: weakref.WeakKeyDictionary[DocValues, dict[str, int]] = weakref.WeakK
 
 @dataclass
 class _Sections:
-    """Each stored section's centroid of TF-IDF rows, for the vectors and doc values they came from."""
+    """Each stored article's section, stored or guessed, for the vectors and doc values it came from."""
 
     key: tuple
-    codes: np.ndarray  # section code of each centroid row
-    centroids: sp.csr_matrix  # (sections, V): unit rows, each cut to its CENTROID_TERMS best terms
+    of: np.ndarray  # per vector position: its section code (stored, else the nearest centroid's), -1 none
+    codes: np.ndarray  # section code of each centroid row (none: fewer than two sections to learn from)
+    centroids: sp.csr_matrix  # (sections, V): unit rows of TF-IDF, each cut to its CENTROID_TERMS best terms
     dense: np.ndarray  # (sections, dims): unit rows of LSA vectors
+
+    def guess(self, lexical: sp.csr_matrix, dense: np.ndarray) -> np.ndarray:
+        """The section of the nearest centroid (TF-IDF and LSA cosines added) of each row; -1 when none."""
+        out = np.full(lexical.shape[0], -1, dtype=np.int32)
+        if not len(self.codes):
+            return out
+        for i in range(0, len(out), 20_000):
+            sims = (lexical[i : i + 20_000] @ self.centroids.T).toarray() + dense[i : i + 20_000] @ self.dense.T
+            out[i : i + 20_000] = np.where(sims.max(axis=1) > 0, self.codes[np.argmax(sims, axis=1)], -1)
+        return out
 
 
 CENTROID_TERMS = 5000
 _SECTIONS: weakref.WeakKeyDictionary[ArticleVectors, _Sections] = weakref.WeakKeyDictionary()
 
 
-def _centroids(values: DocValues, v: ArticleVectors, least: int) -> _Sections | None:
-    """Centroids of the sections with at least `least` articles, when there are two such sections
-    (a nearest-centroid classifier: Rocchio's, learned from the collection's own sections)."""
+def _sections(values: DocValues, v: ArticleVectors, least: int) -> _Sections:
+    """The stored articles' sections: their own, else that of the nearest centroid among the sections
+    with at least `least` articles, when there are two such (a nearest-centroid classifier, Rocchio's,
+    learned from the collection's own sections). Cached until the vectors or the database change."""
     key = (values.version, len(v), v.synced_at, least)
     got = _SECTIONS.get(v)
-    if got is None or got.key != key:
-        inside = v.rowids < len(values.category_of)
-        codes = np.full(len(v), -1, dtype=np.int32)
-        codes[inside] = values.category_of[v.rowids[inside]]
-        counts = np.bincount(codes[codes >= 0], minlength=len(values.categories))
-        big = np.flatnonzero(counts >= least).astype(np.int32)
-        rows, dense = [], []
-        for code in big if len(big) >= 2 else []:
-            d = v.dense[codes == code].mean(axis=0)
-            dense.append(d / (np.linalg.norm(d) or 1.0))
-            mean = np.asarray(v.lexical[np.flatnonzero(codes == code)].mean(axis=0)).ravel()
-            keep = np.argpartition(-mean, min(CENTROID_TERMS, len(mean)) - 1)[:CENTROID_TERMS]
-            row = np.zeros_like(mean)
-            row[keep] = mean[keep]
-            rows.append(sp.csr_matrix(row / (np.linalg.norm(row) or 1.0)))
-        got = _SECTIONS[v] = _Sections(key, big if rows else np.zeros(0, dtype=np.int32),
-                                       sp.vstack(rows).tocsr() if rows else sp.csr_matrix((0, 0)),
-                                       np.array(dense, dtype=np.float32).reshape(len(dense), v.dims))
-    return got if len(got.codes) else None
-
-
-def _sections_of(
-    values: DocValues, rowids: np.ndarray, lexical: sp.csr_matrix, dense: np.ndarray, sections: _Sections | None
-) -> np.ndarray:
-    """Each article's stored section, else the nearest centroid's (-1: none to go by)."""
-    out = np.full(len(rowids), -1, dtype=np.int32)
-    inside = (rowids >= 0) & (rowids < len(values.category_of))
-    out[inside] = values.category_of[rowids[inside]]
-    missing = np.flatnonzero(out < 0)
-    if sections is not None and len(missing):
-        sims = (lexical[missing] @ sections.centroids.T).toarray() + dense[missing] @ sections.dense.T
-        guess = sections.codes[np.argmax(sims, axis=1)]
-        out[missing] = np.where(sims.max(axis=1) > 0, guess, -1)
-    return out
+    if got is not None and got.key == key:
+        return got
+    inside = v.rowids < len(values.category_of)
+    of = np.full(len(v), -1, dtype=np.int32)
+    of[inside] = values.category_of[v.rowids[inside]]
+    counts = np.bincount(of[of >= 0], minlength=len(values.categories))
+    big = np.flatnonzero(counts >= least).astype(np.int32)
+    rows, dense = [], []
+    for code in big if len(big) >= 2 else []:
+        members = np.flatnonzero(of == code)
+        d = v.dense[members].mean(axis=0)
+        dense.append(d / (np.linalg.norm(d) or 1.0))
+        mean = np.asarray(v.lexical[members].mean(axis=0)).ravel()
+        keep = np.argpartition(-mean, min(CENTROID_TERMS, len(mean)) - 1)[:CENTROID_TERMS]
+        row = np.zeros_like(mean)
+        row[keep] = mean[keep]
+        rows.append(sp.csr_matrix(row / (np.linalg.norm(row) or 1.0)))
+    got = _Sections(key, of, big if rows else np.zeros(0, dtype=np.int32),
+                    sp.vstack(rows).tocsr() if rows else sp.csr_matrix((0, v.lexical.shape[1])),
+                    np.array(dense, dtype=np.float32).reshape(len(dense), v.dims))
+    missing = np.flatnonzero(of < 0)
+    if len(missing):
+        of[missing] = got.guess(v.lexical[missing], v.dense[missing])
+    _SECTIONS[v] = got
+    return got
 
 
 def _same_section(
@@ -476,13 +479,17 @@ def _same_section(
     none = np.zeros(len(cand_pos), dtype=np.float32)
     if w.section <= 0 or not values.categories:
         return none, None
-    sections = _centroids(values, v, max(1, w.section_min))
-    mine = int(_sections_of(values, np.array([-1 if q.rowid is None else q.rowid]), q.lexical, q.dense[None, :],
-                            sections)[0])
+    sections = _sections(values, v, max(1, w.section_min))
+    pos = v.position(q.rowid) if q.rowid is not None else None
+    if pos is not None:
+        mine = int(sections.of[pos])
+    elif q.rowid is not None and q.rowid < len(values.category_of) and values.category_of[q.rowid] >= 0:
+        mine = int(values.category_of[q.rowid])
+    else:
+        mine = int(sections.guess(q.lexical, q.dense[None, :])[0])
     if mine < 0:
         return none, None
-    theirs = _sections_of(values, v.rowids[cand_pos], v.lexical[cand_pos], v.dense[cand_pos], sections)
-    return (theirs == mine).astype(np.float32), values.categories[mine]
+    return (sections.of[cand_pos] == mine).astype(np.float32), values.categories[mine]
 
 
 def _closeness(values: DocValues, ts: float | None, rowids: np.ndarray, days: float) -> np.ndarray:
