@@ -147,3 +147,27 @@ def test_workers_store_the_same_analysis_as_one_process(tmp_path):
             assert report.added == 6
             results.append(sorted((a.id, tuple(a.tags), a.snippet) for a in c.list(limit=10)))
     assert results[0] == results[1]
+
+
+def test_an_older_database_that_cannot_be_written_says_how_to_upgrade_it(tmp_path, monkeypatch):
+    """A file opened read-only (root ignores file modes, so SQLite's mode=ro stands in for a file the
+    user may not write) with an older schema: a clear error, and the file left as it was."""
+    db = tmp_path / "old.db"
+    _write_jsonl(tmp_path / "n.jsonl", RECORDS)
+    with Collection(db) as c:
+        assert c.ingest([tmp_path / "n.jsonl"], progress=False).added == len(RECORDS)
+    conn = sqlite3.connect(db)  # schema 3: before the section index
+    conn.execute("DROP INDEX articles_category")
+    conn.execute("UPDATE meta SET value='3' WHERE key='schema_version'")
+    conn.commit()
+    conn.close()
+    connect = sqlite3.connect
+    monkeypatch.setattr(sqlite3, "connect", lambda path, **kw: connect(f"file:{path}?mode=ro", uri=True, **kw))
+    with pytest.raises(StoreError, match=r"older than this xinwen .*cannot be written.*xinwen fit") as err:
+        Collection(db, readonly=True)
+    assert "old.db" in str(err.value)
+    monkeypatch.setattr(sqlite3, "connect", connect)
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()[0] == "3"
+    with Collection(db) as c:  # where it can be written, it is upgraded and keeps its articles
+        assert c.store.schema_version() == SCHEMA_VERSION and c.count() == len(RECORDS)

@@ -87,6 +87,16 @@ class SQLiteStore:
                     "INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)", (str(number + 1),)
                 )
                 self.conn.commit()
+            except sqlite3.OperationalError as exc:
+                self.conn.rollback()
+                if "readonly" not in str(exc).replace("read-only", "readonly"):
+                    raise
+                raise StoreError(
+                    f"database schema version {version} is older than this xinwen ({SCHEMA_VERSION}) and the file "
+                    "cannot be written here to upgrade it; open it once where it can be written (for example "
+                    "`xinwen fit --db PATH`), or use the xinwen that wrote it",
+                    file=self.path,
+                ) from exc
             except BaseException:
                 self.conn.rollback()
                 raise
