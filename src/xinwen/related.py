@@ -1,6 +1,6 @@
 """Related articles: what a reader would open next, each with the reason.
 
-Five signals, each in [0, 1] (dense may dip below 0), summed with configurable weights
+Six signals, each in [0, 1] (dense may dip below 0), summed with configurable weights
 (RelatedWeights; `xinwen related --weights`, or $XINWEN_RELATED_WEIGHTS):
 
 - lexical (0.45): more-like-this, the cosine of the two articles' top TF-IDF terms
@@ -18,7 +18,7 @@ Five signals, each in [0, 1] (dense may dip below 0), summed with configurable w
   (and for free text, which has none).
 - section (0.05): 1 when both articles are in the same section of the publisher (the `category` a
   record brings, as in a CMS export). An article without one (free text too) takes the section whose
-  centroid of TF-IDF rows is nearest to its own, once at least two sections have section_min
+  centroid is nearest to it (TF-IDF and LSA cosines added), once at least two sections have section_min
   articles each (a nearest-centroid classifier learned from the collection's own sections); 0 when
   there are none.
 
@@ -94,8 +94,7 @@ class RelatedWeights:
                 raise QueryError(f"related weight {name} needs a number, not {value.strip()!r}") from None
             if not math.isfinite(number) or number < 0:
                 raise QueryError(f"related weight {name} must be a finite number >= 0, not {value.strip()}")
-            setattr(weights, name, int(number) if name in ("dense_from", "dense_terms", "candidates", "feedback_k",
-                                                           "section_min") else number)
+            setattr(weights, name, int(number) if names[name] == "int" else number)
         weights.candidates = max(1, weights.candidates)
         weights.dense_terms = max(weights.dense_from + 1, weights.dense_terms)
         return weights

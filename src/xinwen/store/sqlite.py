@@ -89,7 +89,7 @@ class SQLiteStore:
                 self.conn.commit()
             except sqlite3.OperationalError as exc:
                 self.conn.rollback()
-                if "readonly" not in str(exc).replace("read-only", "readonly"):
+                if "readonly" not in str(exc):
                     raise
                 raise StoreError(
                     f"database schema version {version} is older than this xinwen ({SCHEMA_VERSION}) and the file "
