@@ -6,7 +6,7 @@ Over the 100,000-article database of bench_related.py (built there on first use)
 articles arrive: 500 copies of stored xinwenlianbo stories (the edits of `xinwen eval dups`) and
 500 generated like the database's own. Each is segmented (not timed: ingest segments once for
 everything), stored, then timed on one core:
-- xinwen: the fingerprint (word bigrams, MinHash) and the copy check of `xinwen.duplicates`
+- xinwen: the fingerprint (word bigrams, MinHash) and the copy check of `xinwen.linking.copies`
   (LSH candidates, signature filter, text check, cluster update) for that article, as ingest
   runs it. The in-memory LSH is loaded from the stored signatures first (reported apart).
   Everything is rolled back at the end: the database stays as it was.
@@ -35,7 +35,6 @@ from timing import pct, pin_one_core  # noqa: E402
 from xinwen.analysis.fingerprint import fingerprint  # noqa: E402
 from xinwen.analysis.segment import segment  # noqa: E402
 from xinwen.collection import Collection  # noqa: E402
-from xinwen.duplicates import index_for  # noqa: E402
 from xinwen.evaluation.dups import plant_copy  # noqa: E402
 
 
@@ -69,7 +68,7 @@ def main() -> None:
 
     with Collection(db) as c:
         store = c.store
-        index = index_for(store)
+        index = c.copy_detector
         t0 = time.perf_counter()
         index.ensure_ready()
         load_s = time.perf_counter() - t0
@@ -77,6 +76,7 @@ def main() -> None:
         stored = dict(conn.execute("SELECT id, rowid FROM articles"))
         ours_fp, ours_check = [], []
         rowid_of = {}
+        conn.execute("BEGIN")  # rolled back at the end: the database stays as built
         try:
             for a in new:
                 cur = conn.execute(
@@ -97,7 +97,7 @@ def main() -> None:
             found = sum(1 for p in copies if heads.get(rowid_of[p.copy["id"]]) is not None
                         and heads.get(rowid_of[p.copy["id"]]) == heads.get(stored[p.original]))
         finally:
-            conn.rollback()
+            conn.execute("ROLLBACK")
         n_stored = len(stored)
         signatures = [(r[0], r[1]) for r in conn.execute("SELECT id, body FROM articles")]
 

@@ -90,8 +90,6 @@ def headlines(n: int) -> list[dict]:
 
 def bench_db(work: Path, rebuild: bool = False, corpus: str = "stories") -> Path:
     """The 100,000-article database (built on first use; see the module text)."""
-    from xinwen.related import fit_vectors, model_path
-
     db = work / ("related100k.db" if corpus == "stories" else "related100k-headlines.db")
     info = Path(str(db) + ".build.json")
     if db.exists() and info.exists() and not rebuild:
@@ -111,13 +109,13 @@ def bench_db(work: Path, rebuild: bool = False, corpus: str = "stories") -> Path
     with Collection(db) as c:
         report = c.ingest([source], progress=None, fit=False)
         t1 = time.perf_counter()
-        fit_vectors(c.store, model_path(str(db)))
+        c.fit_vectors()
         t2 = time.perf_counter()
         clusters = len(c.duplicates())
     source.unlink()
     build = {"articles": report.added, "ingest_s": round(t1 - t0, 1), "fit_vectors_s": round(t2 - t1, 1),
              "clusters_of_copies": clusters, "db_mb": round(db.stat().st_size / 2**20),
-             "vectors_mb": round(Path(model_path(str(db)) or "").stat().st_size / 2**20, 1)}
+             "vectors_mb": round(Path(str(db) + ".related.npz").stat().st_size / 2**20, 1)}
     info.write_text(json.dumps(build))
     print(f"built {db}: {build}")
     return db

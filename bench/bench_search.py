@@ -42,11 +42,9 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from timing import pct, pin_one_core  # noqa: E402
 
-from xinwen.analysis.segment import cut, search_terms  # noqa: E402
-from xinwen.analysis.stats import stopwords  # noqa: E402
+from xinwen.analysis.lexicon import stopwords  # noqa: E402
+from xinwen.analysis.segment import PLAIN, cut  # noqa: E402
 from xinwen.collection import Collection  # noqa: E402
-from xinwen.docvalues import doc_values  # noqa: E402
-from xinwen.search import content_words  # noqa: E402
 
 XWLB = ROOT.parent / "shared" / "data" / "xinwenlianbo.jsonl.gz"
 
@@ -241,7 +239,7 @@ def resampled_db(work: Path, n: int, rebuild: bool) -> tuple[Path, dict]:
     stories = []
     for title, body, tags, title_terms in rows:
         paras = [p for p in body.split("\n") if p.strip()]
-        terms = [" ".join(t for t in search_terms(cut(p)) if t.strip()) for p in paras]
+        terms = [" ".join(t for t in PLAIN.search_terms(cut(p)) if t.strip()) for p in paras]
         stories.append((title, tags, title_terms, paras, terms))
     seg_s = time.perf_counter() - t0
     rng = random.Random(100)
@@ -250,7 +248,7 @@ def resampled_db(work: Path, n: int, rebuild: bool) -> tuple[Path, dict]:
     with Collection(db) as c:
         conn = c.store.conn
         t0 = time.perf_counter()
-        with conn:
+        with c.store.transaction():
             for k in range(n):
                 title, tags, title_terms, paras, terms = stories[rng.randrange(len(stories))]
                 other = stories[rng.randrange(len(stories))]
@@ -276,11 +274,9 @@ def resampled_db(work: Path, n: int, rebuild: bool) -> tuple[Path, dict]:
         insert_s = time.perf_counter() - t0
         t0 = time.perf_counter()
         conn.execute("INSERT INTO articles_fts(articles_fts) VALUES ('rebuild')")
-        conn.commit()
         rebuild_s = time.perf_counter() - t0
         t0 = time.perf_counter()
         conn.execute("INSERT INTO articles_fts(articles_fts) VALUES ('optimize')")
-        conn.commit()
         optimize_s = time.perf_counter() - t0
         index_bytes = sum(
             conn.execute(f"SELECT coalesce(sum(length(block)), 0) FROM articles_fts_{t}").fetchone()[0]
@@ -321,7 +317,7 @@ def speed(args: argparse.Namespace) -> None:
             if q:
                 queries.append(q)
         t0 = time.perf_counter()
-        doc_values(c.store)
+        c.doc_values()
         print(f"  facet values read into memory once per process: {(time.perf_counter() - t0) * 1000:.0f} ms")
         for q in queries:  # warm the page cache and the segmenter: every query once, untimed
             c.search(q)
@@ -330,7 +326,7 @@ def speed(args: argparse.Namespace) -> None:
         for label, kwargs in (("xinwen search, no facets", {"facets": False}), ("xinwen search + facets", {}),
                               ("xinwen, by time, no facets", {"facets": False, "sort": "time"})):
             wall, cpu = [], []
-            content_words.cache_clear()  # the titles' words are worked out again: a query is seldom repeated
+            c.analyzer.segmenter._content.clear()  # titles' words worked out again: a query is seldom repeated
             for q in queries:
                 t0, c0 = time.perf_counter(), time.process_time()
                 r = c.search(q, limit=10, **kwargs)
@@ -368,7 +364,7 @@ def main() -> int:
     ap.add_argument("--words", choices=["random", "run"], default="random",
                     help="quality: any 2-3 title words in random order (default), or a run of them in title order")
     ap.add_argument("--no-anchors", action="store_true", help="quality: time only ours (for tuning)")
-    ap.add_argument("--title-weight", type=float, help="override xinwen.search.TITLE_WEIGHT (for tuning)")
+    ap.add_argument("--title-weight", type=float, help="override xinwen.store.sqlite.TITLE_WEIGHT (for tuning)")
     ap.add_argument("--articles", type=int, default=100_000, help="speed: resampled articles")
     ap.add_argument("--queries", type=int, default=1000, help="speed: queries timed")
     ap.add_argument("--like-queries", type=int, default=30, help="speed: queries timed for the LIKE anchor")
@@ -379,9 +375,9 @@ def main() -> int:
     args.work.mkdir(parents=True, exist_ok=True)
     os.environ.setdefault("XINWEN_NO_PROGRESS", "1")
     if args.title_weight is not None:
-        import xinwen.search
+        import xinwen.store.sqlite
 
-        xinwen.search.TITLE_WEIGHT = args.title_weight
+        xinwen.store.sqlite.TITLE_WEIGHT = args.title_weight
     quality(args) if args.what == "quality" else speed(args)
     return 0
 

@@ -27,13 +27,13 @@ sys.path.insert(0, str(ROOT / "src"))
 
 import numpy as np  # noqa: E402
 
-from xinwen.analysis import tagneighbours  # noqa: E402
 from xinwen.analysis.segment import segment  # noqa: E402
 from xinwen.analysis.stats import CorpusStats  # noqa: E402
-from xinwen.analysis.tagmodel import MODEL_FILE, build_tag_model  # noqa: E402
-from xinwen.analysis.tagneighbours import NeighbourIndex  # noqa: E402
-from xinwen.analysis.tagranker import fit_ranker, fit_trees, training_rows  # noqa: E402
-from xinwen.analysis.tags import _taggable  # noqa: E402
+from xinwen.analysis.tags import neighbours as tagneighbours  # noqa: E402
+from xinwen.analysis.tags.model import MODEL_FILE, build_tag_model  # noqa: E402
+from xinwen.analysis.tags.neighbours import NeighbourIndex  # noqa: E402
+from xinwen.analysis.tags.ranker import fit_ranker, fit_trees, training_rows  # noqa: E402
+from xinwen.analysis.tags.scorer import _taggable  # noqa: E402
 
 TNEWS = ROOT.parent / "shared" / "data" / "tnews.jsonl.gz"
 FOLDS = 4

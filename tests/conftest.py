@@ -25,16 +25,6 @@ def data_dir() -> Path:
     return DATA
 
 
-@pytest.fixture(autouse=True)
-def plain_segmenter():
-    """Each test starts with jieba's own dictionary, as a fresh process does; a collection's
-    learned words are taught again by its Analyzer."""
-    from xinwen.analysis.segment import use_words
-
-    use_words(())
-    yield
-
-
 # -- the web tests' database (tests/test_web_api.py, tests/test_browser.py) ----------------------------
 HOSTILE_BODY_BYTES = 1_000_000
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import xinwen
 from xinwen.analysis.fingerprint import fingerprint, similarity
 from xinwen.analysis.pipeline import Analyzer
-from xinwen.analysis.segment import cut, search_terms
+from xinwen.analysis.segment import PLAIN, cut
 from xinwen.analysis.snippet import make_snippet
 from xinwen.article import Article
 
@@ -37,7 +37,7 @@ def test_snippet_of_one_long_sentence_is_cut_at_a_clause():
 
 
 def test_search_terms_include_parts_of_long_words():
-    terms = search_terms(cut("上海交通大学"))
+    terms = PLAIN.search_terms(cut("上海交通大学"))
     assert "上海交通大学" in terms and "交通" in terms and "大学" in terms
 
 

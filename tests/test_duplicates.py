@@ -14,8 +14,8 @@ import pytest
 from xinwen.analysis.fingerprint import fingerprint, similarity
 from xinwen.cli import main
 from xinwen.collection import Collection
-from xinwen.copycheck import compare
 from xinwen.evaluation.dups import change_characters, plant_copy
+from xinwen.linking.copycheck import compare
 
 
 def stories(shared: Path, n: int | None = None, title: str | None = None) -> list[dict]:
@@ -173,7 +173,7 @@ def test_lsh_finds_the_same_text_and_nothing_for_another():
     import numpy as np
     import rjieba
 
-    from xinwen.duplicates import MinHashIndex
+    from xinwen.linking.copies import MinHashIndex
 
     page = (Path(__file__).resolve().parents[1] / "src" / "xinwen" / "data" / "news-page.txt").read_text("utf-8")
     paragraphs = [p for p in page.split("\n") if len(p) > 150]

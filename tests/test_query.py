@@ -10,7 +10,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from xinwen.errors import DateError
-from xinwen.query import date_range, parse_query, quote, word_parts
+from xinwen.search.query import date_range, parse_query, word_parts
+from xinwen.store import fts5
 
 SH = ZoneInfo("Asia/Shanghai")
 
@@ -22,8 +23,8 @@ def words(q):
 def test_words_are_segmented_like_the_index():
     q = parse_query("宝山绿色低碳转型")
     assert words(q) == ["宝山", "绿色", "低碳", "转型"]
-    assert q.match() == '"宝山" AND "绿色" AND "低碳" AND "转型"'
-    assert q.match("any") == '("宝山" OR "绿色" OR "低碳" OR "转型")'
+    assert fts5.match(q) == '"宝山" AND "绿色" AND "低碳" AND "转型"'
+    assert fts5.match(q, "any") == '("宝山" OR "绿色" OR "低碳" OR "转型")'
 
 
 def test_long_word_also_matches_its_parts_close_together():
@@ -32,7 +33,7 @@ def test_long_word_also_matches_its_parts_close_together():
     assert word_parts("国民经济") == ("国民", "经济")
     assert word_parts("长江") == () and word_parts("COVID") == ()
     (w,) = parse_query("上海交通大学").words
-    assert w.fts() == '("上海交通大学" OR NEAR("上海" "交通" "大学", 10))'
+    assert fts5.word(w) == '("上海交通大学" OR NEAR("上海" "交通" "大学", 10))'
 
 
 def test_phrases_exclusions_and_filters():
@@ -45,7 +46,7 @@ def test_phrases_exclusions_and_filters():
     assert q.tags == ["低碳"] and q.exclude_tags == ["会议"] and q.sources == ["新华社"]
     assert q.since == datetime(2024, 1, 1, tzinfo=SH)
     assert q.until == datetime(2024, 7, 1, tzinfo=SH)  # to: a month covers all of it
-    assert q.match().endswith('NOT ("会议")')
+    assert fts5.match(q).endswith('NOT ("会议")')
     assert q.notes == []
 
 
@@ -90,9 +91,9 @@ def test_function_words_are_dropped_unless_alone():
 
 def test_fts_syntax_is_text():
     q = parse_query('title_terms:长江 NEAR(a b) "x" * ^y {col}: AND')
-    expr = q.match()
+    expr = fts5.match(q)
     assert "title_terms" in expr and '"NEAR"' in expr
-    assert quote('a"b') == '"a""b"'
+    assert fts5.quote('a"b') == '"a""b"'
 
 
 @pytest.mark.parametrize(
@@ -121,17 +122,17 @@ def _check_fts(q) -> None:
     conn.execute("CREATE VIRTUAL TABLE t USING fts5(a, b)")
     conn.execute("INSERT INTO t VALUES ('长江 经济带 宝山 低碳 上海 交通 大学 上海交通大学', 'x')")
     for mode in ("all", "any"):
-        expr = q.match(mode)
+        expr = fts5.match(q, mode)
         if expr is not None:
             conn.execute("SELECT count(*) FROM t WHERE t MATCH ?", (expr,)).fetchone()
-    if q.exclude_match():
-        conn.execute("SELECT count(*) FROM t WHERE t MATCH ?", (q.exclude_match(),)).fetchone()
+    if fts5.exclusions(q):
+        conn.execute("SELECT count(*) FROM t WHERE t MATCH ?", (fts5.exclusions(q),)).fetchone()
 
 
 def test_a_typed_word_only_context_makes_one_word_stays_one():
     q = parse_query("中美 关系")
     assert words(q) == ["中美", "关系"]  # not 中 (a function word, dropped) and 美
-    assert q.words[0].fts() == '("中美" OR "中 美")'
+    assert fts5.word(q.words[0]) == '("中美" OR "中 美")'
     assert words(parse_query("长江的鱼")) == ["长江", "鱼"]  # a longer chunk is still cut into words
 
 

@@ -14,7 +14,7 @@ from xinwen.cli import main
 from xinwen.collection import Collection
 from xinwen.errors import QueryError
 from xinwen.evaluation.related import RelatedDataset, anchor_neighbours, precision
-from xinwen.related import RelatedWeights
+from xinwen.linking.related import RelatedWeights
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 PER_CATEGORY = 25

@@ -15,7 +15,7 @@ import xinwen
 from xinwen.cli import main
 from xinwen.collection import Collection
 from xinwen.errors import QueryError
-from xinwen.highlight import MARK_CLOSE, MARK_OPEN, best_window, mark, matcher, plain, to_html
+from xinwen.search.highlight import MARK_CLOSE, MARK_OPEN, best_window, mark, matcher, plain, to_html
 
 SAMPLE = Path(xinwen.__file__).parent / "data" / "news-page.txt"
 MAIN_TITLE = "上海宝山以非常之力求突破、再提升,打造全市绿色低碳转型样板"

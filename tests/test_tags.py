@@ -9,14 +9,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from xinwen.analysis.lexicon import read_user_dict
 from xinwen.analysis.newwords import discover
 from xinwen.analysis.pipeline import Analyzer
 from xinwen.analysis.segment import cut, segment
 from xinwen.analysis.snippet import make_snippet
-from xinwen.analysis.stats import CorpusStats, read_user_dict
+from xinwen.analysis.stats import CorpusStats
 from xinwen.analysis.summary import summarize_text
-from xinwen.analysis.tagmodel import TagModel, build_tag_model
 from xinwen.analysis.tags import is_taggable, pick_tags
+from xinwen.analysis.tags.model import TagModel, build_tag_model
 from xinwen.article import Article
 from xinwen.collection import Collection
 from xinwen.evaluation.datasets import csl_abstracts, page_articles, tnews_dev
@@ -111,8 +112,8 @@ def test_user_dictionary_keeps_words_whole(tmp_path: Path):
     words = read_user_dict(d)
     assert words == ["科创中心", "北转型"]
     stats = CorpusStats(user_words=words)
-    Analyzer(stats)
-    assert "科创中心" in cut("宝山区建设科创中心主阵地")
+    assert "科创中心" in Analyzer(stats).segmenter.cut("宝山区建设科创中心主阵地")
+    assert "科创中心" not in cut("宝山区建设科创中心主阵地")  # jieba's own dictionary is left as it was
 
 
 def test_fit_learns_words_saves_stats_beside_db_and_retags(tmp_path: Path):
@@ -124,7 +125,7 @@ def test_fit_learns_words_saves_stats_beside_db_and_retags(tmp_path: Path):
         stats = c.fit(user_dict=d, progress=False)
         assert stats.n_docs == c.count() == 6
         assert "样板区" in stats.user_words
-    saved = CorpusStats.load(str(db) + ".stats.json")
+    saved = CorpusStats.from_bytes((tmp_path / "news.db.stats.json").read_bytes())
     assert saved.n_docs == 6 and "样板区" in saved.user_words and saved.df
     with Collection(db) as c:  # a later fit without the dictionary keeps its words
         assert "样板区" in c.fit(progress=False).user_words
@@ -193,7 +194,7 @@ def _words_in_fresh_process(stats_path: str, text: str) -> list[str]:
     from xinwen.analysis.pipeline import Analyzer as FreshAnalyzer
     from xinwen.analysis.stats import CorpusStats as FreshStats
 
-    analyzer = FreshAnalyzer(FreshStats.load(stats_path) if stats_path else None)
+    analyzer = FreshAnalyzer(FreshStats.from_bytes(Path(stats_path).read_bytes()) if stats_path else None)
     return analyzer.analyze(Article(title=text)).words
 
 
@@ -202,7 +203,8 @@ def test_learned_and_user_words_reach_a_fresh_process(tmp_path: Path, monkeypatc
     import multiprocessing
 
     stats_path = tmp_path / "news.db.stats.json"
-    CorpusStats(n_docs=1, df={"x": 1}, vocabulary=["沪苏同城化"], user_words=["北转型样板"]).save(stats_path)
+    stats_path.write_bytes(
+        CorpusStats(n_docs=1, df={"x": 1}, vocabulary=["沪苏同城化"], user_words=["北转型样板"]).to_bytes())
     d = tmp_path / "env.dict"
     d.write_text("嘉定新城联动\n", encoding="utf-8")
     monkeypatch.setenv("XINWEN_USER_DICT", str(d))
@@ -246,7 +248,7 @@ def test_similar_archive_titles_vote_for_tags_the_title_never_says():
 
 
 def test_neighbour_similarity_counts_words_beside_character_runs():
-    from xinwen.analysis.tagneighbours import NeighbourIndex
+    from xinwen.analysis.tags.neighbours import NeighbourIndex
 
     titles = ["黄冈中学高考喜报", "黄山风景区游客多", "中学生冈位训练", "冈中学黄的顺序"]
     tags = [["黄冈中学"], ["黄山"], ["训练"], ["顺序"]]
@@ -258,8 +260,8 @@ def test_neighbour_similarity_counts_words_beside_character_runs():
 
 
 def test_headline_tags_may_nest_but_article_tags_collapse():
-    from xinwen.analysis.tagranker import HeadlineScores
     from xinwen.analysis.tags import choose
+    from xinwen.analysis.tags.ranker import HeadlineScores
 
     scores = {"北京四中": 2.0, "北京": 1.5, "衡水": 1.0, "高中": 0.5}
     assert choose(HeadlineScores(scores), 3) == ["北京四中", "北京", "衡水"]  # editors tag both
@@ -267,8 +269,8 @@ def test_headline_tags_may_nest_but_article_tags_collapse():
 
 
 def test_two_adjacent_title_words_are_a_candidate_phrase():
-    from xinwen.analysis.tagranker import FEATURES, candidate_features
-    from xinwen.analysis.tags import _taggable
+    from xinwen.analysis.tags.ranker import FEATURES, candidate_features
+    from xinwen.analysis.tags.scorer import _taggable
 
     terms, rows = candidate_features(
         segment("复旦创智慧校园使教育更具个性化", "").title, TagModel.default(), CorpusStats(), _taggable, votes={}
@@ -281,7 +283,7 @@ def test_two_adjacent_title_words_are_a_candidate_phrase():
 def test_boosted_tree_ranker_walks_its_trees_like_sklearn():
     from sklearn.ensemble import HistGradientBoostingClassifier
 
-    from xinwen.analysis.tagranker import FEATURES, fit_trees, ranker_scores
+    from xinwen.analysis.tags.ranker import FEATURES, fit_trees, ranker_scores
 
     rng = np.random.default_rng(0)
     x = rng.random((600, len(FEATURES)))
@@ -292,7 +294,7 @@ def test_boosted_tree_ranker_walks_its_trees_like_sklearn():
 
 
 def test_neighbour_vote_picks_the_same_top_rows_as_a_full_sort_ties_included():
-    from xinwen.analysis.tagneighbours import _top
+    from xinwen.analysis.tags.neighbours import _top
 
     rng = np.random.default_rng(3)
     for n, k in ((5000, 80), (300, 80), (81, 80), (10, 80)):

@@ -12,7 +12,8 @@ import pytest
 from xinwen.cli import main
 from xinwen.collection import Collection
 from xinwen.errors import QueryError
-from xinwen.trends import period_starts
+from xinwen.search.trends import period_starts
+from xinwen.store.base import TagUpdate
 
 # three weeks (starting Monday 3, 10 and 17 June 2024), four articles each, tags set by hand below
 WEEKS = ["2024-06-03", "2024-06-10", "2024-06-17"]
@@ -36,7 +37,7 @@ def coll(tmp_path):
     src.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in records), encoding="utf-8")
     with Collection(tmp_path / "t.db") as c:
         c.ingest([src], fit=False, progress=False)
-        c.store.set_tags([(c.store.get(f"w{w}a{i}").rowid, tags, "") for w, arts in TAGS.items()
+        c.store.set_tags([TagUpdate(c.store.get(f"w{w}a{i}").key, tags, "") for w, arts in TAGS.items()
                           for i, tags in enumerate(arts)])
         yield c
 

@@ -300,10 +300,16 @@ def test_empty_database_serves_every_page(tmp_path):
     app.state.collection.close()
 
 
-def test_unexpected_errors_are_a_page_not_a_traceback(tmp_path, web_db):
+def test_unexpected_errors_are_a_page_not_a_traceback(tmp_path, web_db, monkeypatch):
+    import sqlite3
+
     shutil.copy(web_db.path, tmp_path / "broken.db")
     app = create_app(str(tmp_path / "broken.db"))
-    app.state.collection.store.conn.close()  # every query now fails inside sqlite3
+
+    def fails(*args, **kwargs):
+        raise sqlite3.OperationalError("disk I/O error")  # what no view expects
+
+    monkeypatch.setattr(app.state.collection.store, "count", fails)
     with TestClient(app, raise_server_exceptions=False) as broken:
         r = broken.get("/", headers=JSON)
         assert r.status_code == 500 and r.json()["error"].startswith("internal error")

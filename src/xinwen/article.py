@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import unicodedata
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
@@ -69,6 +70,16 @@ class Article:
         d = asdict(self)
         d["published"] = self.published.isoformat() if self.published else None
         return d
+
+
+def content_hash(a: Article) -> str:
+    """What makes a record 'the same' on a second ingest."""
+    key = json.dumps(
+        [a.title, a.body, a.published.isoformat() if a.published else None, a.url, a.source, a.category,
+         a.source_tags, [r.title for r in a.source_related], a.extra],
+        ensure_ascii=False, sort_keys=True, default=str,
+    )
+    return hashlib.sha1(key.encode("utf-8")).hexdigest()
 
 
 def normalize_for_id(text: str) -> str:

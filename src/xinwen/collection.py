@@ -1,4 +1,11 @@
-"""The Python API: a `Collection` of articles in one database. The CLI, REST API and web UI mirror it."""
+"""The Python API: a `Collection` of articles in one store. The CLI, REST API and web UI mirror it.
+
+Read this first. One method per user verb; each one calls the stage that does the work:
+readers/ (1 read) -> analysis/ (2 analyze) -> linking/ (3 link) -> search/ (4 find), over a store
+(store/base.py: SQLite by default). The collection owns everything it keeps in memory for a store (the
+analyzer and its segmenter, the doc values behind facets and trends, the related-article vectors, the
+copy index); each is refreshed from the store's change token, never from module-level state.
+"""
 
 from __future__ import annotations
 
@@ -6,37 +13,55 @@ import os
 from collections.abc import Iterable, Iterator
 from datetime import datetime
 from pathlib import Path
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
-from tqdm import tqdm
-
-from xinwen.analysis.pipeline import Analyzer
-from xinwen.analysis.stats import CorpusStats, read_user_dict
-from xinwen.analysis.summary import summarize
 from xinwen.article import Article, Problem
-from xinwen.duplicates import Cluster, copies, duplicates
-from xinwen.errors import XinwenError
-from xinwen.ingest import IngestReport, ingest, show_progress
-from xinwen.related import RelatedHit, RelatedWeights, fit_vectors, model_path, related, related_text
-from xinwen.search import SearchResult, search
-from xinwen.store.sqlite import SQLiteStore, row_to_stored
-from xinwen.trends import Trends, cooccurring, trends
+from xinwen.errors import QueryError, XinwenError
+
+if TYPE_CHECKING:
+    from xinwen.analysis.pipeline import Analyzer
+    from xinwen.analysis.stats import CorpusStats
+    from xinwen.ingest import IngestReport
+    from xinwen.linking.copies import Cluster, CopyDetector
+    from xinwen.linking.related import RelatedFinder, RelatedHit, RelatedWeights
+    from xinwen.search.engine import SearchResult
+    from xinwen.search.facets import DocValues, DocValuesCache
+    from xinwen.search.trends import Trends
+    from xinwen.store.base import Store
 
 DEFAULT_DB = "xinwen.db"
+STATS = "stats.json"  # the fitted corpus statistics, as the store's fitted state
 
 
 def default_db() -> str:
     return os.environ.get("XINWEN_DB") or DEFAULT_DB
 
 
+def open_store(location: str, *, readonly: bool = False) -> Store:
+    """The store at `location`: a SQLite file (or ":memory:")."""
+    from xinwen.store.sqlite import SQLiteStore
+
+    return SQLiteStore(location, readonly=readonly)
+
+
 class Collection:
-    """A news collection stored in one SQLite file, with its fitted corpus statistics beside it."""
+    """A news collection in one store, with its fitted corpus statistics and in-memory indexes."""
 
     def __init__(self, db: str | Path | None = None, *, readonly: bool = False) -> None:
-        self.db_path = str(db or default_db())
-        self.store = SQLiteStore(self.db_path, readonly=readonly)
-        self.stats_path = self.db_path + ".stats.json"
+        from xinwen.linking.related import RelatedFinder, RelatedModel
+        from xinwen.search.facets import DocValuesCache
+
+        self.location = str(db or default_db())
+        self.store: Store = open_store(self.location, readonly=readonly)
         self._analyzer: Analyzer | None = None
+        self._facets: DocValuesCache = DocValuesCache(self.store)
+        self._related: RelatedFinder = RelatedFinder(self.store, RelatedModel(self.store), self._facets.get)
+        self._copies: CopyDetector | None = None
+
+    @property
+    def db_path(self) -> str:
+        """Where the collection is (a file path for SQLite)."""
+        return self.location
 
     def close(self) -> None:
         self.store.close()
@@ -50,37 +75,61 @@ class Collection:
     # -- analysis --------------------------------------------------------
     @property
     def analyzer(self) -> Analyzer:
+        """The analyzer with this collection's fitted statistics (and its segmenter)."""
         if self._analyzer is None:
-            stats = CorpusStats.load(self.stats_path) if Path(self.stats_path).exists() else None
-            self._analyzer = Analyzer(stats)
+            from xinwen.analysis.pipeline import Analyzer
+
+            self._analyzer = Analyzer(self.stats())
         return self._analyzer
+
+    def stats(self) -> CorpusStats | None:
+        """The fitted corpus statistics, None before the first fit."""
+        from xinwen.analysis.stats import CorpusStats
+
+        data = self.store.read_state(STATS)
+        return CorpusStats.from_bytes(data, f"{self.location} ({STATS})") if data is not None else None
 
     def fit(
         self, *, progress: bool | None = None, user_dict: str | Path | None = None, discover: bool = True
     ) -> CorpusStats:
         """Fit corpus statistics on the stored articles (document frequencies, new words found in
-        them, the words of `user_dict`), save them beside the database, and retag every article.
-        The user dictionary is kept in the statistics, so a later fit without it keeps its words."""
+        them, the words of `user_dict`), save them as the collection's fitted state, and retag every
+        article. The user dictionary is kept in the statistics, so a later fit without it keeps its words."""
+        from xinwen.analysis.lexicon import read_user_dict
+        from xinwen.analysis.pipeline import Analyzer
+        from xinwen.analysis.stats import CorpusStats
+
         user_words = read_user_dict(user_dict) if user_dict else list(self.analyzer.stats.user_words)
-        rows = self.store.iter_all("rowid, title, body")
         stats = CorpusStats.fit_texts(
-            ((r["title"] or "", r["body"] or "") for r in rows), discover_words=discover, user_words=user_words
+            ((s.article.title or "", s.article.body or "") for s in self.store.iter_articles()),
+            discover_words=discover, user_words=user_words,
         )
-        stats.save(self.stats_path)
+        with self.store.write_state(STATS) as fh:
+            fh.write(stats.to_bytes())
         self._analyzer = Analyzer(stats)
+        self._copies = None  # its segmenter is the analyzer's
         self.retag(progress=progress)
-        fit_vectors(self.store, model_path(self.db_path))  # related articles: TF-IDF + LSA (DB.related.npz)
+        self.fit_vectors()
         return stats
+
+    def fit_vectors(self) -> None:
+        """Refit the related-article vectors (TF-IDF + LSA) on every stored article and save them."""
+        self._related.model.fit()
 
     def retag(self, *, progress: bool | None = None) -> int:
         """Recompute tags and snippets of all stored articles with the current statistics."""
-        updates = []
+        from tqdm import tqdm
+
+        from xinwen.ingest import show_progress
+        from xinwen.store.base import TagUpdate
+
+        updates: list[TagUpdate] = []
         n = 0
         bar = tqdm(desc="tag", total=self.count(), unit=" articles",
                    disable=not (show_progress() if progress is None else progress))
-        for row in self.store.iter_all():
-            article = row_to_stored(row).article
-            updates.append((row["rowid"], *self.analyzer.tag(article)))
+        for stored in self.store.iter_articles():
+            tags, snippet, weights = self.analyzer.tag(stored.article)
+            updates.append(TagUpdate(stored.key, tags, snippet, weights))
             if len(updates) >= 1000:
                 self.store.set_tags(updates)
                 n += len(updates)
@@ -89,8 +138,12 @@ class Collection:
         self.store.set_tags(updates)
         bar.update(len(updates))
         bar.close()
-        self.store.retagged()
+        self.store.set_meta("retag_needed", None)
         return n + len(updates)
+
+    def retag_needed(self) -> bool:
+        """Articles were stored by an older xinwen without what a retag computes (tag weights)."""
+        return self.store.get_meta("retag_needed") is not None
 
     def tag(self, articles: Iterable[Article | Problem]) -> Iterator[Article | Problem]:
         """Analyze articles without storing them (tags and snippet filled in)."""
@@ -101,17 +154,25 @@ class Collection:
 
     def summary(self, article_id: str, n: int = 3) -> list[str]:
         """An n-sentence extractive summary of a stored article (TextRank with a lead prior)."""
-        return summarize(self.get(article_id), n)
+        return self.analyzer.summarize(self.get(article_id), n)
 
     # -- ingest ----------------------------------------------------------
+    @property
+    def copy_detector(self) -> CopyDetector:
+        if self._copies is None:
+            from xinwen.linking.copies import CopyDetector
+
+            self._copies = CopyDetector(self.store, self.analyzer.segmenter)
+        return self._copies
+
     def ingest(
         self, paths: Iterable[str | Path], *, workers: int = 1, progress: bool | None = None, fit: bool = True
     ) -> IngestReport:
         """Read, analyze and store; then refit corpus statistics when the corpus has grown a lot."""
-        report = ingest(
-            self.store, self.analyzer, [str(p) for p in paths], workers=workers,
-            stats_path=self.stats_path, progress=progress,
-        )
+        from xinwen.ingest import ingest
+
+        report = ingest(self.store, self.analyzer, self.copy_detector, [str(p) for p in paths], workers=workers,
+                        progress=progress)
         if fit and report.added + report.updated and self._stale():
             self.fit(progress=progress)
         return report
@@ -120,6 +181,16 @@ class Collection:
         n = self.count()
         fitted = self.analyzer.stats.n_docs
         return n >= 50 and n > 1.5 * fitted
+
+    def delete(self, article_id: str) -> bool:
+        """Remove a stored article (it leaves its cluster of copies); False when there is none."""
+        key = self.store.key_of(article_id)
+        if key is None:
+            return False
+        with self.store.transaction():
+            self.copy_detector.leave(key)
+            self.store.delete([article_id])
+        return True
 
     # -- queries ---------------------------------------------------------
     def count(self) -> int:
@@ -131,14 +202,26 @@ class Collection:
     def list(
         self, *, tag: str | None = None, since: datetime | None = None, limit: int = 20, offset: int = 0
     ) -> list[Article]:
-        return [s.article for s in self.store.list_articles(tag=tag, since=since, limit=limit, offset=offset)]
+        """Stored articles, newest first (undated last), optionally with a tag or published since a time."""
+        if limit < 0 or offset < 0:
+            raise QueryError(f"limit and offset must be at least 0 (got {limit}, {offset})")
+        stored = self.store.list_articles(tag=tag, since=since.timestamp() if since else None, limit=limit,
+                                          offset=offset)
+        return [s.article for s in stored]
+
+    def doc_values(self) -> DocValues:
+        """Each article's source, section, time and tags, held in memory (facets, trends, related)."""
+        return self._facets.get()
 
     def search(
         self, query: str, *, limit: int = 10, offset: int = 0, sort: str = "relevance", facets: bool = True
     ) -> SearchResult:
-        """Full-text search in the query language of `xinwen.query` (words, "phrases", -exclusions,
+        """Full-text search in the query language of `xinwen.search.query` (words, "phrases", -exclusions,
         tag:, source:, from:, to:); hits, the total, and facets (tags, sources, months) over all matches."""
-        return search(self.store, query, limit=limit, offset=offset, sort=sort, facets=facets)
+        from xinwen.search.engine import search
+
+        return search(self.store, query, limit=limit, offset=offset, sort=sort, facets=facets,
+                      segmenter=self.analyzer.segmenter, doc_values=self._facets.get)
 
     def trends(
         self,
@@ -152,12 +235,16 @@ class Collection:
     ) -> Trends:
         """Tag counts per day, week or month (the `top` tags, or `tags`), and the tags rising in the latest
         period against the one before; a date given as text is inclusive (until=2024-06-30 holds that day)."""
-        return trends(self.store, period=period, top=top, since=since, until=until, tags=tags,
+        from xinwen.search.trends import trends
+
+        return trends(self._facets.get(), period=period, top=top, since=since, until=until, tags=tags,
                       min_count=min_count)
 
     def cooccurring(self, tag: str, *, k: int = 10) -> list[tuple[str, int]]:
         """Tags computed for the same articles as `tag`, with how many articles have both."""
-        return cooccurring(self.store, tag, k=k)
+        from xinwen.search.trends import cooccurring
+
+        return cooccurring(self._facets.get(), tag, k=k)
 
     def related(
         self, article_id: str, *, k: int = 5, weights: RelatedWeights | None = None
@@ -165,31 +252,33 @@ class Collection:
         """The k articles a reader would open next, each with its reason (shared tags, top shared
         terms, per-signal scores); the article's copies are left out and each cluster of copies
         appears once. `weights` (default: $XINWEN_RELATED_WEIGHTS or RelatedWeights()) tunes the mix."""
-        return related(self.store, article_id, k=k, weights=weights, path=model_path(self.db_path))
+        return self._related.related(article_id, k=k, weights=weights)
 
     def related_text(
         self, text: str, *, k: int = 5, weights: RelatedWeights | None = None
     ) -> list[RelatedHit]:
         """Stored articles related to free text, as `related` does for a stored article."""
-        return related_text(self.store, self.analyzer, text, k=k, weights=weights, path=model_path(self.db_path))
+        if not text or not text.strip():
+            raise QueryError("no text to find related articles for")
+        if k < 1:
+            raise QueryError(f"k must be at least 1, not {k}")
+        analysis = self.analyzer.analyze(Article(title="", body=text))
+        return self._related.related_text(analysis, k=k, weights=weights)
 
     def copies(self, article_id: str) -> list[Article]:
         """Other printings of the same story (its duplicate cluster), the canonical one first."""
-        return copies(self.store, article_id)
+        return self.copy_detector.copies(article_id)
 
     def duplicates(self, *, limit: int | None = None) -> list[Cluster]:
         """Clusters of copies: the canonical printing (earliest published) and its copies."""
-        return duplicates(self.store, limit=limit)
+        return self.copy_detector.clusters(limit=limit)
 
     def export(self, fmt: str, out: IO[str]) -> int:
         """Write every stored article as `page` (the news-page format) or `jsonl`."""
         from xinwen.readers import write_jsonl, write_page
 
-        articles = [row_to_stored(r).article for r in self.store.iter_all()]
         if fmt == "jsonl":
-            write_jsonl(articles, out)
-        elif fmt == "page":
-            write_page(articles, out)
-        else:
-            raise XinwenError(f"unknown export format {fmt!r}; use page or jsonl")
-        return len(articles)
+            return write_jsonl((s.article for s in self.store.iter_articles()), out)
+        if fmt == "page":
+            return write_page([s.article for s in self.store.iter_articles()], out)
+        raise XinwenError(f"unknown export format {fmt!r}; use page or jsonl")

@@ -1,4 +1,5 @@
-"""Ingest: read sources, analyze new or changed articles, store them in batches."""
+"""Ingest: read sources, analyze new or changed articles, store them in batches, and check each batch
+for copies of stored stories (linking/copies.py) in the same transaction."""
 
 from __future__ import annotations
 
@@ -7,18 +8,16 @@ import sys
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
-from functools import partial
-from pathlib import Path
 from typing import Any
 
 from tqdm import tqdm
 
 from xinwen.analysis.pipeline import Analysis, Analyzer
 from xinwen.analysis.stats import CorpusStats
-from xinwen.article import Article, Problem
-from xinwen.duplicates import check_stored, index_for
+from xinwen.article import Article, Problem, content_hash
+from xinwen.linking.copies import CopyDetector
 from xinwen.readers import read
-from xinwen.store.sqlite import SQLiteStore, content_hash
+from xinwen.store.base import ArticleWrite, Store
 
 BATCH_SIZE = 256
 
@@ -43,10 +42,9 @@ class IngestReport:
 _worker_analyzer: Analyzer | None = None
 
 
-def _init_worker(stats_path: str | None) -> None:
-    global _worker_analyzer
-    stats = CorpusStats.load(stats_path) if stats_path and Path(stats_path).exists() else None
-    _worker_analyzer = Analyzer(stats)
+def _init_worker(stats: bytes) -> None:
+    global _worker_analyzer  # one per worker process: that process's analyzer
+    _worker_analyzer = Analyzer(CorpusStats.from_bytes(stats))
 
 
 def _analyze_in_worker(article: Article) -> Analysis:
@@ -70,12 +68,12 @@ def batched_records(items: Iterable[Article | Problem], size: int) -> Iterator[l
 
 
 def ingest(
-    store: SQLiteStore,
+    store: Store,
     analyzer: Analyzer,
-    paths: Iterable[str | Path],
+    copies: CopyDetector,
+    paths: Iterable[str],
     *,
     workers: int = 1,
-    stats_path: str | None = None,
     progress: bool | None = None,
 ) -> IngestReport:
     """Read every path and store what is new or changed; one transaction per batch.
@@ -85,8 +83,9 @@ def ingest(
     """
     report = IngestReport()
     seen_lines: set[str] = set()
-    index_for(store).ensure_ready()  # copy detection (xinwen.duplicates): load or rebuild before any batch
-    pool = ProcessPoolExecutor(workers, initializer=_init_worker, initargs=(stats_path,)) if workers > 1 else None
+    copies.ensure_ready()  # load or rebuild the copy index before any batch
+    pool = (ProcessPoolExecutor(workers, initializer=_init_worker, initargs=(analyzer.stats.to_bytes(),))
+            if workers > 1 else None)
     bar = tqdm(desc="ingest", unit=" articles", disable=not (show_progress() if progress is None else progress))
     try:
         for batch in batched_records(read(paths), BATCH_SIZE):
@@ -99,7 +98,7 @@ def ingest(
                     if item.origin:
                         seen_lines.add(item.origin)
             report.read += len(articles)
-            _store_batch(store, analyzer, pool, articles, report)
+            _store_batch(store, analyzer, copies, pool, articles, report)
             bar.update(len(articles))
     finally:
         bar.close()
@@ -112,8 +111,9 @@ def ingest(
 
 
 def _store_batch(
-    store: SQLiteStore,
+    store: Store,
     analyzer: Analyzer,
+    copies: CopyDetector,
     pool: ProcessPoolExecutor | None,
     articles: list[Article],
     report: IngestReport,
@@ -135,8 +135,11 @@ def _store_batch(
             results.append(analysis)
     else:
         results = [analyzer.apply(a) for a in todo]
-    added, updated = store.upsert_batch(
-        [(a, r, hashes[a.id]) for a, r in zip(todo, results, strict=True)], on_stored=partial(check_stored, store)
-    )
-    report.added += added
-    report.updated += updated
+    writes = [ArticleWrite(a, hashes[a.id], r.title_terms, r.body_terms, r.fingerprint, r.tag_weights)
+              for a, r in zip(todo, results, strict=True)]
+    with store.transaction():  # the batch and its copy links commit together
+        written = store.upsert(writes)
+        copies.on_stored(written)
+    new = sum(1 for w in written if w.is_new)
+    report.added += new
+    report.updated += len(written) - new

@@ -87,6 +87,23 @@ def normalize(text: str) -> str:
     return text.strip()
 
 
+# every full-width ASCII form (punctuation too) and the ideographic space, as ASCII: for comparing texts
+# (copy detection, dates), where how a character is written does not matter; `normalize` keeps Chinese
+# punctuation, which changes how a text reads
+_WIDE_TABLE = str.maketrans({chr(0xFF01 + i): chr(0x21 + i) for i in range(94)} | {"\u3000": " ", "\xa0": " "})
+_WIDE = re.compile("[\uff01-\uff5e\u3000\xa0]")
+
+
+def fold_width(text: str) -> str:
+    """Full-width letters, digits, punctuation and spaces as their ASCII forms."""
+    return text.translate(_WIDE_TABLE) if _WIDE.search(text) else text
+
+
+def is_cjk(ch: str) -> bool:
+    """A CJK ideograph (the basic block and extension A)."""
+    return "\u3400" <= ch <= "\u9fff"
+
+
 _END = "。！？!?；"
 _CLOSE = "”’」』）)"
 _SENTENCE = re.compile(rf"[^{_END}\n]+(?:[{_END}]+[{_CLOSE}]*)?|[{_END}]+[{_CLOSE}]*")

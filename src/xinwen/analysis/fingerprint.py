@@ -12,7 +12,7 @@ story costs about 0.1 ms (bench/bench_dups.py).
 Banding: BANDS bands of ROWS values each. Two texts become candidates when any band is
 equal, with probability 1 - (1 - J**ROWS)**BANDS for Jaccard similarity J: 0.998 at
 J = 0.3 (a copy with 10% of its characters changed is about 0.4), 0.47 at J = 0.1.
-Candidates are then filtered on the signatures and checked on the text (xinwen.duplicates).
+Candidates are then filtered on the signatures and checked on the text (xinwen.linking.copies).
 """
 
 from __future__ import annotations

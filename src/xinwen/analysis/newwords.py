@@ -18,10 +18,10 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from xinwen.analysis.stats import stopwords
+from xinwen.analysis.lexicon import stopwords
 
 _HAN = re.compile(r"^[\u4e00-\u9fff]+$")
 # one-character tokens that glue to anything: never at the edge of a new word
@@ -38,10 +38,8 @@ class NewWord:
     entropy: float  # min(left entropy, right entropy)
 
 
-def _runs(tokens: list[str] | list[tuple[str, str]]) -> Iterable[list[str]]:
+def _runs(tokens: list[str] | list[tuple[str, str]], is_word: Callable[[str], bool]) -> Iterable[list[str]]:
     """Runs of adjacent Chinese tokens; with parts of speech, function words end a run too."""
-    from xinwen.analysis.segment import is_word
-
     run: list[str] = []
     for tok in tokens:
         t, pos = tok if isinstance(tok, tuple) else (tok, "")
@@ -71,11 +69,15 @@ def discover(
     min_entropy: float = 1.2,
     max_chars: int = 6,
     known: frozenset[str] | None = None,
+    is_word: Callable[[str], bool] | None = None,
 ) -> list[NewWord]:
     """New words in a corpus of token lists (or (word, part of speech) lists), most frequent first.
-    A large corpus needs more repeats: at least one in 2,000 documents."""
-    from xinwen.analysis.segment import is_word
+    A large corpus needs more repeats: at least one in 2,000 documents. `is_word`: whether the
+    segmenter's dictionary has a word (default: jieba's own)."""
+    if is_word is None:
+        from xinwen.analysis.segment import PLAIN
 
+        is_word = PLAIN.has_word
     stop = stopwords()
     uni: Counter[str] = Counter()
     grams: Counter[tuple[str, ...]] = Counter()
@@ -83,7 +85,7 @@ def discover(
     n_docs = 0
     for tokens in documents:
         n_docs += 1
-        for run in _runs(tokens):
+        for run in _runs(tokens, is_word):
             runs_all.append(run)
             uni.update(run)
             for n in (2, 3):

@@ -10,11 +10,13 @@ from functools import lru_cache
 import numpy as np
 
 from xinwen.analysis.fingerprint import fingerprint
-from xinwen.analysis.segment import Segmented, search_terms, segment, use_words
+from xinwen.analysis.lexicon import env_user_words
+from xinwen.analysis.segment import Segmented, Segmenter
 from xinwen.analysis.snippet import make_snippet
-from xinwen.analysis.stats import CorpusStats, env_user_words
-from xinwen.analysis.tagmodel import TagModel
-from xinwen.analysis.tags import TagScorer, choose
+from xinwen.analysis.stats import CorpusStats
+from xinwen.analysis.summary import summarize_text
+from xinwen.analysis.tags.model import TagModel
+from xinwen.analysis.tags.scorer import TagScorer, choose
 from xinwen.article import Article
 
 
@@ -65,9 +67,8 @@ class Analyzer:
     """Analyze articles with fitted corpus statistics (general IDF when none) and the editor-tag
     model (when none is given: $XINWEN_TAG_MODEL's, else the one shipped with xinwen).
 
-    Creating an Analyzer teaches the segmenter the corpus's learned words and the user
-    dictionary ($XINWEN_USER_DICT), so that every process that analyzes (ingest workers
-    too) segments alike.
+    Its segmenter knows the corpus's learned words and the user dictionary ($XINWEN_USER_DICT),
+    so that every process that analyzes with the same statistics (ingest workers too) segments alike.
     """
 
     def __init__(
@@ -77,22 +78,23 @@ class Analyzer:
         self.n_tags = n_tags
         self.model = model if model is not None else active_tag_model()
         # exactly this collection's words: nothing learned by another collection in this process
-        use_words(self.stats.user_words + self.stats.vocabulary + env_user_words())
+        self.segmenter = Segmenter.with_words(self.stats.user_words + self.stats.vocabulary + env_user_words())
 
     def segment(self, article: Article) -> Segmented:
-        return segment(article.title, article.body)
+        return self.segmenter.segment(article.title, article.body)
 
     def analyze(self, article: Article) -> Analysis:
         seg = self.segment(article)
         title_words = [w for w, _ in seg.title]
         body_words = seg.body_words()
         tags, weights = self._tags(seg)
+        terms = self.segmenter.search_terms
         return Analysis(
             tags=tags,
             snippet=make_snippet(article.title, article.body),
             fingerprint=fingerprint(body_words or title_words),
-            title_terms=" ".join(t for t in search_terms(title_words) if t.strip()),
-            body_terms=" ".join(t for t in search_terms(body_words) if t.strip()),
+            title_terms=" ".join(t for t in terms(title_words) if t.strip()),
+            body_terms=" ".join(t for t in terms(body_words) if t.strip()),
             words=title_words + body_words,
             tag_weights=weights,
         )
@@ -106,6 +108,10 @@ class Analyzer:
         scorer = TagScorer(self.stats, self.model)
         scores = scorer.score(seg)
         return choose(scores, self.n_tags), tag_weights(scores, headline=scorer.ranks_headline(seg))
+
+    def summarize(self, article: Article, n: int = 3) -> list[str]:
+        """An n-sentence extractive summary (summary.py), segmented with this analyzer's words."""
+        return summarize_text(article.title, article.body, n, cut=self.segmenter.cut)
 
     def apply(self, article: Article) -> Analysis:
         """Analyze and write tags and snippet onto the article."""

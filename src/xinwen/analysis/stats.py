@@ -1,79 +1,24 @@
 """Corpus statistics: document frequencies, IDF and the learned vocabulary, fitted on the stored corpus.
 
-scikit-learn's habit: `fit` on a corpus, then use the fitted plain data; it is
-saved beside the database as JSON (DB + ".stats.json") and reloaded, so results are
-reproducible. The general IDF that ships with jieba is the fallback for words the
-corpus has not seen, and weighs more while the corpus is small.
+scikit-learn's habit: `fit` on a corpus, then use the fitted plain data; the store keeps it as the
+collection's fitted state ("stats.json"), so results are reproducible. The general IDF that ships with
+jieba is the fallback for words the corpus has not seen, and weighs more while the corpus is small.
 
-The vocabulary holds the new words discovered in the corpus (newwords.py) and the
-words of a user dictionary (`xinwen fit --user-dict FILE`, or $XINWEN_USER_DICT);
-every `Analyzer` segments with exactly its collection's words (segment.use_words).
+The vocabulary holds the new words discovered in the corpus (newwords.py) and the words of a user
+dictionary (lexicon.py); every `Analyzer` segments with exactly its collection's words.
 """
 
 from __future__ import annotations
 
 import json
 import math
-import os
 from collections import Counter
 from collections.abc import Iterable
-from functools import lru_cache
-from importlib import resources
-from pathlib import Path
 
-from xinwen.errors import ReadError, StoreError
+from xinwen.analysis.lexicon import general_idf
+from xinwen.errors import StoreError
 
 STATS_VERSION = 1
-USER_DICT_ENV = "XINWEN_USER_DICT"
-
-
-@lru_cache(maxsize=1)
-def general_idf() -> tuple[dict[str, float], float]:
-    """jieba's general-purpose IDF table and its median (for unknown words)."""
-    import jieba.analyse  # noqa: F401  (the file ships with jieba)
-
-    path = Path(__import__("jieba").__file__).parent / "analyse" / "idf.txt"
-    table: dict[str, float] = {}
-    with open(path, encoding="utf-8") as fh:
-        for line in fh:
-            word, _, value = line.rstrip("\n").partition(" ")
-            if value:
-                table[word] = float(value)
-    values = sorted(table.values())
-    return table, values[len(values) // 2]
-
-
-@lru_cache(maxsize=1)
-def stopwords() -> frozenset[str]:
-    text = resources.files("xinwen").joinpath("data/stopwords.txt").read_text(encoding="utf-8")
-    return frozenset(w.strip() for w in text.splitlines() if w.strip())
-
-
-def read_user_dict(path: str | Path) -> list[str]:
-    """Words of a user dictionary: one a line, jieba's format (`word [freq] [pos]`) accepted."""
-    try:
-        text = Path(path).read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ReadError(f"cannot read user dictionary: {exc}", file=str(path)) from exc
-    words = []
-    for line in text.splitlines():
-        word = line.split()[0] if line.split() else ""
-        if word and not word.startswith("#"):
-            words.append(word)
-    return words
-
-
-def env_user_words() -> list[str]:
-    """Words of the dictionary named by $XINWEN_USER_DICT (none when unset)."""
-    path = os.environ.get(USER_DICT_ENV)
-    return read_user_dict(path) if path else []
-
-
-def teach_segmenter(words: Iterable[str]) -> None:
-    """Add learned and user words to the segmenter (each process does it once per word)."""
-    from xinwen.analysis.segment import add_words
-
-    add_words(list(words))
 
 
 class CorpusStats:
@@ -121,21 +66,19 @@ class CorpusStats:
         discover_words: bool = True,
         user_words: list[str] | None = None,
     ) -> CorpusStats:
-        """Fit on (title, body) texts: learn new words, teach them to the segmenter,
-        then count document frequencies over the text segmented with them."""
-        import rjieba
-
+        """Fit on (title, body) texts: learn new words (found in jieba's segmentation), then count
+        document frequencies over the texts segmented with them and the user's words."""
         from xinwen.analysis.newwords import discover
-        from xinwen.analysis.segment import cut, use_words
+        from xinwen.analysis.segment import PLAIN, Segmenter
 
         texts = list(texts)
         user = list(user_words or [])
-        use_words(user)
         vocabulary: list[str] = []
         if discover_words and texts:
-            found = discover((rjieba.tag(t) + rjieba.tag(b) for t, b in texts), known=frozenset(user))
+            knows = Segmenter.with_words(user).has_word
+            found = discover((PLAIN.tag(t) + PLAIN.tag(b) for t, b in texts), known=frozenset(user), is_word=knows)
             vocabulary = [w.word for w in found]
-            teach_segmenter(vocabulary)
+        cut = Segmenter.with_words(user + vocabulary).cut
         return cls.fit((cut(t) + cut(b) for t, b in texts), vocabulary=vocabulary, user_words=user)
 
     # -- use -------------------------------------------------------------
@@ -169,19 +112,18 @@ class CorpusStats:
             "vocabulary": self.vocabulary, "user_words": self.user_words,
         }  # fmt: skip
 
-    def save(self, path: str | Path) -> None:
-        tmp = Path(str(path) + ".tmp")
-        tmp.write_text(json.dumps(self.to_dict(), ensure_ascii=False), encoding="utf-8")
-        tmp.replace(path)
+    def to_bytes(self) -> bytes:
+        return json.dumps(self.to_dict(), ensure_ascii=False).encode("utf-8")
 
     @classmethod
-    def load(cls, path: str | Path) -> CorpusStats:
+    def from_bytes(cls, data: bytes, where: str = "corpus statistics") -> CorpusStats:
         try:
-            data = json.loads(Path(path).read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
-            raise StoreError(f"cannot read corpus statistics: {exc}", file=str(path)) from exc
-        if data.get("version") != STATS_VERSION:
-            raise StoreError("corpus statistics of another version; run `xinwen fit`", file=str(path))
+            loaded = json.loads(data.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError) as exc:
+            raise StoreError(f"cannot read corpus statistics: {exc}; run `xinwen fit`", file=where) from exc
+        if not isinstance(loaded, dict) or loaded.get("version") != STATS_VERSION:
+            raise StoreError("corpus statistics of another version; run `xinwen fit`", file=where)
+        data = loaded
         return cls(
             int(data["n_docs"]), dict(data["df"]), list(data.get("vocabulary", [])),
             list(data.get("user_words", [])),

@@ -10,14 +10,13 @@ The chosen sentences are returned in the order of the story, datelines removed.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import numpy as np
 
-from xinwen.analysis.segment import cut
+from xinwen.analysis.lexicon import stopwords
 from xinwen.analysis.snippet import _BOILERPLATE, clean_lead
-from xinwen.analysis.stats import stopwords
 from xinwen.analysis.textrank import pagerank
-from xinwen.article import Article
 from xinwen.text import split_sentences
 
 MIN_CHARS = 8  # shorter "sentences" (headings, bylines) are not summary material
@@ -29,8 +28,11 @@ def _content(words: list[str]) -> set[str]:
     return {w for w in words if len(w) >= 2 and w not in stop and not w.isdigit()}
 
 
-def summarize_text(title: str, body: str, n: int = 3) -> list[str]:
-    """The n most central sentences of the body, in story order."""
+def summarize_text(title: str, body: str, n: int = 3, *, cut: Callable[[str], list[str]] | None = None) -> list[str]:
+    """The n most central sentences of the body, in story order (`cut`: the segmenter's, default
+    jieba's own dictionary)."""
+    if cut is None:
+        from xinwen.analysis.segment import cut
     if n <= 0:
         return []
     sentences: list[str] = []
@@ -58,8 +60,3 @@ def summarize_text(title: str, body: str, n: int = 3) -> list[str]:
             score[i] *= 1.0 + 0.5 * len(words[i] & title_words) / len(title_words)
     best = sorted(np.argsort(-score, kind="stable")[:n])
     return [sentences[i] for i in best]
-
-
-def summarize(article: Article, n: int = 3) -> list[str]:
-    """An n-sentence extractive summary of an article (its title is not repeated)."""
-    return summarize_text(article.title, article.body, n)

@@ -8,9 +8,9 @@ import unicodedata
 from typing import Any
 
 from xinwen.cli.output import add_db, add_json, article_summary, emit, open_collection
-from xinwen.highlight import MARK_CLOSE, MARK_OPEN, to_brackets
-from xinwen.search import SearchResult
-from xinwen.trends import PERIODS, Trends
+from xinwen.search.engine import SearchResult
+from xinwen.search.highlight import MARK_CLOSE, MARK_OPEN, to_brackets
+from xinwen.search.trends import PERIODS, Trends
 
 QUERY_HELP = (
     'words (AND-ed; any of them when none has all), "a phrase", -word, -"phrase", tag:T, -tag:T, '

@@ -13,7 +13,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "related", help="articles related to a stored one (or to --text), each with the reason",
         description="Related articles: more-like-this terms, LSA similarity, shared tags and time, "
-        "mixed by weights (see xinwen.related). An article's copies are left out; each cluster of "
+        "mixed by weights (see xinwen.linking.related). An article's copies are left out; each cluster of "
         "copies appears once.",
     )
     p.add_argument("id", nargs="?", help="a stored article's id")
@@ -34,7 +34,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_related(args: argparse.Namespace) -> int:
-    from xinwen.related import RelatedWeights
+    from xinwen.linking.related import RelatedWeights
 
     if bool(args.id) == bool(args.text):
         raise XinwenError("give either an article ID or --text TEXT")

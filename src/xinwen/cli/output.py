@@ -22,7 +22,7 @@ def add_json(p: argparse.ArgumentParser) -> None:
 def open_collection(args: argparse.Namespace, *, readonly: bool = True, retag_note: bool = True) -> Collection:
     """The collection of --db; `retag_note`: say when its articles wait for a retag (`xinwen fit`)."""
     c = Collection(args.db or default_db(), readonly=readonly)
-    if retag_note and c.store.retag_needed():
+    if retag_note and c.retag_needed():
         print(f"note: {c.db_path} holds articles stored by an older xinwen, without the tag candidates that "
               "related articles compare; run `xinwen fit` once to compute them", file=sys.stderr)
     return c

@@ -33,8 +33,8 @@ from typing import Any
 
 import numpy as np
 
-from xinwen.copycheck import MIN_CHARS, normalize, trigrams
 from xinwen.evaluation import datasets
+from xinwen.linking.copycheck import MIN_CHARS, normalize, trigrams
 
 N_PLANTED = 1000
 SEED = 4

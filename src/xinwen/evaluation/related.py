@@ -35,7 +35,7 @@ from xinwen.errors import XinwenError
 from xinwen.evaluation import datasets
 from xinwen.evaluation.bootstrap import interval
 from xinwen.evaluation.datasets import DatasetMissing
-from xinwen.related import RelatedWeights
+from xinwen.linking.related import RelatedWeights
 
 K = 5
 TNEWS_FIRST = 10_000

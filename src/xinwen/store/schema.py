@@ -57,9 +57,9 @@ MIGRATIONS: list[str] = [
         VALUES (new.rowid, new.title_terms, new.body_terms);
     END;
     """,
-    # 2: near-duplicates (xinwen.duplicates): which articles take part in copy detection (their
+    # 2: near-duplicates (xinwen.linking.copies): which articles take part in copy detection (their
     # MinHash signature is the fingerprint column), and each cluster member's canonical article.
-    # An empty database is marked current ("INDEX_VERSION.FINGERPRINT_VERSION" of xinwen.duplicates);
+    # An empty database is marked current ("INDEX_VERSION.FINGERPRINT_VERSION" of xinwen.linking.copies);
     # one with articles is reclustered, with new fingerprints, the first time copies are looked for.
     """
     CREATE TABLE copy_index (
@@ -80,9 +80,14 @@ MIGRATIONS: list[str] = [
     INSERT INTO meta (key, value) SELECT 'retag_needed', '1' WHERE EXISTS (SELECT 1 FROM articles);
     """,
     # 4: the publisher's section (category) of each article, read into the doc values from this index
-    # (xinwen.docvalues) for the section signal of related articles
+    # (xinwen.search.facets) for the section signal of related articles
     """
     CREATE INDEX IF NOT EXISTS articles_category ON articles (category);
+    """,
+    # 5: a generation number every write transaction raises (the store's change token, xinwen.store.base),
+    # and the fitted state's bookkeeping (which generation a fit saw: xinwen.collection)
+    """
+    INSERT OR IGNORE INTO meta (key, value) VALUES ('generation', '1');
     """,
 ]
 

@@ -1,78 +1,206 @@
-"""SQLite store: one file, WAL, schema version recorded and migrated, batches in one transaction."""
+"""The SQLite backend: one file, WAL, numbered migrations, and every line of SQL xinwen runs on it.
+
+One connection per thread (a server's request threads read side by side; SQLite's WAL lets them read
+while a writer commits). Transactions are explicit (`transaction()`), so a batch of articles, their
+tags, index terms and copy links commit together. `change_token()` is a generation number in `meta`
+that every write transaction raises, so any connection, in any process, can tell that its caches are
+stale.
+
+Fitted state (corpus statistics, related vectors) lives beside the database file, as DB.<name>, each
+replaced atomically (written to a temporary file, then renamed).
+
+Search: the articles' segmented words are indexed by an external-content FTS5 table with the
+unicode61 tokenizer (space-joined words; store/fts5.py compiles a parsed query), and the speed tricks
+that need SQLite's planner to be told (INDEXED BY, a cost model for sorting by time) are here.
+"""
 
 from __future__ import annotations
 
-import hashlib
+import contextlib
+import io
 import json
+import os
 import sqlite3
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+import threading
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any
 
 import numpy as np
 
-from xinwen.analysis.pipeline import Analysis
 from xinwen.article import Article, RelatedRef
 from xinwen.errors import NotFound, StoreError
+from xinwen.store import fts5
+from xinwen.store.base import (
+    ArticleWrite,
+    ClusterFacts,
+    CopyInput,
+    DocColumns,
+    StoredArticle,
+    TagUpdate,
+    TermsRow,
+    Written,
+)
 from xinwen.store.schema import MIGRATIONS, SCHEMA_VERSION
+
+if TYPE_CHECKING:
+    from xinwen.search.query import Query
 
 ARTICLE_COLUMNS = (
     "rowid, id, url, source, category, title, body, published, tags, snippet, "
     "source_tags, source_related, extra, origin"
 )
+CHUNK = 500  # values bound in one `IN (...)`
+TITLE_WEIGHT = 5.0  # BM25: the title weighs this many times the body
+BODY_WEIGHT = 1.0
+JOIN_COST = 6.0  # us to read one match's date from its row (behind the body), for sorting by time
+SCAN_COST = 0.12  # us to step over one entry of the date index
 
 
-@dataclass
-class StoredArticle:
-    """An article as stored: the record plus its row number in the database."""
-
-    rowid: int
-    article: Article
+def chunks(values: Sequence[Any], size: int = CHUNK) -> Iterator[list[Any]]:
+    """Slices of at most `size` values, for `IN (...)` lists SQLite can bind."""
+    for i in range(0, len(values), size):
+        yield list(values[i : i + size])
 
 
-def content_hash(a: Article) -> str:
-    """What makes a record 'the same' on a second ingest."""
-    key = json.dumps(
-        [a.title, a.body, a.published.isoformat() if a.published else None, a.url, a.source, a.category,
-         a.source_tags, [r.title for r in a.source_related], a.extra],
-        ensure_ascii=False, sort_keys=True, default=str,
-    )
-    return hashlib.sha1(key.encode("utf-8")).hexdigest()
+def _marks(values: Sequence[Any]) -> str:
+    return ",".join("?" * len(values))
+
+
+def joined_ints(joined: str | None) -> np.ndarray:
+    """SQLite's group_concat of integers as an array (one string read instead of a Python row each)."""
+    return np.array(joined.split(","), dtype=np.int64) if joined else np.zeros(0, dtype=np.int64)
+
+
+def _joined_floats(joined: str | None) -> np.ndarray:
+    return np.array(joined.split(","), dtype=np.float64) if joined else np.zeros(0, dtype=np.float64)
 
 
 class SQLiteStore:
-    """The articles of one collection in one SQLite file."""
+    """The articles of one collection in one SQLite file (or in memory, for ":memory:")."""
 
     def __init__(self, path: str | Path, *, readonly: bool = False) -> None:
         self.path = str(path)
-        if readonly and self.path != ":memory:" and not Path(self.path).exists():
+        self.location = self.path
+        self.readonly = readonly
+        self.memory = self.path == ":memory:"
+        if readonly and not self.memory and not Path(self.path).exists():
             raise StoreError("no database here; run `xinwen ingest PATH` first", file=self.path)
+        self._local = threading.local()
+        self._all: list[sqlite3.Connection] = []
+        self._lock = threading.Lock()
+        self._state: dict[str, bytes] = {}  # fitted state of an in-memory database
+        self._shared: sqlite3.Connection | None = None
+        conn = self.conn
         try:
-            self.conn = sqlite3.connect(self.path, timeout=30, check_same_thread=False)
+            self._migrate(conn)
+        except sqlite3.DatabaseError as exc:
+            self.close()
+            raise StoreError(f"not a usable xinwen database: {exc}", file=self.path) from exc
+        except BaseException:
+            self.close()
+            raise
+
+    # -- connections -----------------------------------------------------------
+    @property
+    def conn(self) -> sqlite3.Connection:
+        """This thread's connection (an in-memory database has one, shared by all threads)."""
+        if self.memory:
+            if self._shared is None:
+                self._shared = self._connect()
+            return self._shared
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = self._local.conn = self._connect()
+            self._local.depth = 0
+        return conn
+
+    def _connect(self) -> sqlite3.Connection:
+        try:
+            conn = sqlite3.connect(self.path, timeout=30, check_same_thread=False, isolation_level=None)
         except sqlite3.Error as exc:
             raise StoreError(f"cannot open database: {exc}", file=self.path) from exc
-        self.conn.row_factory = sqlite3.Row
+        conn.row_factory = sqlite3.Row
         try:
-            self.conn.execute("PRAGMA journal_mode=WAL")
-            self.conn.execute("PRAGMA synchronous=NORMAL")
-            self.conn.execute("PRAGMA foreign_keys=ON")
-            self._migrate()
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            conn.execute("PRAGMA foreign_keys=ON")
         except sqlite3.DatabaseError as exc:
+            conn.close()
             raise StoreError(f"not a usable xinwen database: {exc}", file=self.path) from exc
+        with self._lock:
+            self._all.append(conn)
+        return conn
 
-    # -- schema ----------------------------------------------------------
-    def schema_version(self) -> int:
-        has_meta = self.conn.execute(
-            "SELECT 1 FROM sqlite_master WHERE type='table' AND name='meta'"
-        ).fetchone()
-        if not has_meta:
-            return 0
-        row = self.conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
+    def close(self) -> None:
+        with self._lock:
+            conns, self._all = self._all, []
+        for conn in conns:
+            with contextlib.suppress(sqlite3.Error):
+                conn.close()
+        self._local = threading.local()
+        self._shared = None
+
+    # -- transactions ------------------------------------------------------------
+    def _depth(self) -> int:
+        return int(getattr(self._local, "depth", 0)) if not self.memory else int(getattr(self, "_mdepth", 0))
+
+    def _set_depth(self, depth: int) -> None:
+        if self.memory:
+            self._mdepth = depth
+        else:
+            self._local.depth = depth
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[None]:
+        conn = self.conn
+        depth = self._depth()
+        if depth:
+            self._set_depth(depth + 1)
+            try:
+                yield
+            finally:
+                self._set_depth(depth)
+            return
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            raise self._write_error(exc) from exc
+        self._set_depth(1)
+        try:
+            yield
+            conn.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'generation'")
+            conn.execute("COMMIT")
+        except BaseException:
+            with contextlib.suppress(sqlite3.Error):
+                conn.execute("ROLLBACK")
+            raise
+        finally:
+            self._set_depth(0)
+
+    def _write_error(self, exc: sqlite3.Error) -> StoreError:
+        if "readonly" in str(exc):
+            return StoreError("the database cannot be written here (a read-only file or folder)", file=self.path)
+        return StoreError(f"cannot write: {exc}", file=self.path)
+
+    def change_token(self) -> int:
+        row = self.conn.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()
         return int(row[0]) if row else 0
 
-    def _migrate(self) -> None:
-        version = self.schema_version()
+    # -- schema --------------------------------------------------------------------
+    def schema_version(self) -> int:
+        return self._schema_version(self.conn)
+
+    @staticmethod
+    def _schema_version(conn: sqlite3.Connection) -> int:
+        if not conn.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name='meta'").fetchone():
+            return 0
+        row = conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
+        return int(row[0]) if row else 0
+
+    def _migrate(self, conn: sqlite3.Connection) -> None:
+        version = self._schema_version(conn)
         if version > SCHEMA_VERSION:
             raise StoreError(
                 f"database schema version {version} is newer than this xinwen ({SCHEMA_VERSION}); upgrade xinwen",
@@ -80,15 +208,16 @@ class SQLiteStore:
             )
         for number in range(version, SCHEMA_VERSION):
             try:
-                self.conn.execute("BEGIN")
+                conn.execute("BEGIN IMMEDIATE")
                 for statement in _statements(MIGRATIONS[number]):
-                    self.conn.execute(statement)
-                self.conn.execute(
+                    conn.execute(statement)
+                conn.execute(
                     "INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)", (str(number + 1),)
                 )
-                self.conn.commit()
+                conn.execute("COMMIT")
             except sqlite3.OperationalError as exc:
-                self.conn.rollback()
+                with contextlib.suppress(sqlite3.Error):
+                    conn.execute("ROLLBACK")
                 if "readonly" not in str(exc):
                     raise
                 raise StoreError(
@@ -98,94 +227,125 @@ class SQLiteStore:
                     file=self.path,
                 ) from exc
             except BaseException:
-                self.conn.rollback()
+                with contextlib.suppress(sqlite3.Error):
+                    conn.execute("ROLLBACK")
                 raise
 
-    def retag_needed(self) -> bool:
-        """Articles were stored by an older xinwen without what a retag computes (tag weights)."""
-        return self.conn.execute("SELECT 1 FROM meta WHERE key='retag_needed'").fetchone() is not None
+    # -- meta and fitted state -----------------------------------------------------
+    def get_meta(self, key: str) -> str | None:
+        row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return None if row is None else str(row[0])
 
-    def retagged(self) -> None:
-        """Every article has been retagged (`Collection.retag`)."""
-        with self.conn:
-            self.conn.execute("DELETE FROM meta WHERE key='retag_needed'")
+    def set_meta(self, key: str, value: str | None) -> None:
+        with self.transaction():
+            if value is None:
+                self.conn.execute("DELETE FROM meta WHERE key = ?", (key,))
+            else:
+                self.conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))
 
-    def close(self) -> None:
-        self.conn.close()
+    def state_path(self, name: str) -> Path | None:
+        """Where fitted state `name` is kept (None for an in-memory database)."""
+        return None if self.memory else Path(f"{self.path}.{name}")
 
-    # -- writing ---------------------------------------------------------
+    def read_state(self, name: str) -> bytes | None:
+        path = self.state_path(name)
+        if path is None:
+            return self._state.get(name)
+        try:
+            return path.read_bytes()
+        except FileNotFoundError:
+            return None
+        except OSError as exc:
+            raise StoreError(f"cannot read fitted state: {exc.strerror or exc}", file=str(path)) from exc
+
+    @contextlib.contextmanager
+    def write_state(self, name: str) -> Iterator[IO[bytes]]:
+        path = self.state_path(name)
+        if path is None:
+            buffer = io.BytesIO()
+            yield buffer
+            self._state[name] = buffer.getvalue()
+            return
+        tmp = path.with_name(f"{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+        try:
+            with open(tmp, "wb") as fh:
+                yield fh
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(tmp, path)
+        except OSError as exc:
+            raise StoreError(f"cannot save fitted state: {exc.strerror or exc}", file=str(path)) from exc
+        finally:
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+
+    # -- writing articles --------------------------------------------------------------
     def known_hashes(self, ids: Sequence[str]) -> dict[str, str]:
-        """content_hash of those ids already stored."""
         out: dict[str, str] = {}
-        for i in range(0, len(ids), 500):
-            chunk = ids[i : i + 500]
-            marks = ",".join("?" * len(chunk))
-            for row in self.conn.execute(f"SELECT id, content_hash FROM articles WHERE id IN ({marks})", chunk):
+        for chunk in chunks(ids):
+            for row in self.conn.execute(f"SELECT id, content_hash FROM articles WHERE id IN ({_marks(chunk)})", chunk):
                 out[row[0]] = row[1]
         return out
 
-    def upsert_batch(
-        self,
-        items: Sequence[tuple[Article, Analysis, str]],
-        on_stored: Callable[[list[tuple[int, Article, Analysis, bool]]], None] | None = None,
-    ) -> tuple[int, int]:
-        """Insert or replace a batch in one transaction; returns (added, updated).
-
-        `on_stored` gets [(rowid, article, analysis, is_new), ...] inside the same transaction
-        (the near-duplicate check uses it, so a batch and its copy links commit together)."""
-        added = updated = 0
-        now = datetime.now(UTC).isoformat(timespec="seconds")
-        stored: list[tuple[int, Article, Analysis, bool]] = []
-        with self.conn:
-            for article, analysis, chash in items:
-                row = self.conn.execute("SELECT rowid FROM articles WHERE id=?", (article.id,)).fetchone()
-                values = _row_values(article, analysis, chash, now)
+    def upsert(self, writes: Sequence[ArticleWrite]) -> list[Written]:
+        now = datetime.now(UTC).isoformat(timespec="microseconds")
+        out: list[Written] = []
+        with self.transaction():
+            conn = self.conn
+            for w in writes:
+                a = w.article
+                row = conn.execute("SELECT rowid FROM articles WHERE id=?", (a.id,)).fetchone()
+                values = _row_values(w, now)
                 if row is None:
-                    cur = self.conn.execute(
+                    cur = conn.execute(
                         "INSERT INTO articles (id, url, source, category, title, body, published, published_ts, "
                         "tags, snippet, source_tags, source_related, extra, origin, title_terms, body_terms, "
                         "fingerprint, content_hash, ingested_at, tag_weights) VALUES "
                         "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                        (article.id, *values),
+                        (a.id, *values),
                     )
-                    rowid = cur.lastrowid
-                    added += 1
+                    key = int(cur.lastrowid or 0)
                 else:
-                    rowid = row[0]
-                    self.conn.execute(
+                    key = int(row[0])
+                    conn.execute(
                         "UPDATE articles SET url=?, source=?, category=?, title=?, body=?, published=?, "
                         "published_ts=?, tags=?, snippet=?, source_tags=?, source_related=?, extra=?, origin=?, "
                         "title_terms=?, body_terms=?, fingerprint=?, content_hash=?, ingested_at=?, tag_weights=? "
                         "WHERE rowid=?",
-                        (*values, rowid),
+                        (*values, key),
                     )
-                    updated += 1
-                self._write_tags(rowid, article.tags)
-                stored.append((int(rowid or 0), article, analysis, row is None))
-            if on_stored is not None:
-                on_stored(stored)
-        return added, updated
+                self._write_tags(key, a.tags)
+                out.append(Written(key, w, row is None))
+        return out
 
-    def _write_tags(self, rowid: int | None, tags: Sequence[str]) -> None:
-        self.conn.execute("DELETE FROM article_tags WHERE article=?", (rowid,))
+    def _write_tags(self, key: int, tags: Sequence[str]) -> None:
+        self.conn.execute("DELETE FROM article_tags WHERE article=?", (key,))
         self.conn.executemany(
-            "INSERT INTO article_tags (article, rank, tag) VALUES (?, ?, ?)",
-            [(rowid, i, t) for i, t in enumerate(tags)],
+            "INSERT INTO article_tags (article, rank, tag) VALUES (?, ?, ?)", [(key, i, t) for i, t in enumerate(tags)]
         )
 
-    def set_tags(self, updates: Sequence[tuple]) -> None:
-        """Replace computed tags and snippets (after a refit): (rowid, tags, snippet), or
-        (rowid, tags, snippet, tag weights) to replace the weights too."""
-        with self.conn:
-            for rowid, tags, snippet, *weights in updates:
+    def delete(self, ids: Sequence[str]) -> list[int]:
+        keys: list[int] = []
+        with self.transaction():
+            for chunk in chunks(ids):
+                found = [r[0] for r in self.conn.execute(
+                    f"SELECT rowid FROM articles WHERE id IN ({_marks(chunk)})", chunk)]
+                if found:
+                    self.conn.execute(f"DELETE FROM articles WHERE rowid IN ({_marks(found)})", found)
+                keys += found
+        return keys
+
+    def set_tags(self, updates: Sequence[TagUpdate]) -> None:
+        with self.transaction():
+            for u in updates:
                 self.conn.execute(
                     "UPDATE articles SET tags=?, snippet=?, tag_weights=coalesce(?, tag_weights) WHERE rowid=?",
-                    (json.dumps(tags, ensure_ascii=False), snippet,
-                     json.dumps(weights[0], ensure_ascii=False) if weights else None, rowid),
+                    (json.dumps(u.tags, ensure_ascii=False), u.snippet,
+                     json.dumps(u.tag_weights, ensure_ascii=False) if u.tag_weights is not None else None, u.key),
                 )
-                self._write_tags(rowid, tags)
+                self._write_tags(u.key, u.tags)
 
-    # -- reading ---------------------------------------------------------
+    # -- reading articles ----------------------------------------------------------------
     def count(self) -> int:
         return int(self.conn.execute("SELECT count(*) FROM articles").fetchone()[0])
 
@@ -193,45 +353,43 @@ class SQLiteStore:
         row = self.conn.execute(f"SELECT {ARTICLE_COLUMNS} FROM articles WHERE id=?", (article_id,)).fetchone()
         if row is None:
             raise NotFound(f"no article with id {article_id!r}")
-        return row_to_stored(row)
+        return _stored(row)
 
-    def get_many(self, rowids: Sequence[int]) -> dict[int, StoredArticle]:
+    def key_of(self, article_id: str) -> int | None:
+        row = self.conn.execute("SELECT rowid FROM articles WHERE id=?", (article_id,)).fetchone()
+        return None if row is None else int(row[0])
+
+    def get_many(self, keys: Sequence[int]) -> dict[int, StoredArticle]:
         out: dict[int, StoredArticle] = {}
-        for i in range(0, len(rowids), 500):
-            chunk = list(rowids[i : i + 500])
-            marks = ",".join("?" * len(chunk))
-            for row in self.conn.execute(f"SELECT {ARTICLE_COLUMNS} FROM articles WHERE rowid IN ({marks})", chunk):
-                out[row["rowid"]] = row_to_stored(row)
+        for chunk in chunks(keys):
+            for row in self.conn.execute(
+                    f"SELECT {ARTICLE_COLUMNS} FROM articles WHERE rowid IN ({_marks(chunk)})", chunk):
+                out[row["rowid"]] = _stored(row)
         return out
 
     def list_articles(
-        self,
-        *,
-        tag: str | None = None,
-        since: datetime | None = None,
-        until: datetime | None = None,
-        limit: int = 20,
-        offset: int = 0,
+        self, *, tag: str | None = None, since: float | None = None, until: float | None = None,
+        limit: int = 20, offset: int = 0,
     ) -> list[StoredArticle]:
         where, args = [], []
         if tag:
             where.append("rowid IN (SELECT article FROM article_tags WHERE tag=?)")
             args.append(tag)
-        if since:
+        if since is not None:
             where.append("published_ts >= ?")
-            args.append(since.timestamp())
-        if until:
+            args.append(since)
+        if until is not None:
             where.append("published_ts < ?")
-            args.append(until.timestamp())
+            args.append(until)
         sql = f"SELECT {ARTICLE_COLUMNS} FROM articles"
         if where:
             sql += " WHERE " + " AND ".join(where)
         # NULLs sort lowest in SQLite, so DESC puts undated articles last and the date index serves the order
         sql += " ORDER BY published_ts DESC, rowid DESC LIMIT ? OFFSET ?"
-        return [row_to_stored(r) for r in self.conn.execute(sql, (*args, limit, offset))]
+        return [_stored(r) for r in self.conn.execute(sql, (*args, limit, offset))]
 
-    def iter_all(self, columns: str = ARTICLE_COLUMNS, batch: int = 2000) -> Iterator[sqlite3.Row]:
-        """All rows in rowid order, read in batches (for fitting and exports)."""
+    def _batches(self, columns: str, batch: int = 2000) -> Iterator[sqlite3.Row]:
+        """Rows in rowid order, read in batches (a long read holds no lock between them)."""
         last = 0
         while True:
             rows = self.conn.execute(
@@ -242,12 +400,273 @@ class SQLiteStore:
             yield from rows
             last = rows[-1]["rowid"]
 
-    def fingerprints(self) -> Iterator[tuple[int, np.ndarray]]:
-        for row in self.iter_all("rowid, fingerprint"):
-            if row["fingerprint"] is not None:
-                yield row["rowid"], np.frombuffer(row["fingerprint"], dtype=np.uint64)
+    def iter_articles(self) -> Iterator[StoredArticle]:
+        for row in self._batches(ARTICLE_COLUMNS):
+            yield _stored(row)
+
+    def keys(self) -> np.ndarray:
+        return joined_ints(self.conn.execute("SELECT group_concat(rowid) FROM articles").fetchone()[0])
+
+    # -- what the in-memory indexes are built from ---------------------------------------
+    def iter_terms(self) -> Iterator[TermsRow]:
+        for row in self._batches("rowid, title_terms, body_terms, tag_weights, ingested_at"):
+            yield _terms(row)
+
+    def terms_of(self, keys: Sequence[int]) -> dict[int, TermsRow]:
+        out: dict[int, TermsRow] = {}
+        for chunk in chunks(keys):
+            for row in self.conn.execute(
+                "SELECT rowid, title_terms, body_terms, tag_weights, ingested_at FROM articles "
+                f"WHERE rowid IN ({_marks(chunk)})", chunk,
+            ):
+                out[row[0]] = _terms(row)
+        return out
+
+    def keys_written_since(self, stamp: str) -> np.ndarray:
+        return joined_ints(self.conn.execute(
+            "SELECT group_concat(rowid) FROM articles WHERE ingested_at > ?", (stamp,)).fetchone()[0])
+
+    def doc_columns(self) -> DocColumns:
+        conn = self.conn
+        try:
+            size = int(conn.execute("SELECT coalesce(max(rowid), 0) FROM articles").fetchone()[0]) + 1
+            # read from covering indexes, rowids joined into one string per value (a Python row per article
+            # would cost ~1.5 us each; the table's rows hold the body and would be read whole)
+            sources = _groups(conn.execute(
+                "SELECT source, group_concat(rowid) FROM articles INDEXED BY articles_source "
+                "WHERE source IS NOT NULL GROUP BY source"))
+            categories = _groups(conn.execute(
+                "SELECT category, group_concat(rowid) FROM articles INDEXED BY articles_category "
+                "WHERE category IS NOT NULL GROUP BY category"))
+            keys, stamps = conn.execute(
+                "SELECT group_concat(rowid), group_concat(published_ts) FROM articles "
+                "INDEXED BY articles_published WHERE published_ts IS NOT NULL").fetchone()
+            tags = _groups(conn.execute(
+                "SELECT tag, group_concat(article) FROM article_tags INDEXED BY article_tags_tag GROUP BY tag"))
+        except sqlite3.Error as exc:  # a locked or damaged database, or a dropped index
+            raise StoreError(f"cannot read facet values: {exc}", file=self.path) from exc
+        return DocColumns(size, sources, categories, tags, joined_ints(keys), _joined_floats(stamps))
+
+    # -- copy detection ------------------------------------------------------------------
+    def iter_copy_inputs(self) -> Iterator[CopyInput]:
+        for row in self._batches("rowid, body, fingerprint"):
+            sig = np.frombuffer(row["fingerprint"], dtype=np.uint64) if row["fingerprint"] else None
+            yield CopyInput(row["rowid"], row["body"] or "", sig)
+
+    def set_fingerprints(self, pairs: Sequence[tuple[int, np.ndarray]]) -> None:
+        with self.transaction():
+            self.conn.executemany("UPDATE articles SET fingerprint=? WHERE rowid=?",
+                                  [(sig.astype(np.uint64).tobytes(), key) for key, sig in pairs])
+
+    def copy_signatures(self, after: int = 0) -> tuple[np.ndarray, np.ndarray]:
+        rows = self.conn.execute(
+            "SELECT c.article, a.fingerprint FROM copy_index c JOIN articles a ON a.rowid = c.article "
+            "WHERE c.article > ? ORDER BY c.article", (after,)
+        ).fetchall()
+        keys = np.array([r[0] for r in rows], dtype=np.int64)
+        if not rows:
+            return keys, np.empty((0, 0), dtype=np.uint64)
+        sigs = np.frombuffer(b"".join(r[1] for r in rows), dtype=np.uint64).reshape(len(rows), -1)
+        return keys, sigs
+
+    def max_copy_key(self) -> int:
+        return int(self.conn.execute("SELECT coalesce(max(article), 0) FROM copy_index").fetchone()[0])
+
+    def add_to_copy_index(self, key: int) -> None:
+        with self.transaction():
+            self.conn.execute("INSERT OR IGNORE INTO copy_index (article) VALUES (?)", (key,))
+
+    def remove_from_copy_index(self, key: int) -> None:
+        with self.transaction():
+            self.conn.execute("DELETE FROM copy_index WHERE article=?", (key,))
+
+    def clear_copies(self) -> None:
+        with self.transaction():
+            self.conn.execute("DELETE FROM duplicate_of")
+            self.conn.execute("DELETE FROM copy_index")
+
+    def bodies(self, keys: Sequence[int]) -> dict[int, str]:
+        out: dict[int, str] = {}
+        for chunk in chunks(keys):
+            out.update((r[0], r[1] or "") for r in self.conn.execute(
+                f"SELECT rowid, body FROM articles WHERE rowid IN ({_marks(chunk)})", chunk))
+        return out
+
+    def canonicals(self, keys: Sequence[int]) -> dict[int, int]:
+        out: dict[int, int] = {}
+        for chunk in chunks(keys):
+            out.update(self.conn.execute(
+                f"SELECT article, canonical FROM duplicate_of WHERE article IN ({_marks(chunk)})", chunk).fetchall())
+        return out
+
+    def cluster_keys(self, canonicals: Sequence[int]) -> set[int]:
+        out: set[int] = set()
+        for chunk in chunks(canonicals):
+            out.update(r[0] for r in self.conn.execute(
+                f"SELECT article FROM duplicate_of WHERE canonical IN ({_marks(chunk)})", chunk))
+        return out
+
+    def cluster_facts(self, keys: Sequence[int]) -> list[ClusterFacts]:
+        out = []
+        for chunk in chunks(keys):
+            out += [ClusterFacts(r[0], r[1], int(r[2] or 0)) for r in self.conn.execute(
+                f"SELECT rowid, published_ts, length(body) FROM articles WHERE rowid IN ({_marks(chunk)})", chunk)]
+        return out
+
+    def set_cluster(self, members: Sequence[int], canonical: int) -> None:
+        with self.transaction():
+            self.conn.executemany("INSERT OR REPLACE INTO duplicate_of (article, canonical) VALUES (?, ?)",
+                                  [(m, canonical) for m in members])
+
+    def unlink(self, keys: Sequence[int]) -> None:
+        with self.transaction():
+            for chunk in chunks(keys):
+                self.conn.execute(f"DELETE FROM duplicate_of WHERE article IN ({_marks(chunk)})", chunk)
+
+    def members(self, canonical: int) -> list[int]:
+        rows = self.conn.execute(
+            "SELECT d.article FROM duplicate_of d JOIN articles a ON a.rowid = d.article WHERE d.canonical=? "
+            "ORDER BY d.article != d.canonical, a.published_ts IS NULL, a.published_ts, d.article", (canonical,)
+        ).fetchall()
+        return [r[0] for r in rows]
+
+    def largest_clusters(self, limit: int | None = None) -> list[int]:
+        sql = ("SELECT d.canonical, count(*) AS n FROM duplicate_of d JOIN articles a ON a.rowid = d.canonical "
+               "GROUP BY d.canonical ORDER BY n DESC, a.published_ts IS NULL, a.published_ts DESC, d.canonical")
+        args: tuple = ()
+        if limit is not None:
+            sql += " LIMIT ?"
+            args = (int(limit),)
+        return [r[0] for r in self.conn.execute(sql, args)]
+
+    # -- full-text search ----------------------------------------------------------------
+    def _search(self, sql: str, params: Sequence[object]) -> list[sqlite3.Row]:
+        try:
+            return self.conn.execute(sql, params).fetchall()
+        except sqlite3.OperationalError as exc:  # a locked or damaged database, never the user's query
+            raise StoreError(f"search failed: {exc}", file=self.path) from exc
+
+    def match_count(self, query: Query, mode: str) -> int:
+        match = fts5.match(query, mode)
+        where, args = _filters(query)
+        if match and not where:  # the index alone can answer
+            return int(self._search("SELECT count(*) FROM articles_fts WHERE articles_fts MATCH ?", (match,))[0][0])
+        sql, params = _source(match, where, args)
+        return int(self._search("SELECT count(*) " + sql, params)[0][0])
+
+    def match_keys(self, query: Query, mode: str) -> np.ndarray:
+        match = fts5.match(query, mode)
+        where, args = _filters(query)
+        if match and not where:  # one joined string: a Python row per match costs more than the lookup
+            rows = self._search("SELECT group_concat(rowid) FROM articles_fts WHERE articles_fts MATCH ?", (match,))
+        else:
+            sql, params = _source(match, where, args)
+            rows = self._search("SELECT group_concat(a.rowid) " + sql, params)
+        return joined_ints(rows[0][0])
+
+    def title_matches(self, query: Query, limit: int) -> list[tuple[int, str]]:
+        match = fts5.title_match(query)
+        if not match:
+            return []
+        where, args = _filters(query)
+        sql, params = _source(match, where, args)
+        rows = self._search(f"SELECT a.rowid, a.title {sql} ORDER BY length(a.title), a.rowid DESC LIMIT ?",
+                            (*params, limit))
+        return [(int(r[0]), str(r[1])) for r in rows]
+
+    def ranked(self, query: Query, mode: str, skip: Sequence[int], limit: int) -> list[tuple[int, float]]:
+        match = fts5.match(query, mode)
+        if not match or limit <= 0:
+            return []
+        where, args = _filters(query)
+        score = f"bm25(articles_fts, {TITLE_WEIGHT}, {BODY_WEIGHT})"
+        not_seen = f" AND {{}}rowid NOT IN ({_marks(skip)})" if skip else ""
+        if where:
+            sql, params = _source(match, where, args)
+            sql = f"SELECT a.rowid, {score} AS s {sql}{not_seen.format('a.')} ORDER BY s, a.rowid LIMIT ?"
+        else:  # the index alone can rank
+            sql = (f"SELECT rowid, {score} AS s FROM articles_fts WHERE articles_fts MATCH ?{not_seen.format('')} "
+                   "ORDER BY s, rowid LIMIT ?")
+            params = [match]
+        rows = self._search(sql, (*params, *skip, limit))
+        return [(int(r[0]), -float(r[1])) for r in rows]
+
+    def newest(
+        self, query: Query, mode: str | None, limit: int, offset: int, total: int | None = None
+    ) -> list[int]:
+        match = fts5.match(query, mode) if mode else None
+        where, args = _filters(query)
+        by_time = "a.published_ts IS NULL, a.published_ts DESC, a.rowid DESC"
+        if match:
+            if total is None:
+                total = self.match_count(query, mode or "all")
+            size = int(self.conn.execute("SELECT coalesce(max(rowid), 1) FROM articles").fetchone()[0])
+            if total and total * JOIN_COST > (offset + limit) * size / total * SCAN_COST:
+                # many matches: walk the date index newest first until the page is full
+                sql = (f"SELECT a.rowid FROM articles a INDEXED BY articles_published WHERE a.rowid IN "
+                       f"(SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?)"
+                       f"{''.join(' AND ' + w for w in where)} ORDER BY a.published_ts DESC, a.rowid DESC "
+                       "LIMIT ? OFFSET ?")
+                rows = self._search(sql, (match, *args, limit, offset))
+                if len(rows) == limit:
+                    return [int(r[0]) for r in rows]
+                # the date index holds dated articles only: the rest of the page is undated ones
+        sql, params = _source(match, where, args)
+        rows = self._search(f"SELECT a.rowid {sql} ORDER BY {by_time} LIMIT ? OFFSET ?", (*params, limit, offset))
+        return [int(r[0]) for r in rows]
 
 
+# -- SQL for a parsed query ---------------------------------------------------------------
+def _filters(q: Query) -> tuple[list[str], list[object]]:
+    """Conditions on `articles a` for everything in the query that is not a word to look up."""
+    where: list[str] = []
+    args: list[object] = []
+    for tag in q.tags:
+        where.append("a.rowid IN (SELECT article FROM article_tags WHERE tag = ?)")
+        args.append(tag)
+    for tag in q.exclude_tags:
+        where.append("a.rowid NOT IN (SELECT article FROM article_tags WHERE tag = ?)")
+        args.append(tag)
+    if q.sources:
+        where.append(f"a.source IN ({_marks(q.sources)})")
+        args.extend(q.sources)
+    for source in q.exclude_sources:
+        where.append("a.source IS NOT ?")
+        args.append(source)
+    if q.since:
+        where.append("a.published_ts >= ?")
+        args.append(q.since.timestamp())
+    if q.until:
+        where.append("a.published_ts < ?")
+        args.append(q.until.timestamp())
+    for phrase in q.phrases:
+        where.append("(instr(lower(a.title), ?) > 0 OR instr(lower(a.body), ?) > 0)")
+        args.extend([phrase.text.lower()] * 2)
+    for phrase in q.exclude_phrases:
+        where.append("NOT (instr(lower(a.title), ?) > 0 OR instr(lower(a.body), ?) > 0)")
+        args.extend([phrase.lower()] * 2)
+    if q.exclude_words and not q.has_text:
+        where.append("a.rowid NOT IN (SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?)")
+        args.append(" OR ".join(fts5.quote(w.text) for w in q.exclude_words))
+    return where, args
+
+
+def _source(match: str | None, where: list[str], args: list[object]) -> tuple[str, list[object]]:
+    """FROM ... WHERE ... for the matching articles, as `articles a` (joined to the index when words)."""
+    conds = list(where)
+    params: list[object] = list(args)
+    if match:
+        sql = "FROM articles_fts JOIN articles a ON a.rowid = articles_fts.rowid"
+        conds.insert(0, "articles_fts MATCH ?")
+        params.insert(0, match)
+    else:
+        sql = "FROM articles a"
+    if conds:
+        sql += " WHERE " + " AND ".join(conds)
+    return sql, params
+
+
+# -- rows <-> records ----------------------------------------------------------------------
 def _statements(script: str) -> list[str]:
     """Split a migration into statements (trigger bodies hold semicolons)."""
     out, buf = [], []
@@ -262,7 +681,8 @@ def _statements(script: str) -> list[str]:
     return out
 
 
-def _row_values(article: Article, analysis: Analysis, chash: str, now: str) -> tuple:
+def _row_values(w: ArticleWrite, now: str) -> tuple:
+    article = w.article
     return (
         article.url,
         article.source,
@@ -277,16 +697,16 @@ def _row_values(article: Article, analysis: Analysis, chash: str, now: str) -> t
         json.dumps([r.__dict__ for r in article.source_related], ensure_ascii=False),
         json.dumps(article.extra, ensure_ascii=False, default=str),
         article.origin,
-        analysis.title_terms,
-        analysis.body_terms,
-        analysis.fingerprint.astype(np.uint64).tobytes(),
-        chash,
+        w.title_terms,
+        w.body_terms,
+        np.asarray(w.fingerprint).astype(np.uint64).tobytes(),
+        w.content_hash,
         now,
-        json.dumps(analysis.tag_weights, ensure_ascii=False),
+        json.dumps(w.tag_weights, ensure_ascii=False),
     )
 
 
-def row_to_stored(row: sqlite3.Row) -> StoredArticle:
+def _stored(row: sqlite3.Row) -> StoredArticle:
     published = datetime.fromisoformat(row["published"]) if row["published"] else None
     article = Article(
         id=row["id"],
@@ -303,4 +723,21 @@ def row_to_stored(row: sqlite3.Row) -> StoredArticle:
         extra=json.loads(row["extra"]),
         origin=row["origin"],
     )
-    return StoredArticle(row["rowid"], article)
+    return StoredArticle(int(row["rowid"]), article)
+
+
+def _weights(text: str | None) -> dict[str, float]:
+    """Stored tag weights ({} when the article was stored before they were kept)."""
+    try:
+        got = json.loads(text or "{}")
+    except ValueError:
+        return {}
+    return {str(k): float(v) for k, v in got.items()} if isinstance(got, dict) else {}
+
+
+def _terms(row: sqlite3.Row) -> TermsRow:
+    return TermsRow(int(row[0]), row[1] or "", row[2] or "", _weights(row[3]), row[4] or "")
+
+
+def _groups(rows: Iterable[tuple[str, str]]) -> list[tuple[str, np.ndarray]]:
+    return [(value, joined_ints(keys)) for value, keys in rows if value]

@@ -28,7 +28,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from xinwen.article import Article
 from xinwen.collection import Collection
 from xinwen.errors import NotFound, XinwenError
-from xinwen.search import SearchHit
+from xinwen.search.engine import SearchHit
 from xinwen.web import models as m
 from xinwen.web.apidocs import reference
 from xinwen.web.render import STATIC, highlight_html, line_chart, make_environment

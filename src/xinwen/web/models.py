@@ -12,7 +12,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from xinwen.article import Article
-from xinwen.related import RelatedHit
+from xinwen.linking.related import RelatedHit
 
 # The highlight marks of Collection.search (contract): matched words sit between these two characters.
 MARK_OPEN = "\ue000"

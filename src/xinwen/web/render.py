@@ -13,15 +13,14 @@ from typing import Any
 from urllib.parse import quote, urlencode
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
-from xinwen.web.models import MARK_CLOSE, MARK_OPEN
+from xinwen.search.highlight import to_html
 
 HERE = Path(__file__).resolve().parent
 TEMPLATES = HERE / "templates"
 STATIC = HERE / "static"
 
-_MARKED = re.compile(re.escape(MARK_OPEN) + "(.*?)" + re.escape(MARK_CLOSE), re.S)
 # Bidi controls that would reorder text outside their element; dropped where isolation is
 # impossible (<title>).
 _BIDI = re.compile("[\u200e\u200f\u202a-\u202e\u2066-\u2069]")
@@ -29,9 +28,7 @@ _BIDI = re.compile("[\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 def highlight_html(text: str) -> Markup:
     """Escape, then wrap what sat between the highlight marks in <mark>; stray marks are dropped."""
-    escaped = str(escape(text))
-    marked = _MARKED.sub(lambda m: "<mark>" + m.group(1) + "</mark>", escaped)
-    return Markup(marked.replace(MARK_OPEN, "").replace(MARK_CLOSE, ""))
+    return Markup(to_html(text))
 
 
 def paragraphs(body: str) -> list[str]:

@@ -1,4 +1,4 @@
-"""The search query language, parsed into plain data, and its FTS5 match expressions.
+"""The search query language, parsed into plain data (a backend compiles it: store/fts5.py for SQLite).
 
 What a user can type::
 
@@ -10,10 +10,10 @@ What a user can type::
     from:2024-01-01 to:2024-06-30   published in a date range (inclusive; also since:/until:,
                                     2024-06 for a month, 2024 for a year)
 
-Nothing a user types is FTS5 syntax: every word goes into the match expression as a quoted string,
-and `AND`, `OR`, `NOT`, `NEAR`, `*`, `^`, `:` and brackets are plain text. Words are segmented the way
-the index was (jieba), so 上海交通大学 finds articles that wrote 上海 / 交通 / 大学 apart, and 交通大学
-finds 上海交通大学 (its parts are indexed too, see `xinwen.analysis.segment.search_terms`).
+Nothing a user types is syntax of the backend's search engine: a word is a word, and `AND`, `OR`,
+`NOT`, `NEAR`, `*`, `^`, `:` and brackets are plain text. Words are segmented the way the index was (the
+collection's segmenter), so 上海交通大学 finds articles that wrote 上海 / 交通 / 大学 apart, and 交通大学
+finds 上海交通大学 (its parts are indexed too, see `Segmenter.search_terms`).
 """
 
 from __future__ import annotations
@@ -21,16 +21,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from functools import lru_cache
 
-from xinwen.analysis.segment import cut, is_word
-from xinwen.analysis.stats import stopwords
+from xinwen.analysis.lexicon import stopwords
+from xinwen.analysis.segment import PLAIN, Segmenter
 from xinwen.dates import parse_date
 from xinwen.errors import DateError
-from xinwen.text import normalize
+from xinwen.text import is_cjk, normalize
 
 MAX_WORDS = 32  # more would only slow the search down
-NEAR_DISTANCE = 10  # tokens within which the parts of a long word must occur to stand for it
 
 _OPEN_QUOTES = {'"': '"', "“": "”", "”": "”", "「": "」", "『": "』", "＂": "＂"}
 _FILTER_KEYS = {
@@ -51,16 +49,6 @@ class Word:
     text: str
     parts: list[str] = field(default_factory=list)  # a cover of `text` by shorter words; [] when none
     adjacent: bool = False  # the parts must follow each other (a typed word the segmenter splits)
-
-    def fts(self) -> str:
-        """`("上海交通大学" OR NEAR("上海" "交通" "大学", 10))`: the word, or all its parts close by;
-        `("中美" OR "中 美")` for a typed word that only context makes one word."""
-        if not self.parts:
-            return quote(self.text)
-        if self.adjacent:
-            return f"({quote(self.text)} OR {quote(' '.join(self.parts))})"
-        near = " ".join(quote(p) for p in self.parts)
-        return f"({quote(self.text)} OR NEAR({near}, {NEAR_DISTANCE}))"
 
     def strings(self) -> list[str]:
         """What to mark in text for this word."""
@@ -97,35 +85,15 @@ class Query:
         """Whether there is anything to look up in the full-text index."""
         return bool(self.words or any(p.words for p in self.phrases))
 
-    def match(self, mode: str = "all") -> str | None:
-        """The FTS5 expression: all words (mode "all") or any of them (mode "any"); phrases' words are
-        always required; exclusions subtract. None when there is nothing to look up."""
-        phrase_words = [w.fts() for p in self.phrases for w in p.words]
-        words = [w.fts() for w in self.words]
-        if mode == "any" and len(words) > 1:
-            required = [*phrase_words, "(" + " OR ".join(words) + ")"]
-        else:
-            required = [*phrase_words, *words]
-        if not required:
-            return None
-        expr = " AND ".join(required)
-        if self.exclude_words:
-            expr = f"({expr}) NOT ({self.exclude_match()})"
-        return expr
+    @property
+    def has_filters(self) -> bool:
+        """Whether anything but words narrows the search (tags, sources, dates, phrases, exclusions)."""
+        return bool(self.tags or self.exclude_tags or self.sources or self.exclude_sources or self.since
+                    or self.until or self.phrases or self.exclude_phrases or self.exclude_words)
 
     def typed_words(self) -> list[str]:
         """The positive words as typed (of the query and of its phrases), before any split into parts."""
         return [w.text for p in self.phrases for w in p.words] + [w.text for w in self.words]
-
-    def word_groups(self) -> list[str]:
-        """Each positive word (of the query and of its phrases) as an FTS5 expression."""
-        return [w.fts() for p in self.phrases for w in p.words] + [w.fts() for w in self.words]
-
-    def exclude_match(self) -> str | None:
-        """Any excluded word, as one FTS5 expression."""
-        if not self.exclude_words:
-            return None
-        return " OR ".join(w.fts() if w.adjacent else quote(w.text) for w in self.exclude_words)
 
     def highlight_terms(self, text: str) -> dict[str, str]:
         """What to mark in one article (`text`: its title and body, lowercased): each string -> the query
@@ -140,29 +108,26 @@ class Query:
         return out
 
 
-def quote(term: str) -> str:
-    """An FTS5 string: whatever it holds is text, never syntax."""
-    return '"' + term.replace('"', '""') + '"'
-
-
-def parse_query(text: str) -> Query:
-    """Read what a user typed. Never raises: what cannot be used is noted in `Query.notes`."""
+def parse_query(text: str, segmenter: Segmenter | None = None) -> Query:
+    """Read what a user typed, segmenting as `segmenter` (the collection's; default jieba's own
+    dictionary) does. Never raises: what cannot be used is noted in `Query.notes`."""
+    seg = segmenter or PLAIN
     text = text if isinstance(text, str) else str(text)
     text = normalize(text.replace("\x00", " "))[:1000]
     q = Query(text=text)
     for negative, key, value, quoted in _tokens(text):
         if key:
-            _apply_filter(q, key, value, negative, quoted)
+            _apply_filter(q, key, value, negative, quoted, seg)
         elif quoted:
-            _add_phrase(q, value, negative)
+            _add_phrase(q, value, negative, seg)
         elif negative:
-            words = query_words(value)
+            words = query_words(value, seg)
             if len(words) == 1:
                 q.exclude_words.append(words[0])
             elif words:
-                _add_phrase(q, value, negative=True)
+                _add_phrase(q, value, True, seg)
         else:
-            _add_words(q, value)
+            _add_words(q, value, seg)
     _drop_stopwords(q)
     if q.since and q.until and q.since >= q.until:
         q.notes.append("from: is not before to:; nothing can match")
@@ -214,7 +179,7 @@ def _find_close(text: str, start: int, close: str) -> int:
     return len(text)
 
 
-def _apply_filter(q: Query, key: str, value: str, negative: bool, quoted: bool) -> None:
+def _apply_filter(q: Query, key: str, value: str, negative: bool, quoted: bool, seg: Segmenter) -> None:
     if not value:
         q.notes.append(f"{key}: without a value was ignored")
         return
@@ -227,7 +192,7 @@ def _apply_filter(q: Query, key: str, value: str, negative: bool, quoted: bool) 
             start, end = date_range(value)
         except DateError:
             q.notes.append(f"{key}:{value} is not a date (try {key}:2024-01-31); searched as words")
-            _add_words(q, value)
+            _add_words(q, value, seg)
             return
         if negative:
             q.notes.append(f"-{key}: is not supported; read as {key}:")
@@ -255,9 +220,9 @@ def date_range(value: str) -> tuple[datetime, datetime]:
     return start, (start if has_time else start + timedelta(days=1))
 
 
-def _add_phrase(q: Query, value: str, negative: bool) -> None:
+def _add_phrase(q: Query, value: str, negative: bool, seg: Segmenter) -> None:
     phrase = _squeeze(value)
-    words = query_words(phrase)
+    words = query_words(phrase, seg)
     if not words:
         if phrase:
             q.notes.append(f'"{phrase}" has no words to search for; ignored')
@@ -268,9 +233,9 @@ def _add_phrase(q: Query, value: str, negative: bool) -> None:
         q.phrases.append(Phrase(phrase, words))
 
 
-def _add_words(q: Query, value: str) -> None:
+def _add_words(q: Query, value: str, seg: Segmenter) -> None:
     seen = {w.text for w in q.words}
-    for w in query_words(value):
+    for w in query_words(value, seg):
         if w.text in seen:
             continue
         if len(q.words) >= MAX_WORDS:
@@ -296,26 +261,27 @@ def _squeeze(phrase: str) -> str:
     return re.sub(r"(?<=[\u3400-\u9fff]) (?=[\u3400-\u9fff])", "", phrase)
 
 
-def query_words(text: str) -> list[Word]:
+def query_words(text: str, segmenter: Segmenter | None = None) -> list[Word]:
     """The words of some query text, segmented the way the index was, each with its parts.
 
     A short Chinese chunk typed on its own that the segmenter cuts into single characters (中美, 两国:
     words only in context) stays one word, found as itself or as its characters side by side."""
-    pieces = [w.strip() for w in cut(text)]
+    seg = segmenter or PLAIN
+    pieces = [w.strip() for w in seg.cut(text)]
     pieces = [w for w in pieces if w and any(ch.isalnum() for ch in w)]
     chunk = text.strip()
-    if 1 < len(pieces) == len(chunk) <= 4 and all(_is_cjk(ch) for ch in chunk):
+    if 1 < len(pieces) == len(chunk) <= 4 and all(is_cjk(ch) for ch in chunk):
         return [Word(chunk, pieces, adjacent=True)]
-    return [Word(w, list(word_parts(w))) for w in pieces]
+    return [Word(w, list(word_parts(w, seg))) for w in pieces]
 
 
-@lru_cache(maxsize=4096)
-def word_parts(word: str) -> tuple[str, ...]:
+def word_parts(word: str, segmenter: Segmenter | None = None) -> tuple[str, ...]:
     """The fewest dictionary words of 2-3 characters that together are a Chinese word of three or more
     characters: 上海交通大学 -> 上海 交通 大学. () when the word is short, not Chinese, or no such
     split exists (a lone character would match too much, and cost a long read of the index)."""
+    is_word = (segmenter or PLAIN).has_word
     n = len(word)
-    if n < 3 or not all(_is_cjk(ch) for ch in word):
+    if n < 3 or not all(is_cjk(ch) for ch in word):
         return ()
     best: list[tuple[str, ...] | None] = [None] * (n + 1)  # best[i]: fewest parts making word[:i]
     best[0] = ()
@@ -330,7 +296,3 @@ def word_parts(word: str) -> tuple[str, ...]:
                 if tail is None or len(head) + 1 < len(tail):
                     best[j] = (*head, word[i:j])
     return best[n] or ()
-
-
-def _is_cjk(ch: str) -> bool:
-    return "\u3400" <= ch <= "\u9fff"

@@ -107,9 +107,13 @@ def _window_start(body: str, first: int) -> int:
     return max(0, first - LEAD)
 
 
+_MARKED = re.compile(re.escape(MARK_OPEN) + "(.*?)" + re.escape(MARK_CLOSE), re.S)
+
+
 def to_html(text: str) -> str:
-    """Escape, then turn the marks into <mark> (unbalanced marks cannot occur: `mark` made them)."""
-    return html.escape(text).replace(MARK_OPEN, "<mark>").replace(MARK_CLOSE, "</mark>")
+    """Escape, then wrap what sat between the marks in <mark>; a stray mark is dropped."""
+    marked = _MARKED.sub(lambda m: "<mark>" + m.group(1) + "</mark>", html.escape(text, quote=True))
+    return _strip(marked)
 
 
 def to_brackets(text: str) -> str:

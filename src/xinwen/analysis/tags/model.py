@@ -60,7 +60,7 @@ class TagModel:
         self.present = present or {}  # word or phrase -> titles that contain it
         self.assoc = assoc or {}  # word -> [[tag, titles with word and tag (tag not in title)], ...]
         self.base_rate = base_rate  # share of content-word occurrences that are tags
-        self.ranker = ranker  # weights for headline-only tagging (tagranker.py), or None
+        self.ranker = ranker  # weights for headline-only tagging (ranker.py), or None
         # tagged archive titles: {"titles": [...], "words": [[...], ...], "tags": [[...], ...]} while
         # building, and as shipped {"hashed": counts of hashed character runs and words (no text),
         # "tags": [[...], ...]}
@@ -68,6 +68,7 @@ class TagModel:
         # built without the first N tnews titles with >= 3 tags (`xinwen eval related` reports on them)
         self.held_out_first = 0
         self._index = None
+        self._ranker = None  # the ranker made ready to score (ranker.Ranker), on first use
         self._prefixes: frozenset[str] | None = None
         self.token_cache: dict[tuple[str, str], tuple[float, bool]] = {}  # for the tag scorer
 
@@ -90,10 +91,18 @@ class TagModel:
         seen = self.present.get(term, 0)
         return (in_text + _SMOOTH * self.base_rate) / (seen + _SMOOTH)
 
+    def headline_ranker(self):  # type: ignore[no-untyped-def]
+        """The headline ranker made ready to score (ranker.Ranker), built on first use."""
+        if self._ranker is None and self.ranker:
+            from xinwen.analysis.tags.ranker import Ranker
+
+            self._ranker = Ranker(self.ranker)
+        return self._ranker
+
     def neighbour_index(self):
         """The nearest-neighbour index over the archive titles (built on first use), or None."""
         if self._index is None and self.neighbours and self.neighbours.get("tags"):
-            from xinwen.analysis.tagneighbours import NeighbourIndex
+            from xinwen.analysis.tags.neighbours import NeighbourIndex
 
             if "hashed" in self.neighbours:
                 self._index = NeighbourIndex.from_encoded(self.neighbours["hashed"], self.neighbours["tags"])
@@ -222,6 +231,6 @@ def _shippable(neighbours: dict | None) -> dict | None:
     """The archive as saved: its titles' text (and words) replaced by hashed counts."""
     if not neighbours or "titles" not in neighbours:
         return neighbours
-    from xinwen.analysis.tagneighbours import encode_titles
+    from xinwen.analysis.tags.neighbours import encode_titles
 
     return {"hashed": encode_titles(neighbours["titles"], neighbours.get("words")), "tags": neighbours["tags"]}

@@ -17,17 +17,19 @@ A third view, tags: each article's best tag candidates weighted by the tagger's 
 Two headlines seldom share a word or one of their three chosen tags, but often share
 candidates the tag model implies (李娜 -> 网球).
 
-`fit` builds it from the stored articles and `save` writes it beside the database
-(DB.related.npz); `xinwen fit` refits it. Articles stored after the fit are transformed
-with the fitted vocabulary when the model is next used (and saved when they are many).
+`fit` builds it from the stored articles and `save` writes it as the collection's fitted state
+("related.npz"); `xinwen fit` refits it. Articles stored after the fit are transformed with the
+fitted vocabulary when the model is next used (and saved when they are many).
 """
 
 from __future__ import annotations
 
+import io
 import json
 import re
+import zipfile
 from collections.abc import Iterable, Sequence
-from pathlib import Path
+from typing import IO
 
 import numpy as np
 import scipy.sparse as sp
@@ -48,7 +50,7 @@ _CONTENT = re.compile(r"\w")
 
 def doc_terms(title_terms: str, body_terms: str) -> list[str]:
     """The terms an article is compared on: title terms TITLE_WEIGHT times, then the body's."""
-    from xinwen.analysis.stats import stopwords
+    from xinwen.analysis.lexicon import stopwords
 
     stop = stopwords()
     title = [t for t in title_terms.split() if _CONTENT.search(t) and t not in stop]
@@ -64,7 +66,7 @@ class ArticleVectors:
         vocabulary: list[str],
         idf: np.ndarray,
         components: np.ndarray,
-        rowids: np.ndarray,
+        keys: np.ndarray,
         dense: np.ndarray,
         lexical: sp.csr_matrix,
         n_terms: np.ndarray,
@@ -75,14 +77,14 @@ class ArticleVectors:
         self.index = {t: i for i, t in enumerate(vocabulary)}
         self.idf = idf.astype(np.float32)
         self.components = components.astype(np.float32)  # (dims, V)
-        self.rowids = rowids.astype(np.int64)  # sorted
+        self.keys = keys.astype(np.int64)  # sorted
         self.dense = dense.astype(np.float32)  # (n, dims), unit rows (or zero)
         self.lexical = lexical.astype(np.float32).tocsr()  # (n, V), unit rows (or zero)
         self.n_terms = n_terms.astype(np.int32)  # distinct known terms per article
         self.synced_at = ""  # the latest ingested_at of the articles the vectors were made from
         self._postings: sp.csr_matrix | None = None
         self.tag_index = {t: i for i, t in enumerate(tag_vocabulary or [])}
-        self.tags = (tags if tags is not None else sp.csr_matrix((len(self.rowids), 0))).astype(np.float32).tocsr()
+        self.tags = (tags if tags is not None else sp.csr_matrix((len(self.keys), 0))).astype(np.float32).tocsr()
         self._tag_postings: sp.csr_matrix | None = None
         self._tag_names: list[str] = []
 
@@ -105,7 +107,7 @@ class ArticleVectors:
         return self._tag_postings
 
     def __len__(self) -> int:
-        return len(self.rowids)
+        return len(self.keys)
 
     @property
     def tag_vocabulary(self) -> list[str]:
@@ -145,10 +147,10 @@ class ArticleVectors:
     # -- fitting -----------------------------------------------------------
     @classmethod
     def fit(
-        cls, rowids: Sequence[int], documents: Sequence[list[str]], *, dims: int = DIMS,
+        cls, keys: Sequence[int], documents: Sequence[list[str]], *, dims: int = DIMS,
         tag_weights: Sequence[dict[str, float]] | None = None,
     ) -> ArticleVectors:
-        """Fit on (rowid, terms, tag weights) of the stored articles."""
+        """Fit on (key, terms, tag weights) of the stored articles."""
         n = len(documents)
         df: dict[str, int] = {}
         for terms in documents:
@@ -177,8 +179,8 @@ class ArticleVectors:
         model = cls(vocabulary, idf, components, np.empty(0, np.int64), np.zeros((0, len(components)), np.float32),
                     sp.csr_matrix((0, len(vocabulary)), dtype=np.float32), np.empty(0, np.int32))
         dense = model._project(full)
-        order = np.argsort(np.asarray(rowids, dtype=np.int64), kind="stable")
-        model.rowids = np.asarray(rowids, dtype=np.int64)[order]
+        order = np.argsort(np.asarray(keys, dtype=np.int64), kind="stable")
+        model.keys = np.asarray(keys, dtype=np.int64)[order]
         model.dense = dense[order]
         model.lexical = _prune(full)[order]
         model.n_terms = n_terms[order]
@@ -224,52 +226,51 @@ class ArticleVectors:
         return self._project(full), _prune(full), n_terms
 
     # -- articles stored after the fit ------------------------------------------
-    def position(self, rowid: int) -> int | None:
-        i = int(np.searchsorted(self.rowids, rowid))
-        return i if i < len(self.rowids) and self.rowids[i] == rowid else None
+    def position(self, key: int) -> int | None:
+        i = int(np.searchsorted(self.keys, key))
+        return i if i < len(self.keys) and self.keys[i] == key else None
 
     def update(
-        self, keep: np.ndarray, rowids: Sequence[int], documents: Sequence[list[str]],
+        self, keep: np.ndarray, keys: Sequence[int], documents: Sequence[list[str]],
         tag_weights: Sequence[dict[str, float]] | None = None,
     ) -> None:
-        """Keep the rows where `keep` is true and add these articles (rowid, terms, tag weights)."""
+        """Keep the rows where `keep` is true and add these articles (key, terms, tag weights)."""
         dense, lexical, n_terms = self.transform(documents) if documents else (
             np.zeros((0, self.dims), np.float32), sp.csr_matrix((0, len(self.vocabulary)), dtype=np.float32),
             np.empty(0, np.int32))
-        all_rowids = np.concatenate([self.rowids[keep], np.asarray(rowids, dtype=np.int64)])
-        order = np.argsort(all_rowids, kind="stable")
-        self.rowids = all_rowids[order]
+        all_keys = np.concatenate([self.keys[keep], np.asarray(keys, dtype=np.int64)])
+        order = np.argsort(all_keys, kind="stable")
+        self.keys = all_keys[order]
         self.dense = np.vstack([self.dense[keep], dense])[order]
         self.lexical = sp.vstack([self.lexical[np.flatnonzero(keep)], lexical]).tocsr()[order]
         self.n_terms = np.concatenate([self.n_terms[keep], n_terms])[order]
         self._postings = None
-        added = self.tag_rows(tag_weights if tag_weights is not None else [{}] * len(rowids))
+        added = self.tag_rows(tag_weights if tag_weights is not None else [{}] * len(keys))
         self._widen_tags()
         self.tags = sp.vstack([self.tags[np.flatnonzero(keep)], added]).tocsr()[order]
         self._tag_postings = None
 
     # -- persistence ---------------------------------------------------------
-    def save(self, path: str | Path) -> None:
-        tmp = Path(str(path) + ".tmp.npz")
+    def save(self, fh: IO[bytes]) -> None:
+        """Write the model into a binary file (numpy's .npz; no pickles)."""
         np.savez(
-            tmp,
+            fh,
             meta=np.array(json.dumps({"version": MODEL_VERSION, "vocabulary": self.vocabulary,
                                       "tag_vocabulary": self.tag_vocabulary, "synced_at": self.synced_at},
                                      ensure_ascii=False)),
-            idf=self.idf, components=self.components, rowids=self.rowids, dense=self.dense,
+            idf=self.idf, components=self.components, rowids=self.keys, dense=self.dense,
             n_terms=self.n_terms, lex_data=self.lexical.data, lex_indices=self.lexical.indices,
             lex_indptr=self.lexical.indptr, tag_data=self.tags.data, tag_indices=self.tags.indices,
             tag_indptr=self.tags.indptr,
         )
-        tmp.replace(path)
 
     @classmethod
-    def load(cls, path: str | Path) -> ArticleVectors:
+    def load(cls, data: bytes, where: str = "related-articles model") -> ArticleVectors:
         try:
-            with np.load(path, allow_pickle=False) as f:
+            with np.load(io.BytesIO(data), allow_pickle=False) as f:
                 meta = json.loads(str(f["meta"]))
                 if meta.get("version") != MODEL_VERSION:
-                    raise StoreError("related-articles model of another version; run `xinwen fit`", file=str(path))
+                    raise StoreError("related-articles model of another version; run `xinwen fit`", file=where)
                 vocabulary = list(meta["vocabulary"])
                 lexical = sp.csr_matrix((f["lex_data"], f["lex_indices"], f["lex_indptr"]),
                                         shape=(len(f["rowids"]), len(vocabulary)))
@@ -280,9 +281,9 @@ class ArticleVectors:
                             tag_vocabulary, tags)
                 model.synced_at = str(meta.get("synced_at", ""))
                 return model
-        except (OSError, ValueError, KeyError) as exc:
+        except (OSError, ValueError, KeyError, zipfile.BadZipFile) as exc:
             raise StoreError(f"cannot read the related-articles model: {exc}; run `xinwen fit`",
-                             file=str(path)) from exc
+                             file=where) from exc
 
 
 def _prune(matrix: sp.csr_matrix, top: int = TOP_TERMS) -> sp.csr_matrix:

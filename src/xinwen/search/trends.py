@@ -2,7 +2,7 @@
 that occur together.
 
 A period is a calendar day, an ISO week starting on Monday, or a month, in China Standard Time (see
-`xinwen.docvalues`); each is named by the ISO date it starts on. Counts come from the in-memory doc
+facets.py); each is named by the ISO date it starts on. Counts come from the in-memory doc
 values (tens of milliseconds over 100,000 articles).
 
 Rising compares the latest period in range ("now") with the one before it, as shares of the articles
@@ -19,10 +19,9 @@ from datetime import date, datetime, timedelta
 
 import numpy as np
 
-from xinwen.docvalues import TZ_OFFSET, DocValues, doc_values
 from xinwen.errors import QueryError
-from xinwen.query import date_range
-from xinwen.store.sqlite import SQLiteStore
+from xinwen.search.facets import TZ_OFFSET, DocValues
+from xinwen.search.query import date_range
 
 PERIODS = ("day", "week", "month")
 SMOOTHING = 1.0
@@ -54,7 +53,7 @@ def as_range(since: datetime | str | None, until: datetime | str | None) -> tupl
 
 
 def trends(
-    store: SQLiteStore,
+    dv: DocValues,
     *,
     period: str = "week",
     top: int = 10,
@@ -69,7 +68,6 @@ def trends(
     if top < 0:
         raise QueryError("top must be at least 0")
     lo, hi = as_range(since, until)
-    dv = doc_values(store)
     result = Trends(period=period)
     ts = dv.ts_of
     dated = ~np.isnan(ts)
@@ -154,9 +152,8 @@ def period_starts(first: str, last: str, period: str) -> list[str]:
     return out
 
 
-def cooccurring(store: SQLiteStore, tag: str, *, k: int = 10) -> list[tuple[str, int]]:
+def cooccurring(dv: DocValues, tag: str, *, k: int = 10) -> list[tuple[str, int]]:
     """The tags most often computed for the same articles as `tag`, with how many articles share both."""
-    dv = doc_values(store)
     c = bisect_left(dv.tags, tag)  # the tags are sorted
     if c == len(dv.tags) or dv.tags[c] != tag:
         return []

@@ -11,7 +11,7 @@ A candidate is a content word, a phrase of adjacent words that editors use as a 
     score     = salience / max salience * editor + ASSOC_WEIGHT_BODY * P(tag | the article's words)
 
 A headline alone (no body to count in) is ranked by the tag model's learned ranker
-(tagranker.py): which title words editors tag, and which tags the title implies without
+(ranker.py): which title words editors tag, and which tags the title implies without
 saying them (比特币 -> 数字货币); without a ranker, the same formula with the editors'
 prior at full strength (PRIOR_POWER, ASSOC_WEIGHT) stands in.
 Numbers, dates, single characters, English fragments and boilerplate never become tags;
@@ -25,10 +25,11 @@ from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from xinwen.analysis.lexicon import stopwords
 from xinwen.analysis.segment import Segmented, Tagged
-from xinwen.analysis.stats import CorpusStats, stopwords
-from xinwen.analysis.tagmodel import MAX_NGRAM, TagModel
-from xinwen.analysis.tagranker import FEATURES, HeadlineScores, score_title
+from xinwen.analysis.stats import CorpusStats
+from xinwen.analysis.tags.model import MAX_NGRAM, TagModel
+from xinwen.analysis.tags.ranker import FEATURES, HeadlineScores, score_title
 
 CONTENT_POS = frozenset({"n", "nr", "ns", "nt", "nz", "nw", "vn", "an", "nrt", "nrfg", "s", "j", "l", "i", "eng", "x"})
 PHRASE_POS = frozenset({"n", "nr", "ns", "nt", "nz", "nw", "vn", "an", "nrt", "nrfg", "j", "l", "eng", "x", "v", "a"})
@@ -309,7 +310,7 @@ def overlaps(a: str, b: str) -> bool:
 
 def choose(scores: dict[str, float], k: int) -> list[str]:
     """Best first; a candidate overlapping a chosen one is skipped, except among a headline's
-    ranker scores (tagranker.HeadlineScores), where nested tags are what editors pick."""
+    ranker scores (ranker.HeadlineScores), where nested tags are what editors pick."""
     if isinstance(scores, HeadlineScores):
         return sorted(scores, key=lambda w: (-scores[w], w))[:k]
     chosen: list[str] = []

@@ -3,7 +3,7 @@
 Most editor tags of a headline are not in it (a tnews title holds about a quarter of its
 tags). Titles that share character runs (single characters and 2-character runs) and
 segmented words with it (TF-IDF, cosine) were often tagged alike, so each of the K most similar archive titles votes for its tags
-with its similarity. The votes become features of the headline ranker (tagranker.py)
+with its similarity. The votes become features of the headline ranker (ranker.py)
 and bring in candidates the title never says.
 
 What ships inside the tag model is each archive title's tags and its hashed counts of

@@ -3,7 +3,7 @@
 With only a title there is no frequency to go by: which of its words an editor tags, and
 which tags the title implies without saying them, is what the tagged archive knows. Each
 candidate (a title word, a known tag phrase or two adjacent words, a tag associated with the
-title's words, or a tag of similar archive titles, tagneighbours.py) gets a few features from the tag model, and
+title's words, or a tag of similar archive titles, neighbours.py) gets a few features from the tag model, and
 boosted trees fitted on the archive (`fit_trees`; `fit_ranker`, a logistic regression, is the
 simpler alternative) score them. bench/build_tag_model.py fits them on tnews train with
 cross-fitting (each fold's features come from a model that has not seen that fold), and the
@@ -18,9 +18,10 @@ from collections.abc import Iterable
 
 import numpy as np
 
+from xinwen.analysis.lexicon import stopwords
 from xinwen.analysis.segment import Tagged
-from xinwen.analysis.stats import CorpusStats, stopwords
-from xinwen.analysis.tagmodel import MAX_NGRAM, TagModel
+from xinwen.analysis.stats import CorpusStats
+from xinwen.analysis.tags.model import MAX_NGRAM, TagModel
 
 POS_GROUPS = ("n", "nr", "ns", "nt", "nz", "v", "vn", "eng", "a", "l", "j", "x")
 FEATURES = (
@@ -34,14 +35,14 @@ _WORD = re.compile(r"^[\w\u4e00-\u9fff]+$")
 MAX_ASSOCIATED = 30  # associated tags considered per title
 MAX_VOTED = 50  # tags of similar archive titles considered per title
 JOINS = True  # two adjacent title words are a candidate too
-Votes = dict[str, tuple[float, ...]]  # tagneighbours.NeighbourIndex.votes
+Votes = dict[str, tuple[float, ...]]  # neighbours.NeighbourIndex.votes
 
 
 def candidate_features(
     title: Tagged, model: TagModel, stats: CorpusStats, taggable: callable, votes: Votes | None = None
 ) -> tuple[list[str], np.ndarray]:
     """Candidates of a title and their feature rows (len(FEATURES) columns). `votes`: tags of
-    similar archive titles (tagneighbours.py), looked up when not given."""
+    similar archive titles (neighbours.py), looked up when not given."""
     words = [w for w, _ in title]
     if votes is None:
         index = model.neighbour_index()
@@ -136,32 +137,23 @@ def score_title(
     terms, rows = candidate_features(title, model, stats, taggable)
     if not terms:
         return HeadlineScores()
-    return HeadlineScores(zip(terms, ranker_scores(model.ranker, rows).tolist(), strict=True))
+    return HeadlineScores(zip(terms, model.headline_ranker().scores(rows).tolist(), strict=True))
 
 
 def ranker_scores(ranker: dict, rows: np.ndarray) -> np.ndarray:
-    """Log-odds of the rows: boosted trees when the ranker has them, else the linear weights."""
-    if "trees" not in ranker:
-        return rows @ np.asarray(ranker["weights"]) + ranker["bias"]
-    feature, threshold, left, right, value, roots, depth = _flat_trees(ranker)
-    rows = np.ascontiguousarray(rows, dtype=np.float64)
-    flat = rows.ravel()
-    start = (np.arange(len(rows)) * rows.shape[1])[:, None]
-    node = np.broadcast_to(roots, (len(rows), len(roots))).copy()  # every row walks every tree
-    for _ in range(depth):  # a leaf leads to itself, so walking the deepest tree's depth ends at leaves
-        node = np.where(flat[start + feature[node]] <= threshold[node], left[node], right[node])
-    return float(ranker["bias"]) + value[node].sum(axis=1)
+    """Log-odds of the rows under a ranker as saved (plain data)."""
+    return Ranker(ranker).scores(rows)
 
 
-_FLAT: dict[int, tuple] = {}
+class Ranker:
+    """A saved ranker made ready to score: linear weights, or boosted trees as one set of arrays (child
+    indices made global; a leaf's children are itself, with an infinite threshold) walked with numpy."""
 
-
-def _flat_trees(ranker: dict) -> tuple:
-    """The ranker's trees as one set of arrays (child indices made global; a leaf's children are
-    itself, with an infinite threshold) and the depth of the deepest tree, cached."""
-    key = id(ranker)
-    got = _FLAT.get(key)
-    if got is None or got[0] is not ranker:
+    def __init__(self, ranker: dict) -> None:
+        self.bias = float(ranker["bias"])
+        self.weights = None if "trees" in ranker else np.asarray(ranker["weights"], dtype=np.float64)
+        if self.weights is not None:
+            return
         parts: list[list] = [[], [], [], [], []]
         roots = []
         offset = 0
@@ -177,15 +169,26 @@ def _flat_trees(ranker: dict) -> tuple:
             parts[4] += v
             offset += len(f)
             depth = max(depth, _depth(lt, rt))
-        arrays = (
-            np.asarray(parts[0], dtype=np.int64), np.asarray(parts[1], dtype=np.float64),
-            np.asarray(parts[2], dtype=np.int64), np.asarray(parts[3], dtype=np.int64),
-            np.asarray(parts[4], dtype=np.float64), np.asarray(roots, dtype=np.int64), depth,
-        )  # fmt: skip
-        got = (ranker, arrays)
-        _FLAT.clear()
-        _FLAT[key] = got
-    return got[1]
+        self.feature = np.asarray(parts[0], dtype=np.int64)
+        self.threshold = np.asarray(parts[1], dtype=np.float64)
+        self.left = np.asarray(parts[2], dtype=np.int64)
+        self.right = np.asarray(parts[3], dtype=np.int64)
+        self.value = np.asarray(parts[4], dtype=np.float64)
+        self.roots = np.asarray(roots, dtype=np.int64)
+        self.depth = depth
+
+    def scores(self, rows: np.ndarray) -> np.ndarray:
+        """Log-odds of the feature rows."""
+        if self.weights is not None:
+            return rows @ self.weights + self.bias
+        rows = np.ascontiguousarray(rows, dtype=np.float64)
+        flat = rows.ravel()
+        start = (np.arange(len(rows)) * rows.shape[1])[:, None]
+        node = np.broadcast_to(self.roots, (len(rows), len(self.roots))).copy()  # every row walks every tree
+        for _ in range(self.depth):  # a leaf leads to itself: walking the deepest tree's depth ends at leaves
+            node = np.where(flat[start + self.feature[node]] <= self.threshold[node], self.left[node],
+                            self.right[node])
+        return self.bias + self.value[node].sum(axis=1)
 
 
 def _global_children(children: list[int], leaf: list[bool], offset: int) -> list[int]:

@@ -1,0 +1,321 @@
+"""Clusters of copies of one story, found at ingest time.
+
+Each stored article whose body is long enough takes part (the store's copy index); its MinHash
+signature is the article's fingerprint (xinwen.analysis.fingerprint). When a batch is
+stored, every new or changed article is looked up in an LSH index over those signatures,
+candidates whose signatures agree on at least MIN_SIGNATURE_SIMILARITY of their values are
+checked on the text (copycheck.py), and the article joins the clusters of the copies it
+has. A cluster's canonical article is the earliest published; on a tie (or no date), the
+longest body; then the first stored. It is recomputed whenever a member joins or leaves,
+so an earlier printing that arrives later becomes the canonical one.
+
+The LSH index lives in memory: it is built from the stored signatures the first time a
+process needs it (about a second for 100,000 articles) and picks up what other processes
+stored since. The store keeps each member's canonical article.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from xinwen.analysis.fingerprint import (
+    BANDS,
+    FINGERPRINT_VERSION,
+    NUM_PERM,
+    band_keys,
+    band_keys_many,
+    fingerprint,
+    is_empty,
+)
+from xinwen.analysis.segment import Segmenter
+from xinwen.article import Article
+from xinwen.linking.copycheck import Text, compare, eligible
+from xinwen.store.base import Store, Written
+
+INDEX_VERSION = 1  # bump to recluster every stored article on next use
+MIN_SIGNATURE_SIMILARITY = 0.2
+MAX_CHECKS = 30  # text checks per new article, most similar signatures first
+MAX_BUCKET = 200  # articles read from one LSH bucket (boilerplate shares buckets)
+TEXT_CACHE = 4096  # stored bodies kept prepared for the text check
+_PREFIX = 20
+_SHIFT = np.uint64(64 - _PREFIX)
+
+
+@dataclass
+class Cluster:
+    """Copies of one story: the canonical printing and the others."""
+
+    canonical: Article
+    copies: list[Article]
+
+
+class MinHashIndex:
+    """LSH over MinHash signatures: sorted band keys, plus a small dict of recent additions."""
+
+    def __init__(self) -> None:
+        self.articles: list[int] = []
+        self.position: dict[int, int] = {}
+        self.sigs = np.empty((0, NUM_PERM), dtype=np.uint32)
+        self.alive = np.empty(0, dtype=bool)
+        self.keys = np.empty(0, dtype=np.uint64)  # sorted
+        self.key_pos = np.empty(0, dtype=np.int64)  # position of each key's article
+        self.starts = np.zeros((1 << _PREFIX) + 1, dtype=np.int64)
+        self.recent: dict[int, list[int]] = {}
+        self.recent_count = 0
+
+    def __len__(self) -> int:
+        return int(self.alive.sum())
+
+    def load(self, articles: Sequence[int], sigs: np.ndarray) -> None:
+        """Replace the contents with these articles (signatures as an (n, NUM_PERM) array)."""
+        self.articles = list(articles)
+        self.position = {r: i for i, r in enumerate(self.articles)}
+        self.sigs = sigs.astype(np.uint32).reshape(len(self.articles), NUM_PERM)
+        self.alive = np.ones(len(self.articles), dtype=bool)
+        self._rebuild_keys()
+
+    def _rebuild_keys(self) -> None:
+        n = len(self.articles)
+        if n == 0:
+            self.keys = np.empty(0, dtype=np.uint64)
+            self.key_pos = np.empty(0, dtype=np.int64)
+        else:
+            keys = band_keys_many(self.sigs[:n]).ravel()
+            order = np.argsort(keys, kind="stable")
+            self.keys = keys[order]
+            self.key_pos = (order // BANDS).astype(np.int64)
+        # where each 20-bit key prefix starts: a lookup is two reads and a short scan, not a binary search
+        self.starts = np.searchsorted(self.keys >> _SHIFT, np.arange((1 << _PREFIX) + 1, dtype=np.uint64))
+        self.recent = {}
+        self.recent_count = 0
+
+    def add(self, key: int, sig: np.ndarray) -> None:
+        if key in self.position:
+            self.remove(key)
+        pos = len(self.articles)
+        self.articles.append(key)
+        self.position[key] = pos
+        if pos >= len(self.sigs):
+            grown = np.empty((max(1024, 2 * len(self.sigs)), NUM_PERM), dtype=np.uint32)
+            grown[: len(self.sigs)] = self.sigs
+            self.sigs = grown
+            alive = np.zeros(len(grown), dtype=bool)
+            alive[: len(self.alive)] = self.alive
+            self.alive = alive
+        self.sigs[pos] = sig.astype(np.uint32)
+        self.alive[pos] = True
+        for key in band_keys(sig).tolist():
+            self.recent.setdefault(key, []).append(pos)
+        self.recent_count += 1
+        if self.recent_count > max(4096, len(self.articles) // 8):
+            self._rebuild_keys()
+
+    def remove(self, key: int) -> None:
+        pos = self.position.pop(key, None)
+        if pos is not None:
+            self.alive[pos] = False
+
+    def candidates(self, sig: np.ndarray) -> list[tuple[int, float]]:
+        """(article key, estimated Jaccard similarity) of articles sharing a band, most similar first."""
+        qkeys = band_keys(sig)
+        found: list[np.ndarray] = []
+        if len(self.keys):
+            prefix = (qkeys >> _SHIFT).astype(np.int64)
+            lo = self.starts[prefix]
+            lengths = np.minimum(self.starts[prefix + 1] - lo, MAX_BUCKET)
+            total = int(lengths.sum())
+            if total:  # the ranges lo[i]:lo[i]+lengths[i], concatenated without a Python loop
+                at = np.arange(total) + np.repeat(lo - (np.cumsum(lengths) - lengths), lengths)
+                same = self.keys[at] == np.repeat(qkeys, lengths)
+                found.append(self.key_pos[at[same]])
+        for key in qkeys.tolist():
+            hit = self.recent.get(key)
+            if hit:
+                found.append(np.asarray(hit[:MAX_BUCKET], dtype=np.int64))
+        pos = np.sort(np.concatenate(found)) if found else np.empty(0, dtype=np.int64)
+        if not len(pos):
+            return []
+        pos = pos[np.concatenate(([True], pos[1:] != pos[:-1]))]
+        pos = pos[self.alive[pos]]
+        if not len(pos):
+            return []
+        sim = (self.sigs[pos] == sig.astype(np.uint32)[None, :]).mean(axis=1)
+        keep = sim >= MIN_SIGNATURE_SIMILARITY
+        pos, sim = pos[keep], sim[keep]
+        order = np.argsort(-sim, kind="stable")
+        return [(self.articles[p], float(s)) for p, s in zip(pos[order].tolist(), sim[order].tolist(), strict=True)]
+
+
+class CopyDetector:
+    """Copy detection for one store: the in-memory LSH over signatures, and the clusters in the store.
+    `segmenter` fingerprints stored articles again when the fingerprint scheme has changed."""
+
+    def __init__(self, store: Store, segmenter: Segmenter) -> None:
+        self.store = store
+        self.segmenter = segmenter
+        self.lsh = MinHashIndex()
+        self.seen_max = 0  # highest copy-index key this process knows about
+        self.loaded = False
+        self._texts: dict[int, Text] = {}  # key -> prepared body, oldest first
+
+    # -- building --------------------------------------------------------
+    def ensure_ready(self) -> None:
+        """Load the LSH from stored signatures; recluster everything when the index is outdated."""
+        stamp = self.store.get_meta("duplicates_version")
+        wanted = f"{INDEX_VERSION}.{FINGERPRINT_VERSION}"
+        if stamp != wanted:
+            self.rebuild(refingerprint=stamp is None or stamp.split(".")[-1] != str(FINGERPRINT_VERSION))
+            self.loaded = True
+            return
+        if not self.loaded:
+            self._load_from(0, replace=True)
+            self.loaded = True
+        else:
+            self._load_from(self.seen_max, replace=False)
+
+    def _load_from(self, after: int, *, replace: bool) -> None:
+        """Signatures of indexed articles with key > after (what other processes stored, too)."""
+        top = self.store.max_copy_key()
+        if not replace and top <= self.seen_max:
+            return
+        keys, sigs = self.store.copy_signatures(after)
+        if not len(keys):
+            sigs = np.empty((0, NUM_PERM), dtype=np.uint64)
+        if replace:
+            self.lsh.load(keys.tolist(), sigs)
+        else:
+            for k, sig in zip(keys.tolist(), sigs, strict=True):
+                if k not in self.lsh.position:
+                    self.lsh.add(k, sig)
+        self.seen_max = max(self.seen_max, top)
+
+    def rebuild(self, *, refingerprint: bool = False) -> None:
+        """Recluster every stored article (in key order, as if ingested again), in one transaction."""
+        self.lsh = MinHashIndex()
+        self.seen_max = 0
+        self._texts = {}
+        try:
+            with self.store.transaction():
+                self.store.clear_copies()
+                batch: list[tuple[int, str, np.ndarray]] = []
+                changed: list[tuple[int, np.ndarray]] = []
+                for row in self.store.iter_copy_inputs():
+                    sig = row.fingerprint
+                    if refingerprint or sig is None or len(sig) != NUM_PERM:
+                        sig = fingerprint(self.segmenter.segment("", row.body).body_words())
+                        changed.append((row.key, sig))
+                    batch.append((row.key, row.body, sig))
+                self.store.set_fingerprints(changed)
+                self._check(batch)
+                self.store.set_meta("duplicates_version", f"{INDEX_VERSION}.{FINGERPRINT_VERSION}")
+        except BaseException:
+            self.loaded = False
+            raise
+
+    # -- ingest ------------------------------------------------------------
+    def on_stored(self, written: Sequence[Written]) -> None:
+        """Index and cluster new or changed articles (call inside the batch's transaction)."""
+        self.ensure_ready()
+        for w in written:
+            if not w.is_new:
+                self.leave(w.key)
+        items = [(w.key, w.write.article.body or "", np.asarray(w.write.fingerprint)) for w in written]
+        try:
+            self._check(items)
+        except BaseException:
+            self.loaded = False  # the transaction rolls back; reload from the store next time
+            raise
+
+    def _check(self, items: Iterable[tuple[int, str, np.ndarray]]) -> None:
+        for key, body, sig in items:
+            if is_empty(sig) or not eligible(body):
+                continue
+            cands = [(k, s) for k, s in self.lsh.candidates(sig) if k != key][:MAX_CHECKS]
+            matches: list[int] = []
+            if cands:
+                text = Text(body)
+                texts = self._texts_of([k for k, _ in cands])
+                matches = [k for k, _ in cands if k in texts and compare(text, texts[k]).is_copy]
+                matches = self._confirm_with_canonicals(text, matches)
+            self.store.add_to_copy_index(key)
+            self.lsh.add(key, sig)
+            self.seen_max = max(self.seen_max, key)
+            if matches:
+                self._join(key, matches)
+
+    def _confirm_with_canonicals(self, text: Text, matches: list[int]) -> list[int]:
+        """Keep the matches whose cluster's canonical article is a copy too: a story joins a
+        cluster through its first printing, so that templates do not chain clusters together."""
+        if not matches:
+            return matches
+        heads = self.store.canonicals(matches)
+        unchecked = {h for h in heads.values() if h not in matches}
+        if not unchecked:
+            return matches
+        texts = self._texts_of(sorted(unchecked))
+        good = {h for h in unchecked if h in texts and compare(text, texts[h]).is_copy}
+        return [m for m in matches if heads.get(m, m) in matches or heads.get(m, m) in good]
+
+    def _texts_of(self, keys: list[int]) -> dict[int, Text]:
+        """Stored bodies prepared for the text check (the recently checked ones kept: templates and
+        much-copied stories come up again and again)."""
+        out = {k: self._texts[k] for k in keys if k in self._texts}
+        missing = [k for k in keys if k not in out]
+        if missing:
+            for k, body in self.store.bodies(missing).items():
+                out[k] = self._texts[k] = Text(body)
+            while len(self._texts) > TEXT_CACHE:
+                self._texts.pop(next(iter(self._texts)))
+        return out
+
+    def _join(self, key: int, matches: list[int]) -> None:
+        heads = {key, *matches}
+        heads |= set(self.store.canonicals(sorted(heads)).values())
+        self._set_cluster(heads | self.store.cluster_keys(sorted(heads)))
+
+    def leave(self, key: int) -> None:
+        """A changed or deleted article leaves its cluster (a changed one is checked again as if new)."""
+        head = self.store.canonicals([key]).get(key)
+        self.lsh.remove(key)
+        self._texts.pop(key, None)
+        self.store.remove_from_copy_index(key)
+        if head is None:
+            return
+        self.store.unlink([key])
+        self._set_cluster(self.store.cluster_keys([head]) - {key})
+
+    def _set_cluster(self, members: set[int]) -> None:
+        if len(members) < 2:
+            if members:
+                self.store.unlink(sorted(members))
+            return
+        facts = self.store.cluster_facts(sorted(members))
+        canonical = min(facts, key=lambda f: (f.published_ts is None, f.published_ts or 0.0, -f.body_length, f.key))
+        self.store.set_cluster(sorted(members), canonical.key)
+
+    # -- queries -------------------------------------------------------------
+    def copies(self, article_id: str) -> list[Article]:
+        """The other members of the article's cluster, canonical first ([] when it has no copies)."""
+        self.ensure_ready()
+        base = self.store.get(article_id)
+        head = self.store.canonicals([base.key]).get(base.key)
+        if head is None:
+            return []
+        keys = [k for k in self.store.members(head) if k != base.key]
+        stored = self.store.get_many(keys)
+        return [stored[k].article for k in keys if k in stored]
+
+    def clusters(self, *, limit: int | None = None) -> list[Cluster]:
+        """Every cluster of copies, largest first (then the canonical's date, newest first)."""
+        self.ensure_ready()
+        out = []
+        for head in self.store.largest_clusters(limit):
+            keys = self.store.members(head)
+            stored = self.store.get_many(keys)
+            arts = [stored[k].article for k in keys if k in stored]
+            if len(arts) >= 2:
+                out.append(Cluster(arts[0], arts[1:]))
+        return out

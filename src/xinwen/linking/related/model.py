@@ -1,0 +1,95 @@
+"""The related-article vectors of one store: loaded from its fitted state ("related.npz"), or fitted on
+every stored article when there is none, and brought up to date with the store when its change token
+moves (articles stored or changed since are transformed with the fitted vocabulary, deleted ones
+dropped; the state is saved again once SAVE_AFTER articles were added that way)."""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+
+from xinwen.errors import StoreError
+from xinwen.linking.vectors import SAVE_AFTER, ArticleVectors, doc_terms
+from xinwen.store.base import Store
+
+STATE = "related.npz"
+
+
+class RelatedModel:
+    """A store's article vectors, kept in step with it."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self._vectors: ArticleVectors | None = None
+        self._token: int | None = None
+        self._lock = threading.RLock()
+
+    def fit(self) -> ArticleVectors:
+        """Fit the vectors on every stored article and save them as the store's fitted state."""
+        with self._lock:
+            token = self.store.change_token()
+            keys, docs, weights, latest = [], [], [], ""
+            for row in self.store.iter_terms():
+                keys.append(row.key)
+                docs.append(doc_terms(row.title_terms, row.body_terms))
+                weights.append(row.tag_weights)
+                latest = max(latest, row.stamp)
+            vectors = ArticleVectors.fit(keys, docs, tag_weights=weights)
+            vectors.synced_at = latest
+            self._save(vectors)
+            self._vectors, self._token = vectors, token
+            return vectors
+
+    def current(self) -> ArticleVectors:
+        """The fitted vectors (loaded, or fitted when there are none), up to date with the store."""
+        token = self.store.change_token()
+        vectors = self._vectors
+        if vectors is not None and token == self._token:
+            return vectors
+        with self._lock:
+            if self._vectors is None:
+                saved = self._load()
+                if saved is None:
+                    return self.fit()
+                self._vectors = saved
+            if self._token != token:
+                self._sync(self._vectors)
+                self._token = token
+            return self._vectors
+
+    def _load(self) -> ArticleVectors | None:
+        """The saved vectors, or None when there are none or they are of another version or unreadable:
+        they are made from the stored articles alone, so they are fitted again (and saved over)."""
+        data = self.store.read_state(STATE)
+        if data is None:
+            return None
+        try:
+            return ArticleVectors.load(data, where=f"{self.store.location} ({STATE})")
+        except StoreError:
+            return None
+
+    def _save(self, vectors: ArticleVectors) -> None:
+        try:
+            with self.store.write_state(STATE) as fh:
+                vectors.save(fh)
+        except StoreError:
+            pass  # a read-only place: the vectors are made in memory next time too
+
+    def _sync(self, v: ArticleVectors) -> None:
+        """Vectors for articles stored or changed since the fit; drop those deleted."""
+        stored = self.store.keys()
+        changed = self.store.keys_written_since(v.synced_at) if v.synced_at else np.zeros(0, dtype=np.int64)
+        keep = np.isin(v.keys, stored) & ~np.isin(v.keys, changed)
+        todo = sorted(set(np.setdiff1d(stored, v.keys[keep]).tolist()))
+        if not todo and keep.all():
+            return
+        rows = self.store.terms_of(todo)
+        todo = [k for k in todo if k in rows]  # deleted meanwhile
+        docs = [doc_terms(rows[k].title_terms, rows[k].body_terms) for k in todo]
+        weights = [rows[k].tag_weights for k in todo]
+        latest = max([v.synced_at, *(rows[k].stamp for k in todo)])
+        v.update(keep, todo, docs, weights)
+        v.synced_at = latest
+        if len(todo) >= SAVE_AFTER:
+            self._save(v)
