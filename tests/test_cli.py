@@ -101,12 +101,13 @@ def test_search_and_related_simple(capsys, db):
     run(capsys, "ingest", str(SAMPLE), "--db", db)
     code, out, _ = run(capsys, "search", "低碳", "--db", db, "--json")
     hits = jsonl(out)
-    assert code == 0 and hits and hits[0]["title"] == MAIN_TITLE
-    assert {"id", "title", "score"} <= hits[0].keys()
-    code, out, _ = run(capsys, "related", hits[0]["id"], "--db", db, "--json")
+    assert code == 0 and hits and hits[0]["article"]["title"] == MAIN_TITLE
+    assert {"article", "score", "match", "highlight"} <= hits[0].keys() and hits[0]["match"] == "title"
+    main_id = hits[0]["article"]["id"]
+    code, out, _ = run(capsys, "related", main_id, "--db", db, "--json")
     assert code == 0
     for r in jsonl(out):
-        assert {"id", "title", "score", "reason"} <= r.keys() and r["id"] != hits[0]["id"]
+        assert {"article", "score", "reason"} <= r.keys() and r["article"]["id"] != main_id
 
 
 def test_bad_inputs_are_one_line_errors_and_good_records_are_stored(capsys, db, tmp_path):

@@ -162,9 +162,9 @@ def test_cli_duplicates_json(planted, capsys):
     assert main(["duplicates", "--db", str(db), "--json"]) == 0
     lines = [json.loads(x) for x in capsys.readouterr().out.splitlines()]
     assert lines and all(set(x) == {"canonical", "copies"} and x["copies"] for x in lines)
-    found = {i for x in lines for i in [x["canonical"], *x["copies"]]}
+    found = {a["id"] for x in lines for a in [x["canonical"], *x["copies"]]}
     assert sum(p.copy["id"] in found for p in copies) >= len(copies) - 1
-    assert main(["duplicates", "--db", str(db), "--limit", "0"]) == 1
+    assert main(["duplicates", "--db", str(db), "--limit", "0"]) == 2  # a usage error
     assert "at least 1" in capsys.readouterr().err
 
 

@@ -74,5 +74,5 @@ def test_score_counts_exact_matches_in_the_top_k():
 
 
 def test_eval_tags_rejects_a_limit_below_one(capsys):
-    assert main(["eval", "tags", "--limit", "0"]) == 1
+    assert main(["eval", "tags", "--limit", "0"]) == 2  # a usage error, as argparse says it
     assert "--limit" in capsys.readouterr().err

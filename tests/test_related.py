@@ -136,14 +136,15 @@ def test_cli_related(sina, capsys):
     db, ds, _ = sina
     assert main(["related", ds.records[3]["id"], "--db", str(db), "--json", "-k", "3"]) == 0
     rows = [json.loads(x) for x in capsys.readouterr().out.splitlines()]
-    assert len(rows) == 3 and all({"id", "title", "score", "reason"} <= r.keys() for r in rows)
+    assert len(rows) == 3 and all({"article", "score", "reason"} <= r.keys() for r in rows)
+    assert all({"id", "title", "tags"} <= r["article"].keys() for r in rows)
     assert main(["related", "--text", "高考 招生 录取 分数线", "--db", str(db), "-k", "2"]) == 0
     out = capsys.readouterr().out.splitlines()
     assert len(out) == 2 and all(any(w in line for w in ("都讲到", "共同标签", "话题相近")) for line in out)
-    assert main(["related", "--db", str(db)]) == 1
+    assert main(["related", "--db", str(db)]) == 2  # a usage error
     assert "either an article ID or --text" in capsys.readouterr().err
-    assert main(["related", "nope", "--db", str(db)]) == 1
-    assert main(["related", ds.records[3]["id"], "--weights", "tags=x", "--db", str(db)]) == 1
+    assert main(["related", "nope", "--db", str(db)]) == 1  # no such article: a runtime error
+    assert main(["related", ds.records[3]["id"], "--weights", "tags=x", "--db", str(db)]) == 2
     assert "needs a number" in capsys.readouterr().err
 
 

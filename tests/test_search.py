@@ -241,13 +241,16 @@ def test_cli_search_json_and_hostile(capsys, small):
     lines = [json.loads(x) for x in capsys.readouterr().out.splitlines()]
     assert len(lines) == 2
     for d in lines:
-        assert {"id", "title", "published", "score", "highlight"} <= d.keys()
-        assert MARK_OPEN in d["highlight"] or MARK_OPEN in mark(d["title"], matcher(["交通", "大学"]))
+        assert {"article", "score", "match", "highlight", "title_highlight"} <= d.keys()
+        assert {"id", "title", "published", "tags"} <= d["article"].keys()
+        assert MARK_OPEN in d["highlight"] + d["title_highlight"]
     assert main(["search", "交通", "--db", db, "--json", "--offset", "3", "--sort", "time"]) == 0
     assert len(capsys.readouterr().out.splitlines()) == 1
     assert main(["search", "交通", "--db", db, "--json", "--facets"]) == 0
-    obj = json.loads(capsys.readouterr().out)
+    *hits, obj = [json.loads(x) for x in capsys.readouterr().out.splitlines()]  # facets: a line of their own
+    assert len(hits) == 4 and all("article" in h for h in hits)
     assert obj["total"] == 4 and set(obj["facets"]) == {"tags", "sources", "months"}
+    assert all({"value", "count"} == v.keys() for vs in obj["facets"].values() for v in vs)
     for text in ['"', "from:nonsense 长江", "NEAR(", "'; DROP TABLE articles; --"]:
         assert main(["search", text, "--db", db]) == 0
         out, err = capsys.readouterr()

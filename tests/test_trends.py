@@ -86,13 +86,13 @@ def test_cli_trends(capsys, coll):
     assert main(["trends", "--db", db, "--json", "--top", "3", "--tag", "台风"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert out["period"] == "week" and out["periods"] == WEEKS
-    assert out["series"] == {"台风": [[WEEKS[0], 0], [WEEKS[1], 1], [WEEKS[2], 4]]}
+    assert out["series"] == {"台风": [{"period": w, "count": n} for w, n in zip(WEEKS, (0, 1, 4), strict=True)]}
     assert out["rising"][0]["tag"] == "降雨"
-    assert out["cooccurring"]["台风"][0] == ["经济", 4]
+    assert out["cooccurring"]["台风"][0] == {"tag": "经济", "count": 4}
     assert main(["trends", "--db", db, "--period", "day"]) == 0
     text = capsys.readouterr().out
     assert "rising" in text and "经济" in text
-    assert main(["trends", "--db", db, "--since", "not a date"]) == 1
+    assert main(["trends", "--db", db, "--since", "not a date"]) == 2  # a usage error
     assert "not a date" in capsys.readouterr().err
 
 

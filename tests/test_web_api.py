@@ -13,8 +13,8 @@ import lxml.html
 import pytest
 from fastapi.testclient import TestClient
 
+from xinwen import results as m
 from xinwen.collection import Collection
-from xinwen.web import models as m
 from xinwen.web.app import create_app
 from xinwen.web.render import highlight_html
 

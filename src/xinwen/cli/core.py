@@ -4,60 +4,66 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
+from typing import TYPE_CHECKING
 
-from xinwen.article import Article, Problem
-from xinwen.cli.output import add_db, add_json, article_line, article_summary, emit, open_collection
-from xinwen.collection import Collection, default_db
-from xinwen.dates import parse_date
-from xinwen.errors import XinwenError
-from xinwen.readers import read, read_bytes
+from xinwen.cli import UsageError, add_db, add_json, command, count, positive
+from xinwen.cli.output import article_line, emit, emit_all, open_collection
+
+if TYPE_CHECKING:
+    from xinwen.article import Article, Problem
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("ingest", help="read files, folders, .gz or URLs into the database")
-    p.add_argument("paths", nargs="+", metavar="PATH")
-    p.add_argument("--workers", type=int, default=1, help="processes for analysis (default 1)")
+    p = command(sub, "ingest", "read files, folders, .gz or URLs into the database", [
+        "xinwen ingest news.jsonl.gz", "xinwen ingest feeds/ archive.csv --workers 2",
+        "xinwen ingest https://example.com/rss.xml --json"])
+    p.add_argument("paths", nargs="+", metavar="PATH", help="files, folders, .gz files or http(s) URLs")
+    p.add_argument("--workers", type=positive, default=1, help="processes that analyze articles")
     p.add_argument("--no-fit", action="store_true", help="do not refit corpus statistics afterwards")
     add_db(p)
     add_json(p)
     p.set_defaults(func=cmd_ingest)
 
-    p = sub.add_parser("list", help="list stored articles, newest first")
-    p.add_argument("--tag")
-    p.add_argument("--since", help="a date, e.g. 2024-01-01")
-    p.add_argument("--limit", type=int, default=20)
+    p = command(sub, "list", "list stored articles, newest first", [
+        "xinwen list --limit 5", "xinwen list --tag 低碳 --since 2024-01-01 --json"])
+    p.add_argument("--tag", help="only articles with this computed tag")
+    p.add_argument("--since", metavar="DATE", help="only articles published on or after, e.g. 2024-01-01")
+    p.add_argument("--limit", type=count, default=20, help="how many")
+    p.add_argument("--offset", type=count, default=0, help="how many to skip, for the next page")
     add_db(p)
     add_json(p)
     p.set_defaults(func=cmd_list)
 
-    p = sub.add_parser("show", help="show one article")
-    p.add_argument("id")
+    p = command(sub, "show", "show one article", ["xinwen show 15085e53e0238419", "xinwen show a0 --json"])
+    p.add_argument("id", help="the article's id (as `xinwen list` prints it)")
     add_db(p)
     add_json(p)
     p.set_defaults(func=cmd_show)
 
-    p = sub.add_parser("tag", help="analyze articles without storing them (JSON Lines out)")
+    p = command(sub, "tag", "analyze articles without storing them (JSON Lines out)", [
+        "xinwen tag page.txt", "cat news.jsonl | xinwen tag -"])
     p.add_argument("path", nargs="?", default="-", help="a file, folder or URL; - for standard input")
     add_db(p)
     p.set_defaults(func=cmd_tag)
 
-    p = sub.add_parser("fit", help="refit corpus statistics on the stored articles and retag them")
+    p = command(sub, "fit", "refit corpus statistics on the stored articles and retag them", [
+        "xinwen fit", "xinwen fit --user-dict words.txt"])
     p.add_argument("--user-dict", metavar="FILE", help="words to keep whole (one a line; also $XINWEN_USER_DICT)")
     p.add_argument("--no-discover", action="store_true", help="do not learn new words from the corpus")
     add_db(p)
     add_json(p)
     p.set_defaults(func=cmd_fit)
 
-    p = sub.add_parser("export", help="write all stored articles to standard output")
-    p.add_argument("--format", choices=["page", "jsonl"], default="jsonl")
+    p = command(sub, "export", "write all stored articles to standard output", [
+        "xinwen export > all.jsonl", "xinwen export --format page > pages.txt"])
+    p.add_argument("--format", choices=["page", "jsonl"], default="jsonl", help="the news-page format or JSON Lines")
     add_db(p)
     p.set_defaults(func=cmd_export)
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
     with open_collection(args, readonly=False) as c:
-        report = c.ingest(args.paths, workers=max(1, args.workers), fit=not args.no_fit)
+        report = c.ingest(args.paths, workers=args.workers, fit=not args.no_fit)
     if args.json:
         emit(report.to_dict())
     else:
@@ -70,21 +76,35 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     return 1 if report.read == 0 and report.problems else 0
 
 
+def parse_day(value: str, option: str):  # type: ignore[no-untyped-def]
+    """A date option's value, or a usage error that says what was expected."""
+    from xinwen.dates import parse_date
+    from xinwen.errors import DateError
+
+    try:
+        return parse_date(value)
+    except DateError as exc:
+        raise UsageError(f"{option}: {exc.message}") from None
+
+
 def cmd_list(args: argparse.Namespace) -> int:
-    since = parse_date(args.since) if args.since else None
+    from xinwen import results
+
+    since = parse_day(args.since, "--since") if args.since else None
     with open_collection(args) as c:
-        for a in c.list(tag=args.tag, since=since, limit=args.limit):
-            emit(article_summary(a)) if args.json else print(article_line(a))
+        articles = c.list(tag=args.tag, since=since, limit=args.limit, offset=args.offset)
+    for a in articles:
+        emit(results.summary(a)) if args.json else print(article_line(a))
     return 0
 
 
 def cmd_show(args: argparse.Namespace) -> int:
+    from xinwen import results
+
     with open_collection(args) as c:
         a = c.get(args.id)
     if args.json:
-        d = a.to_dict()
-        d.pop("origin", None)
-        emit(d)
+        emit(results.full(a))
     else:
         print(a.title)
         print(f"发布时间: {a.published.isoformat() if a.published else '-'}    来源: {a.source or '-'}")
@@ -97,23 +117,30 @@ def cmd_show(args: argparse.Namespace) -> int:
 
 
 def cmd_tag(args: argparse.Namespace) -> int:
-    if args.path == "-":
-        items: list[Article | Problem] = list(_read_stdin())
-    else:
-        items = list(read([args.path]))
+    from pathlib import Path
+
+    from xinwen import results
+    from xinwen.article import Problem
+    from xinwen.collection import Collection, default_db
+    from xinwen.readers import read
+
+    items: list[Article | Problem] = _read_stdin() if args.path == "-" else list(read([args.path]))
     db = args.db or default_db()
     with Collection(db, readonly=True) if Path(db).exists() else Collection(":memory:") as c:
-        n = 0
+        tagged = []
         for item in c.tag(items):
             if isinstance(item, Problem):
                 print(f"xinwen: {item}", file=sys.stderr)
-                continue
-            n += 1
-            emit({"id": item.id, "title": item.title, "tags": item.tags, "snippet": item.snippet})
-    return 0 if n else 1
+            else:
+                tagged.append(results.summary(item))
+    emit_all(tagged)
+    return 0 if tagged else 1
 
 
 def _read_stdin() -> list[Article | Problem]:
+    from xinwen.errors import XinwenError
+    from xinwen.readers import read_bytes
+
     data = sys.stdin.buffer.read()
     if not data.strip():
         raise XinwenError("nothing on standard input")

@@ -1,7 +1,8 @@
-"""`xinwen eval WHAT`: measure xinwen on real data beside an anchor, same input, same run.
+"""`xinwen eval WHAT`: measure xinwen on real data beside an anchor, same input, same run; with --check,
+against the quality floors (xinwen/data/quality_floors.json), failing below them.
 
-Adding a sub-command is one function: decorate `add_X(evsub)` with `@subcommand`; it adds
-its parser to `evsub` and sets `func`. (`tags` is here; `related` and `dups` follow the same shape.)
+Each sub-command is one entry of EVALUATIONS: its parser's options, and a function that runs it from
+the parsed options and returns (report, text formatter).
 """
 
 from __future__ import annotations
@@ -11,23 +12,34 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
+from xinwen.cli import UsageError, command, positive
 from xinwen.cli.output import emit
-
-SubcommandAdder = Callable[["argparse._SubParsersAction[argparse.ArgumentParser]"], None]
-_SUBCOMMANDS: list[SubcommandAdder] = []
-
-
-def subcommand(add: SubcommandAdder) -> SubcommandAdder:
-    """Register a function that adds one `xinwen eval` sub-command."""
-    _SUBCOMMANDS.append(add)
-    return add
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("eval", help="measure tags (and more) on real data beside the anchors")
+    p = command(sub, "eval", "measure tags, related articles, copies and search on real data beside anchors", [
+        "xinwen eval tags", "xinwen eval related --datasets sina800 --json", "xinwen eval dups --check"])
     evsub = p.add_subparsers(dest="eval_command", metavar="WHAT")
-    for add in _SUBCOMMANDS:
-        add(evsub)
+
+    q = _sub(evsub, "tags", "tags vs. editors' tags (page, tnews dev, csl), beside jieba TF-IDF and TextRank",
+             "xinwen eval tags --limit 500")
+    q.set_defaults(run=_run_tags)
+
+    q = _sub(evsub, "related", "related articles: same-category / shared-tag precision@5 beside TF-IDF cosine",
+             "xinwen eval related --datasets sina800,tnews-dev", limit_type=_at_least_6)
+    q.add_argument("--datasets", default=None, metavar="A,B",
+                   help="some of sina800,cnews1000,sina800-sections,cnews1000-sections,tnews,tnews-dev (default: all)")
+    q.set_defaults(run=_run_related)
+
+    q = _sub(evsub, "dups", "copies planted among the xinwenlianbo corpus: recall and precision beside TF-IDF cosine",
+             "xinwen eval dups --limit 3000 --planted 300", limit_help="only the first N stories of the corpus")
+    q.add_argument("--planted", type=positive, default=1000, help="how many copies to plant")
+    q.set_defaults(run=_run_dups)
+
+    q = _sub(evsub, "search", "find a story again from 2-3 words of its title, beside LIKE scanning",
+             "xinwen eval search --limit 5000", limit_help="only the first N stories of the corpus")
+    q.add_argument("--queries", type=positive, default=200, help="how many queries")
+    q.set_defaults(run=_run_search)
 
     def usage(args: argparse.Namespace) -> int:
         p.print_help(sys.stderr)
@@ -36,82 +48,80 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=usage)
 
 
-def _common(p: argparse.ArgumentParser, limit_help: str = "at most N articles per data set") -> None:
-    """--json and --limit, which every `xinwen eval` sub-command takes."""
+def _at_least_6(value: str) -> int:
+    n = positive(value)
+    if n < 6:
+        raise argparse.ArgumentTypeError(f"{value}: at least 6 (five neighbours each)")
+    return n
+
+
+def _sub(evsub: argparse._SubParsersAction, name: str, help: str, example: str, *,
+         limit_type: Callable[[str], int] = positive, limit_help: str = "at most N articles per data set"
+         ) -> argparse.ArgumentParser:
+    """A sub-command with --json, --limit and --check."""
+    p = command(evsub, name, help, [example, f"xinwen eval {name} --check"])
     p.add_argument("--json", action="store_true", help="print one JSON object")
-    p.add_argument("--limit", type=int, default=None, help=limit_help)
+    p.add_argument("--limit", type=limit_type, default=None, help=limit_help + " (default: all)")
+    p.add_argument("--check", action="store_true",
+                   help="run at the sizes of the quality floors (xinwen/data/quality_floors.json) and fail "
+                   "below them; the other size options are ignored")
+    p.set_defaults(func=cmd_eval, eval_name=name)
+    return p
 
 
-def _show(args: argparse.Namespace, report: Any, text: Callable[[Any], str] | None) -> None:
-    """The report as one JSON object (--json) or as `text` gives it, then each missing data set on stderr."""
-    if args.json:
-        emit(report.to_dict())
-    elif text is not None:
-        print(text(report))
-    for m in report.missing:
-        print(f"xinwen: missing data set: {m}", file=sys.stderr)
-
-
-@subcommand
-def add_tags(evsub: argparse._SubParsersAction) -> None:
-    p = evsub.add_parser(
-        "tags", help="tags vs. editors' tags (page, tnews dev, csl), beside jieba TF-IDF and TextRank"
-    )
-    _common(p)
-    p.set_defaults(func=cmd_eval_tags)
-
-
-def cmd_eval_tags(args: argparse.Namespace) -> int:
-    from xinwen.errors import XinwenError
+def _run_tags(args: argparse.Namespace) -> tuple[Any, Callable[[Any], str]]:
     from xinwen.evaluation.tags import evaluate_tags, format_report
 
-    if args.limit is not None and args.limit < 1:
-        raise XinwenError(f"--limit must be at least 1, not {args.limit}")
-    report = evaluate_tags(limit=args.limit)
-    _show(args, report, format_report)
-    return 0
+    return evaluate_tags(limit=args.limit), format_report
 
 
-@subcommand
-def add_related(evsub: argparse._SubParsersAction) -> None:
-    p = evsub.add_parser(
-        "related", help="related articles: same-category / shared-tag precision@5 beside TF-IDF cosine"
-    )
-    _common(p)
-    p.add_argument("--datasets", default=None, metavar="A,B",
-                   help="some of sina800,cnews1000,sina800-sections,cnews1000-sections,tnews,tnews-dev "
-                   "(default: all)")
-    p.set_defaults(func=cmd_eval_related)
-
-
-def cmd_eval_related(args: argparse.Namespace) -> int:
+def _run_related(args: argparse.Namespace) -> tuple[Any, Callable[[Any], str]]:
     from xinwen.errors import XinwenError
     from xinwen.evaluation.related import evaluate_related, format_report
 
-    if args.limit is not None and args.limit < 6:
-        raise XinwenError(f"--limit must be at least 6 (five neighbours each), not {args.limit}")
     names = [n.strip() for n in args.datasets.split(",") if n.strip()] if args.datasets else None
-    report = evaluate_related(limit=args.limit, names=names)
-    _show(args, report, format_report)
-    return 0 if report.datasets else 1
+    try:
+        return evaluate_related(limit=args.limit, names=names), format_report
+    except XinwenError as exc:
+        if "unknown data set" in exc.message:
+            raise UsageError(f"--datasets: {exc.message}") from None
+        raise
 
 
-@subcommand
-def add_dups(evsub: argparse._SubParsersAction) -> None:
-    p = evsub.add_parser(
-        "dups", help="copies planted among the xinwenlianbo corpus: recall and precision beside TF-IDF cosine"
-    )
-    _common(p, "only the first N stories of the corpus")
-    p.add_argument("--planted", type=int, default=1000, help="how many copies to plant (default 1000)")
-    p.set_defaults(func=cmd_eval_dups)
-
-
-def cmd_eval_dups(args: argparse.Namespace) -> int:
-    from xinwen.errors import XinwenError
+def _run_dups(args: argparse.Namespace) -> tuple[Any, Callable[[Any], str]]:
     from xinwen.evaluation.dups import evaluate_dups, format_report
 
-    if args.planted < 1 or (args.limit is not None and args.limit < 1):
-        raise XinwenError("--planted and --limit must be at least 1")
-    report = evaluate_dups(args.planted, args.limit)
-    _show(args, report, None if report.missing else format_report)
-    return 1 if report.missing else 0
+    return evaluate_dups(args.planted, args.limit), format_report
+
+
+def _run_search(args: argparse.Namespace) -> tuple[Any, Callable[[Any], str]]:
+    from xinwen.evaluation.search import evaluate_search, format_report
+
+    return evaluate_search(args.limit, args.queries), format_report
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from xinwen.evaluation import checks
+
+    if args.check:
+        for key, value in checks.arguments(args.eval_name).items():
+            setattr(args, key, value)
+    report, text = args.run(args)
+    data = report.to_dict()
+    if args.check:
+        results = checks.check(args.eval_name, data)
+        if args.json:
+            emit(data | {"checks": [c.to_dict() for c in results]})
+        else:
+            print(text(report) if not report.missing else "")
+            print(checks.format_checks(results))
+    elif args.json:
+        emit(data)
+    elif not report.missing or data.get("datasets"):
+        print(text(report))
+    for m in report.missing:
+        print(f"xinwen: missing data set: {m}", file=sys.stderr)
+    if args.check:
+        return 0 if all(c.ok for c in results) else 1
+    return 1 if report.missing and not data.get("datasets") else 0
+

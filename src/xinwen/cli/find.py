@@ -5,63 +5,76 @@ from __future__ import annotations
 import argparse
 import sys
 import unicodedata
-from typing import Any
+from typing import TYPE_CHECKING
 
-from xinwen.cli.output import add_db, add_json, article_summary, emit, open_collection
-from xinwen.search.engine import SearchResult
-from xinwen.search.highlight import MARK_CLOSE, MARK_OPEN, to_brackets
-from xinwen.search.trends import PERIODS, Trends
+from xinwen.cli import UsageError, add_db, add_json, command, count, positive
+from xinwen.cli.output import colour, emit, emit_all, open_collection
+
+if TYPE_CHECKING:
+    from xinwen.search.engine import SearchResult
+    from xinwen.search.trends import Trends
 
 QUERY_HELP = (
     'words (AND-ed; any of them when none has all), "a phrase", -word, -"phrase", tag:T, -tag:T, '
     "source:S, from:2024-01-01, to:2024-06-30 (also a month 2024-06 or a year)"
 )
+PERIODS = ("day", "week", "month")
 SPARKS = "▁▂▃▄▅▆▇█"
+MARK_OPEN, MARK_CLOSE = "\ue000", "\ue001"  # xinwen.search.highlight's marks
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("search", help="full-text search with filters", description=QUERY_HELP)
-    p.add_argument("query", nargs="+", help="the query; several arguments are joined with spaces")
-    p.add_argument("--limit", type=int, default=10, help="hits per page (default 10)")
-    p.add_argument("--offset", type=int, default=0, help="hits to skip, for the next pages")
-    p.add_argument("--sort", choices=["relevance", "time"], default="relevance")
+    p = command(sub, "search", "full-text search with filters", [
+        "xinwen search 绿色低碳 宝山", "xinwen search 上海 -会议 tag:低碳 from:2024-01",
+        'xinwen search "长江经济带" --sort time --limit 20', "xinwen search 低碳 --facets --json"],
+        description="Full-text search. The query: " + QUERY_HELP)
+    p.add_argument("query", nargs="*", help="the query; several arguments are joined with spaces (-word too)")
+    p.add_argument("--limit", type=count, default=10, help="hits per page")
+    p.add_argument("--offset", type=count, default=0, help="hits to skip, for the next pages")
+    p.add_argument("--sort", choices=["relevance", "time"], default="relevance", help="the order of the hits")
     p.add_argument("--facets", action="store_true",
-                   help="also print tag, source and month counts (with --json: one object with hits and facets)")
+                   help="also count tags, sources and months over all matches (with --json: one more line, "
+                   '{"facets": ...})')
     add_db(p)
     add_json(p)
-    p.set_defaults(func=cmd_search)
+    p.set_defaults(func=cmd_search, take_extra=_query_words)
 
-    p = sub.add_parser("trends", help="tag counts over time, rising tags, tags that occur together")
-    p.add_argument("--period", choices=PERIODS, default="week")
+    p = command(sub, "trends", "tag counts over time, rising tags, tags that occur together", [
+        "xinwen trends", "xinwen trends --period month --tag 低碳 --since 2024-01-01 --json"])
+    p.add_argument("--period", choices=PERIODS, default="week", help="the length of a period")
     p.add_argument("--tag", action="append", help="show this tag (repeatable) and the tags that occur with it")
-    p.add_argument("--top", type=int, default=10, help="tags in the series and in the rising list (default 10)")
-    p.add_argument("--since", help="first date, e.g. 2024-01-01")
-    p.add_argument("--until", help="last date, inclusive, e.g. 2024-06-30")
-    p.add_argument("--min-count", type=int, default=3, help="articles a rising tag needs in the latest period")
+    p.add_argument("--top", type=count, default=10, help="tags in the series and in the rising list")
+    p.add_argument("--since", metavar="DATE", help="first date, e.g. 2024-01-01")
+    p.add_argument("--until", metavar="DATE", help="last date, inclusive, e.g. 2024-06-30")
+    p.add_argument("--min-count", type=positive, default=3, help="articles a rising tag needs in the latest period")
     add_db(p)
     add_json(p)
     p.set_defaults(func=cmd_trends)
 
 
-def hit_dict(h: Any) -> dict[str, Any]:
-    """One hit as printed with --json; `highlight` keeps the U+E000/U+E001 marks around matched words."""
-    return article_summary(h.article) | {"score": round(h.score, 4), "highlight": h.highlight}
+def _query_words(args: argparse.Namespace, extra: list[str]) -> bool:
+    """`xinwen search 上海 -会议`: an exclusion argparse took for an unknown option is part of the query."""
+    if any(e.startswith("--") for e in extra):
+        return False
+    args.query = [*args.query, *extra]
+    return True
 
 
 def cmd_search(args: argparse.Namespace) -> int:
+    from xinwen import results
+
     query = " ".join(args.query)
+    if not query.strip():
+        raise UsageError("no query; give words to search for, e.g. xinwen search 绿色低碳")
     with open_collection(args) as c:
         result = c.search(query, limit=args.limit, offset=args.offset, sort=args.sort, facets=args.facets)
     for note in result.notes:
         print(f"xinwen: {note}", file=sys.stderr)
     if args.json:
+        emit_all([results.search_hit(h) for h in result.hits])
         if args.facets:
-            emit({"query": query, "total": result.total, "mode": result.mode,
-                  "hits": [hit_dict(h) for h in result.hits],
-                  "facets": {k: [list(kv) for kv in v] for k, v in result.facets.items()}})
-        else:
-            for h in result.hits:
-                emit(hit_dict(h))
+            emit({"facets": {k: [v.model_dump() for v in vs] for k, vs in results.facets(result).items()},
+                  "total": result.total, "mode": result.mode})
         return 0
     _print_search(result, args.facets)
     return 0
@@ -69,7 +82,7 @@ def cmd_search(args: argparse.Namespace) -> int:
 
 def _print_search(result: SearchResult, facets: bool) -> None:
     marks = _terminal_marks()
-    if result.mode == "any":
+    if result.mode == "any" and result.total:
         print("(no article has all the words; showing articles with any of them)")
     first = result.offset + 1
     last = result.offset + len(result.hits)
@@ -77,7 +90,8 @@ def _print_search(result: SearchResult, facets: bool) -> None:
     for h in result.hits:
         a = h.article
         when = a.published.strftime("%Y-%m-%d") if a.published else "----------"
-        print(f"{a.id}  {when}  {h.score:6.2f}  {marks(h.title_highlight or a.title)}")
+        where = "标题" if h.match == "title" else "正文"
+        print(f"{a.id}  {when}  {where}  {marks(h.title_highlight or a.title)}")
         print(f"    {marks(h.highlight)}")
     if facets:
         for name, values in result.facets.items():
@@ -86,23 +100,24 @@ def _print_search(result: SearchResult, facets: bool) -> None:
 
 
 def _terminal_marks():  # type: ignore[no-untyped-def]
-    if sys.stdout.isatty():
+    if colour():
         return lambda s: s.replace(MARK_OPEN, "\033[1;31m").replace(MARK_CLOSE, "\033[0m")
-    return to_brackets
+    return lambda s: s.replace(MARK_OPEN, "【").replace(MARK_CLOSE, "】")
 
 
 def cmd_trends(args: argparse.Namespace) -> int:
+    from xinwen import results
+    from xinwen.errors import DateError
+
     with open_collection(args) as c:
-        t = c.trends(period=args.period, top=args.top, since=args.since, until=args.until, tags=args.tag,
-                     min_count=args.min_count)
+        try:
+            t = c.trends(period=args.period, top=args.top, since=args.since, until=args.until, tags=args.tag,
+                         min_count=args.min_count)
+        except DateError as exc:
+            raise UsageError(f"--since/--until: {exc.message}") from None
         co = {tag: c.cooccurring(tag, k=args.top) for tag in args.tag or []}
     if args.json:
-        out = {"period": t.period, "now": t.now, "before": t.before, "periods": t.periods,
-               "articles": t.articles, "series": {k: [list(p) for p in v] for k, v in t.series.items()},
-               "rising": t.rising}
-        if co:
-            out["cooccurring"] = {k: [list(p) for p in v] for k, v in co.items()}
-        emit(out)
+        emit(results.trends_page(t, co))
         return 0
     _print_trends(t, co)
     return 0

@@ -5,20 +5,22 @@ from __future__ import annotations
 import argparse
 import sys
 
-from xinwen.cli.output import add_db, add_json, article_summary, emit, open_collection
-from xinwen.errors import XinwenError
+from xinwen.cli import UsageError, add_db, add_json, command, positive
+from xinwen.cli.output import emit_all, open_collection
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser(
-        "related", help="articles related to a stored one (or to --text), each with the reason",
+    p = command(
+        sub, "related", "articles related to a stored one (or to --text), each with the reason",
+        ["xinwen related 15085e53e0238419", 'xinwen related --text "宝山区推进绿色低碳转型" -k 10',
+         "xinwen related a0 --weights lexical=0.6,dense=0.3 --json"],
         description="Related articles: more-like-this terms, LSA similarity, shared tags and time, "
         "mixed by weights (see xinwen.linking.related). An article's copies are left out; each cluster of "
         "copies appears once.",
     )
     p.add_argument("id", nargs="?", help="a stored article's id")
     p.add_argument("--text", help="free text instead of a stored article")
-    p.add_argument("-k", type=int, default=5, help="how many (default 5)")
+    p.add_argument("-k", type=positive, default=5, help="how many")
     p.add_argument("--weights", metavar="NAME=VALUE,...",
                    help="override signal weights, e.g. lexical=0.6,dense=0.3,tags=0.3,recency=0,section=0 "
                    "(default: $XINWEN_RELATED_WEIGHTS, else the built-in mix)")
@@ -26,45 +28,48 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_json(p)
     p.set_defaults(func=cmd_related)
 
-    p = sub.add_parser("duplicates", help="clusters of copies of one story: the canonical printing and its copies")
-    p.add_argument("--limit", type=int, default=None, help="at most N clusters (largest first)")
+    p = command(sub, "duplicates", "clusters of copies of one story: the canonical printing and its copies",
+                ["xinwen duplicates --limit 10", "xinwen duplicates --json"])
+    p.add_argument("--limit", type=positive, default=None, help="at most N clusters, largest first (default: all)")
     add_db(p)
     add_json(p)
     p.set_defaults(func=cmd_duplicates)
 
 
 def cmd_related(args: argparse.Namespace) -> int:
+    from xinwen import results
+    from xinwen.errors import QueryError
     from xinwen.linking.related import RelatedWeights
 
     if bool(args.id) == bool(args.text):
-        raise XinwenError("give either an article ID or --text TEXT")
-    if args.k < 1:
-        raise XinwenError(f"-k must be at least 1, not {args.k}")
-    weights = RelatedWeights.parse(args.weights) if args.weights else None
+        raise UsageError("give either an article ID or --text TEXT")
+    try:
+        weights = RelatedWeights.parse(args.weights) if args.weights else None
+    except QueryError as exc:
+        raise UsageError(f"--weights: {exc}") from None
     with open_collection(args) as c:
         hits = c.related(args.id, k=args.k, weights=weights) if args.id else c.related_text(
             args.text, k=args.k, weights=weights)
+    if args.json:
+        emit_all([results.related_article(h) for h in hits])
+        return 0
     for h in hits:
-        d = article_summary(h.article) | {"score": round(h.score, 4), "reason": h.reason}
-        if args.json:
-            emit(d)
-        else:
-            print(f"{d['id']}  {h.score:6.3f}  {d['title']}  ({h.reason.get('text', '')})")
-    if not hits and not args.json:
+        print(f"{h.article.id}  {h.score:6.3f}  {h.article.title}  ({h.reason.get('text', '')})")
+    if not hits:
         print("xinwen: nothing related found", file=sys.stderr)
     return 0
 
 
 def cmd_duplicates(args: argparse.Namespace) -> int:
-    if args.limit is not None and args.limit < 1:
-        raise XinwenError(f"--limit must be at least 1, not {args.limit}")
+    from xinwen import results
+
     with open_collection(args) as c:
         clusters = c.duplicates(limit=args.limit)
+    if args.json:
+        emit_all([results.cluster(cl) for cl in clusters])
+        return 0
     for cl in clusters:
-        if args.json:
-            emit({"canonical": cl.canonical.id, "copies": [a.id for a in cl.copies]})
-        else:
-            when = cl.canonical.published.strftime("%Y-%m-%d") if cl.canonical.published else "----------"
-            ids = " ".join(a.id for a in cl.copies)
-            print(f"{cl.canonical.id}  {when}  {cl.canonical.title}  <- {len(cl.copies)} copies: {ids}")
+        when = cl.canonical.published.strftime("%Y-%m-%d") if cl.canonical.published else "----------"
+        ids = " ".join(a.id for a in cl.copies)
+        print(f"{cl.canonical.id}  {when}  {cl.canonical.title}  <- {len(cl.copies)} copies: {ids}")
     return 0

@@ -4,38 +4,37 @@ from __future__ import annotations
 
 import argparse
 import socket
-from importlib import resources
-from urllib.parse import quote
 
-from xinwen.article import Article
-from xinwen.cli.output import add_db
-from xinwen.collection import Collection, default_db
-from xinwen.errors import XinwenError
-from xinwen.readers import read
+from xinwen.cli import command, port
 
 DEMO_DB = "xinwen-demo.db"
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("serve", help="serve the web UI and REST API")
+    p = command(sub, "serve", "serve the web UI and REST API", [
+        "xinwen serve --db news.db", "xinwen serve --db news.db --host 0.0.0.0 --port 8080"])
     _add_http(p)
-    add_db(p)
+    p.add_argument("--db", metavar="PATH", default=argparse.SUPPRESS,
+                   help="the collection's database (default: $XINWEN_DB, else ./xinwen.db)")
     p.set_defaults(func=cmd_serve)
 
-    p = sub.add_parser("demo", help="ingest the built-in sample page (plus any corpus you name) and serve it")
+    p = command(sub, "demo", "ingest the built-in sample page (plus any corpus you name) and serve it", [
+        "xinwen demo", "xinwen demo --corpus ../shared/data/xinwenlianbo.jsonl.gz --port 8001"])
     p.add_argument("--corpus", nargs="*", default=[], metavar="PATH", help="more files, folders or URLs")
     p.add_argument("--no-serve", action="store_true", help="ingest and report, but do not start the server")
     _add_http(p)
-    p.add_argument("--db", default=None, help=f"database file (default: ./{DEMO_DB})")
+    p.add_argument("--db", metavar="PATH", default=argparse.SUPPRESS, help=f"database file (default: ./{DEMO_DB})")
     p.set_defaults(func=cmd_demo)
 
 
 def _add_http(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--host", default="127.0.0.1", help="the address to listen on (0.0.0.0: every interface)")
+    p.add_argument("--port", type=port, default=8000, help="the port to listen on")
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    from xinwen.collection import Collection, default_db
+
     db = args.db or default_db()
     Collection(db, readonly=True).close()  # a clear error now if there is no database
     _run_server(db, args.host, args.port)
@@ -43,6 +42,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
+    from importlib import resources
+    from urllib.parse import quote
+
+    from xinwen.article import Article
+    from xinwen.collection import Collection
+    from xinwen.readers import read
+
     db = args.db or DEMO_DB
     sample = resources.files("xinwen").joinpath("data/news-page.txt")
     with resources.as_file(sample) as path, Collection(db) as c:
@@ -66,6 +72,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 def _run_server(db: str, host: str, port: int) -> None:
     import uvicorn
 
+    from xinwen.errors import XinwenError
     from xinwen.web.app import create_app
 
     with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:

@@ -51,6 +51,7 @@ class RelatedDataset:
     weights: RelatedWeights | None = None
     note: str = ""
     queries: set[str] | None = None  # the ids asked about (None: every record)
+    key: str = ""  # a short stable name (what the quality floors name)
 
     def asked(self) -> list[dict[str, Any]]:
         return [r for r in self.records if self.queries is None or r["id"] in self.queries]
@@ -135,6 +136,7 @@ def load_datasets(limit: int | None = None, names: Iterable[str] | None = None) 
             raise XinwenError(f"unknown data set {key!r}; known: {', '.join(loaders)}")
         try:
             found.append(loaders[key]())
+            found[-1].key = key
         except DatasetMissing as exc:
             missing.append(str(exc))
     return found, missing
@@ -222,7 +224,7 @@ def evaluate_dataset(ds: RelatedDataset, k: int = K) -> dict[str, Any]:
     ours, ours_s = xinwen_neighbours(ds, k)
     anchor, anchor_s = anchor_neighbours(ds, k)
     return {
-        "name": ds.name, "n": len(ds.asked()), "note": ds.note,
+        "key": ds.key, "name": ds.name, "n": len(ds.asked()), "note": ds.note,
         "xinwen": _measured(ds, ours, ours_s, k),
         "tfidf-cosine": _measured(ds, anchor, anchor_s, k),
     }

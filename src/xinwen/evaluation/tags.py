@@ -65,6 +65,7 @@ def score(predicted: list[list[str]], gold: list[list[str]], seconds: float, k: 
 
 @dataclass
 class TagDataset:
+    key: str  # a short stable name (what the quality floors name)
     name: str
     articles: list[Article]
     note: str = ""
@@ -81,15 +82,16 @@ class TagReport:
 
 def load_datasets(limit: int | None = None) -> tuple[list[TagDataset], list[str]]:
     """The sample page (always), tnews dev titles with >= 3 tags, csl abstracts with 2-8 keywords."""
-    found = [TagDataset("page (sample news page, 6 stories, 18 printed tags)", datasets.page_articles()[:limit])]
+    found = [TagDataset("page", "page (sample news page, 6 stories, 18 printed tags)",
+                        datasets.page_articles()[:limit])]
     missing = []
-    loaders: list[tuple[str, Callable[[], list[Article]]]] = [
-        ("tnews dev titles (>= 3 tags)", lambda: datasets.tnews_dev(3, limit or TNEWS_LIMIT)),
-        ("csl abstracts (2-8 keywords)", lambda: datasets.csl_abstracts(2, 8, limit)),
+    loaders: list[tuple[str, str, Callable[[], list[Article]]]] = [
+        ("tnews-dev", "tnews dev titles (>= 3 tags)", lambda: datasets.tnews_dev(3, limit or TNEWS_LIMIT)),
+        ("csl", "csl abstracts (2-8 keywords)", lambda: datasets.csl_abstracts(2, 8, limit)),
     ]
-    for name, load in loaders:
+    for key, name, load in loaders:
         try:
-            found.append(TagDataset(name, load()))
+            found.append(TagDataset(key, name, load()))
         except DatasetMissing as exc:
             missing.append(str(exc))
     return found, missing
@@ -116,7 +118,7 @@ def _jieba(method: str) -> Callable[[str], list[str]]:
 
 def evaluate_dataset(ds: TagDataset) -> dict[str, Any]:
     gold = [a.source_tags for a in ds.articles]
-    out: dict[str, Any] = {"name": ds.name, "n": len(ds.articles)}
+    out: dict[str, Any] = {"key": ds.key, "name": ds.name, "n": len(ds.articles)}
     t0 = time.perf_counter()
     ours = xinwen_tags(ds.articles)
     out["xinwen"] = score(ours, gold, time.perf_counter() - t0).to_dict()

@@ -1,18 +1,25 @@
-"""The JSON shapes of the web views (each HTML page renders the same object its JSON twin returns).
+"""The JSON shape of every result, one per kind, used by the CLI (`--json`) and the REST API alike.
 
-These pydantic models are also what /openapi.json documents, so the schema cannot drift from what the
-pages really serve: every view builds one of these objects and either dumps it or renders it.
+Each web page renders the same object its JSON twin returns, and these pydantic models are what
+/openapi.json documents, so neither the schema nor the CLI can drift from what the pages really serve:
+every view and every command builds one of these objects and either dumps it or renders it.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from xinwen.article import Article
-from xinwen.linking.related import RelatedHit
+from xinwen.search.highlight import to_html
+
+if TYPE_CHECKING:
+    from xinwen.linking.copies import Cluster
+    from xinwen.linking.related import RelatedHit
+    from xinwen.search.engine import SearchHit, SearchResult
+    from xinwen.search.trends import Trends
 
 # The highlight marks of Collection.search (contract): matched words sit between these two characters.
 MARK_OPEN = "\ue000"
@@ -96,7 +103,8 @@ class TagPage(BaseModel):
 
 class SearchHitOut(BaseModel):
     article: ArticleSummary
-    score: float
+    score: float = Field(description="relevance within its match kind (BM25 for text matches)")
+    match: str = Field("text", description='"title": every word is in the title (these come first); "text"')
     highlight: str = Field(description=f"snippet; matched words between U+E000 and U+E001 ({MARK_OPEN!r}…)")
     highlight_html: str = Field(description="the same, HTML-escaped, matched words in <mark>")
     title_highlight: str = Field(description="the title, matched words marked the same way")
@@ -140,8 +148,14 @@ class TrendsPage(BaseModel):
     """GET /trends: tag counts per period for the top tags, and the rising tags."""
 
     period: str
+    periods: list[str] = Field(default_factory=list, description="every period start in range, oldest first")
+    articles: list[int] = Field(default_factory=list, description="dated articles in each of those periods")
+    now: str | None = Field(None, description="the latest period, which rising looks at")
+    before: str | None = Field(None, description="the period rising compares it with")
     series: dict[str, list[TrendPoint]]
     rising: list[RisingTag]
+    cooccurring: dict[str, list[TagCount]] = Field(
+        default_factory=dict, description="for each tag asked for: the tags computed for the same articles")
 
 
 class ClusterOut(BaseModel):
@@ -183,3 +197,28 @@ def rising_tag(row: dict[str, Any]) -> RisingTag:
     """One of Trends.rising: {"tag", "now", "before", "ratio"}."""
     return RisingTag(tag=str(row["tag"]), now=int(row["now"]), before=int(row["before"]),
                      ratio=float(row["ratio"]))
+
+
+def search_hit(h: SearchHit) -> SearchHitOut:
+    title = h.title_highlight or h.article.title
+    return SearchHitOut(
+        article=summary(h.article), score=round(float(h.score), 4), match=h.match, highlight=h.highlight,
+        highlight_html=to_html(h.highlight), title_highlight=title, title_html=to_html(title),
+    )
+
+
+def facets(result: SearchResult) -> dict[str, list[FacetValue]]:
+    return {key: [FacetValue(value=str(v), count=int(n)) for v, n in values] for key, values in result.facets.items()}
+
+
+def cluster(c: Cluster) -> ClusterOut:
+    return ClusterOut(canonical=summary(c.canonical), copies=[summary(x) for x in c.copies])
+
+
+def trends_page(t: Trends, cooccurring: dict[str, list[tuple[str, int]]] | None = None) -> TrendsPage:
+    return TrendsPage(
+        period=t.period, periods=list(t.periods), articles=list(t.articles), now=t.now, before=t.before,
+        series={tag: [TrendPoint(period=str(p)[:10], count=int(n)) for p, n in pts] for tag, pts in t.series.items()},
+        rising=[rising_tag(r) for r in t.rising],
+        cooccurring={tag: [TagCount(tag=o, count=int(n)) for o, n in pairs] for tag, pairs in (cooccurring or {}).items()},
+    )
