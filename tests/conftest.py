@@ -99,3 +99,45 @@ def web_db(tmp_path_factory: pytest.TempPathFactory) -> WebDB:
         report = c.ingest([str(sample_path), str(jsonl)], progress=False)
         assert not report.rejected, report.problems
     return WebDB(db, main.id, "planted-copy", "hostile-1", corpus)
+
+
+# -- the store backends every store test runs against (tests/test_store_conformance.py) ------------------
+BACKENDS = ["sqlite", "sqlite-memory"]
+
+
+@pytest.fixture(params=BACKENDS)
+def store_factory(request: pytest.FixtureRequest, tmp_path: Path):
+    """Makes new, empty stores of one backend; `reopen=store` opens the same one again (skipped where a
+    backend cannot, as an in-memory database)."""
+    from xinwen.store.sqlite import SQLiteStore
+
+    made = []
+
+    def make(reopen=None):
+        if request.param == "sqlite-memory":
+            if reopen is not None:
+                pytest.skip("an in-memory database cannot be opened again")
+            store = SQLiteStore(":memory:")
+        else:
+            path = reopen.location if reopen is not None else str(tmp_path / f"store{len(made)}.db")
+            if reopen is not None:
+                reopen.close()
+            store = SQLiteStore(path)
+        made.append(store)
+        return store
+
+    yield make
+    for store in made:
+        store.close()
+
+
+@pytest.fixture
+def store(store_factory):
+    return store_factory()
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """A test that reads ../shared is `realdata` (select or deselect it with -m)."""
+    for item in items:
+        if "shared" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.realdata)

@@ -229,3 +229,56 @@ def test_a_database_from_before_tag_weights_is_upgraded_and_asks_for_one_fit(cap
     assert all(weights) and any("低碳" in w for w in weights)
     code, out, err = run(capsys, "list", "--db", db)
     assert code == 0 and "xinwen fit" not in err
+
+
+def test_conventions_version_db_anywhere_and_exit_codes(capsys, db, monkeypatch):
+    code, out, _ = run(capsys, "--version")
+    assert code == 0 and out.strip() == f"xinwen {xinwen.__version__}"
+    assert run(capsys, "--db", db, "ingest", str(SAMPLE))[0] == 0
+    code, before, _ = run(capsys, "--db", db, "list")  # --db before the command
+    assert code == 0 and MAIN_TITLE in before
+    assert run(capsys, "list", "--db", db)[1] == before  # and after it
+    # usage errors exit 2, as argparse's own do; a runtime error (no such article) exits 1
+    for argv in (["list", "--limit", "-1"], ["list", "--limit", str(2**63)], ["search", "--offset", "x", "a"],
+                 ["list", "--since", "not a date"], ["related"], ["duplicates", "--limit", "0"], ["nope"],
+                 ["search"], ["serve", "--port", "70000"]):
+        code, out, err = run(capsys, *argv, "--db", db)
+        assert code == 2, argv
+        assert "Traceback" not in err and err.strip(), argv
+    code, _, err = run(capsys, "show", "no-such-id", "--db", db)
+    assert code == 1 and err.startswith("xinwen: error:") and len(err.strip().splitlines()) == 1
+    # bytes that are not UTF-8 reach Python as lone surrogates: a usage error, not a traceback
+    code, _, err = run(capsys, "search", b"\xff\xfe".decode("utf-8", "surrogateescape"), "--db", db)
+    assert code == 2 and "not valid UTF-8" in err
+
+
+def test_search_takes_an_exclusion_without_quotes(capsys, db):
+    assert run(capsys, "ingest", str(SAMPLE), "--db", db)[0] == 0
+    code, out, _ = run(capsys, "search", "宝山", "--db", db, "--json")
+    with_all = {h["article"]["id"] for h in jsonl(out)}
+    code, out, err = run(capsys, "search", "宝山", "-低碳", "--db", db, "--json")  # as a shell passes it
+    assert code == 0, err
+    without = {h["article"]["id"] for h in jsonl(out)}
+    assert without < with_all
+    assert all("低碳" not in (h["article"]["title"] + h["highlight"]) for h in jsonl(out))
+    code, out, _ = run(capsys, "search", "--db", db, "宝山", "-tag:低碳", "--limit", "3")
+    assert code == 0 and "found" in out
+    code, _, err = run(capsys, "search", "宝山", "--no-such-option", "--db", db)
+    assert code == 2 and "--no-such-option" in err
+
+
+def test_help_names_every_option_with_its_default(capsys):
+    for argv in (["--help"], ["search", "--help"], ["ingest", "--help"], ["eval", "dups", "--help"]):
+        code, out, _ = run(capsys, *argv)
+        assert code == 0 and "examples:" in out, argv
+    code, out, _ = run(capsys, "search", "--help")
+    assert "(default: 10)" in out and "(default: relevance)" in out
+
+
+def test_the_command_runs_as_a_program():
+    """One smoke test through a real process: the console script's module, --help and --version."""
+    proc = subprocess.run([sys.executable, "-m", "xinwen.cli", "--version"], capture_output=True, timeout=60)
+    assert proc.returncode == 0 and proc.stdout.decode().strip() == f"xinwen {xinwen.__version__}"
+    proc = subprocess.run([sys.executable, "-m", "xinwen.cli", "list", "--limit", "-5"], capture_output=True,
+                          timeout=60)
+    assert proc.returncode == 2 and b"out of range" in proc.stderr

@@ -34,6 +34,7 @@ from typing import Any
 import numpy as np
 
 from xinwen.evaluation import datasets
+from xinwen.evaluation.bootstrap import interval, ratio_interval
 from xinwen.linking.copycheck import MIN_CHARS, normalize, trigrams
 
 N_PLANTED = 1000
@@ -133,19 +134,26 @@ def twins(stories: list[dict[str, Any]], ids: set[str]) -> dict[str, set[str]]:
 
 def score(clusters: dict[str, list[str]], planted: list[Planted], truth: dict[str, set[str]]) -> dict[str, Any]:
     """clusters: article id -> ids of its cluster (canonical first)."""
-    found = right = wrong = canonical_ok = canonical_n = 0
+    found: list[float] = []
+    rights: list[float] = []
+    pairs: list[float] = []
+    canonical_ok = canonical_n = 0
     for p in planted:
         group = clusters.get(p.copy["id"], [])
         others = [x for x in group if x != p.copy["id"]]
-        found += p.original in others
+        found.append(float(p.original in others))
         ok = {p.original} | truth.get(p.original, set())
-        right += sum(1 for x in others if x in ok)
-        wrong += sum(1 for x in others if x not in ok)
+        rights.append(sum(1 for x in others if x in ok))
+        pairs.append(len(others))
         if p.original in others:
             canonical_n += 1
             canonical_ok += group[0] != p.copy["id"]
-    return {"recall": round(found / max(1, len(planted)), 4),
-            "precision": round(right / max(1, right + wrong), 4), "pairs_right": right, "pairs_wrong": wrong,
+    right, total = int(sum(rights)), int(sum(pairs))
+    return {"recall": round(sum(found) / max(1, len(planted)), 4),
+            "recall_ci": [round(v, 4) for v in interval(found)],
+            "precision": round(right / max(1, total), 4),
+            "precision_ci": [round(v, 4) for v in ratio_interval(rights, pairs)] if total else [1.0, 1.0],
+            "pairs_right": right, "pairs_wrong": total - right,
             "canonical_not_the_copy": round(canonical_ok / max(1, canonical_n), 4)}
 
 

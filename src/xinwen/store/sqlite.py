@@ -405,7 +405,7 @@ class SQLiteStore:
             yield _stored(row)
 
     def keys(self) -> np.ndarray:
-        return joined_ints(self.conn.execute("SELECT group_concat(rowid) FROM articles").fetchone()[0])
+        return np.sort(joined_ints(self.conn.execute("SELECT group_concat(rowid) FROM articles").fetchone()[0]))
 
     # -- what the in-memory indexes are built from ---------------------------------------
     def iter_terms(self) -> Iterator[TermsRow]:
