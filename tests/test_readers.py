@@ -6,7 +6,6 @@ from __future__ import annotations
 import gzip
 import io
 import json
-import time
 from datetime import datetime
 from importlib.resources import files
 from itertools import islice
@@ -507,38 +506,19 @@ def test_folder_is_recursive_sorted_and_skips_hidden(tmp_path: Path) -> None:
     assert [a.title for a in read(str(tmp_path))] == ["一", "二", "三"]  # a lone path works too
 
 
-def test_url_is_fetched(monkeypatch: pytest.MonkeyPatch) -> None:
-    import httpx
-
-    calls = []
-
-    def fake_get(url: str, **kwargs: object) -> httpx.Response:
-        calls.append((url, kwargs.get("timeout")))
-        request = httpx.Request("GET", url)
-        if url.endswith("missing"):
-            return httpx.Response(404, request=request)
-        body = '{"title": "远程新闻", "body": "正文"}\n'.encode()
-        return httpx.Response(
-            200, content=body, headers={"content-type": "application/json"}, request=request
-        )
-
-    monkeypatch.setattr(httpx, "get", fake_get)
-    items = list(read(["https://example.com/api/news", "https://example.com/missing"]))
-    assert items[0].title == "远程新闻" and items[0].origin == "https://example.com/api/news:1"
-    assert isinstance(items[1], Problem) and items[1].file == "https://example.com/missing"
+def test_url_is_fetched(site) -> None:
+    api = site.content("/api/news", '{"title": "远程新闻", "body": "正文"}\n'.encode(), "application/json")
+    items = list(read([api, site.url("/missing")]))
+    assert items[0].title == "远程新闻" and items[0].origin == f"{api}:1"
+    assert isinstance(items[1], Problem) and items[1].file == site.url("/missing")
     assert "HTTP 404" in items[1].message
-    assert all(timeout for _url, timeout in calls)
 
 
-def test_url_network_error(monkeypatch: pytest.MonkeyPatch) -> None:
-    import httpx
-
-    def fail(url: str, **kwargs: object) -> httpx.Response:
-        raise httpx.ConnectError("no route", request=httpx.Request("GET", url))
-
-    monkeypatch.setattr(httpx, "get", fail)
-    (problem,) = list(read(["http://example.invalid/feed.rss"]))
-    assert problem.message.startswith("cannot fetch") and problem.line is None
+def test_url_network_error(site) -> None:
+    url = site.url("/feed.rss")
+    site.close()  # nothing listens there any more
+    (problem,) = list(read([url]))
+    assert problem.message.startswith("cannot fetch") and problem.line is None and problem.file == url
 
 
 # --- real data in ../shared ----------------------------------------------------------
@@ -594,12 +574,11 @@ def test_shared_cnews_titles(shared: Path) -> None:
     assert titles[28] == "莫少聪低调接演动作新片 京郊秘密骑马练功(图)"
 
 
-def test_shared_xinwenlianbo_is_fast(shared: Path) -> None:
-    start = time.perf_counter()
-    n = sum(1 for _ in read([shared / "data" / "xinwenlianbo.jsonl.gz"]))
-    elapsed = time.perf_counter() - start
-    assert n == 19876
-    assert elapsed < 4.0, f"reading xinwenlianbo took {elapsed:.1f}s"
+def test_shared_xinwenlianbo_reads_whole(shared: Path) -> None:
+    """(How fast is bench's business: bench/bench_ingest.py times the whole ingest beside jieba.)"""
+    items = list(read([shared / "data" / "xinwenlianbo.jsonl.gz"]))
+    assert len(items) == 19876 and all(isinstance(a, Article) for a in items)
+    assert items[-1].origin.endswith(":19876")
 
 
 # expected title, publish time, url (None: the page names none) and a sentence of the body

@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 
 DEFAULT_DB = "xinwen.db"
 STATS = "stats.json"  # the fitted corpus statistics, as the store's fitted state
+FIT_PENDING = "fit_pending"  # meta: set while a fit runs
 
 
 def default_db() -> str:
@@ -100,6 +101,9 @@ class Collection:
         from xinwen.analysis.stats import CorpusStats
 
         user_words = read_user_dict(user_dict) if user_dict else list(self.analyzer.stats.user_words)
+        # until the fit ends, the collection knows its fitted state may not match its articles: a fit
+        # killed half way is finished by the next ingest, and every command says so meanwhile
+        self.store.set_meta(FIT_PENDING, "1")
         stats = CorpusStats.fit_texts(
             ((s.article.title or "", s.article.body or "") for s in self.store.iter_articles()),
             discover_words=discover, user_words=user_words,
@@ -110,7 +114,12 @@ class Collection:
         self._copies = None  # its segmenter is the analyzer's
         self.retag(progress=progress)
         self.fit_vectors()
+        self.store.set_meta(FIT_PENDING, None)
         return stats
+
+    def fit_pending(self) -> bool:
+        """A fit began and did not end (the process was killed): tags and vectors may be half made."""
+        return self.store.get_meta(FIT_PENDING) is not None
 
     def fit_vectors(self) -> None:
         """Refit the related-article vectors (TF-IDF + LSA) on every stored article and save them."""
@@ -168,12 +177,13 @@ class Collection:
     def ingest(
         self, paths: Iterable[str | Path], *, workers: int = 1, progress: bool | None = None, fit: bool = True
     ) -> IngestReport:
-        """Read, analyze and store; then refit corpus statistics when the corpus has grown a lot."""
+        """Read, analyze and store; then refit corpus statistics when the corpus has grown a lot since the
+        last fit, or when a fit was interrupted."""
         from xinwen.ingest import ingest
 
         report = ingest(self.store, self.analyzer, self.copy_detector, [str(p) for p in paths], workers=workers,
                         progress=progress)
-        if fit and report.added + report.updated and self._stale():
+        if fit and (self._stale() or self.fit_pending()):
             self.fit(progress=progress)
         return report
 

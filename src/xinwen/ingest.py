@@ -15,9 +15,10 @@ from tqdm import tqdm
 from xinwen.analysis.pipeline import Analysis, Analyzer
 from xinwen.analysis.stats import CorpusStats
 from xinwen.article import Article, Problem, content_hash
+from xinwen.errors import StoreError
 from xinwen.linking.copies import CopyDetector
 from xinwen.readers import read
-from xinwen.store.base import ArticleWrite, Store
+from xinwen.store.base import ArticleWrite, Store, Written
 
 BATCH_SIZE = 256
 
@@ -47,9 +48,20 @@ def _init_worker(stats: bytes) -> None:
     _worker_analyzer = Analyzer(CorpusStats.from_bytes(stats))
 
 
-def _analyze_in_worker(article: Article) -> Analysis:
+def _analyze_in_worker(article: Article) -> Analysis | str:
     assert _worker_analyzer is not None
-    return _worker_analyzer.analyze(article)
+    return analyze_one(_worker_analyzer, article)
+
+
+def analyze_one(analyzer: Analyzer, article: Article) -> Analysis | str:
+    """The article's analysis (tags and snippet written onto it), or why it could not be analyzed: one
+    article's trouble (a text no analyzer expected) must not stop the others."""
+    try:
+        return analyzer.apply(article)
+    except (MemoryError, RecursionError) as e:
+        return type(e).__name__
+    except Exception as e:
+        return f"{type(e).__name__}: {e}"
 
 
 def show_progress() -> bool:
@@ -83,6 +95,7 @@ def ingest(
     """
     report = IngestReport()
     seen_lines: set[str] = set()
+    failed: list[int] = [0]  # records read but not stored (analysis or storage refused them)
     copies.ensure_ready()  # load or rebuild the copy index before any batch
     pool = (ProcessPoolExecutor(workers, initializer=_init_worker, initargs=(analyzer.stats.to_bytes(),))
             if workers > 1 else None)
@@ -98,13 +111,13 @@ def ingest(
                     if item.origin:
                         seen_lines.add(item.origin)
             report.read += len(articles)
-            _store_batch(store, analyzer, copies, pool, articles, report)
+            failed[0] += _store_batch(store, analyzer, copies, pool, articles, report)
             bar.update(len(articles))
     finally:
         bar.close()
         if pool:
             pool.shutdown()
-    report.rejected = sum(
+    report.rejected = failed[0] + sum(
         1 for p in report.problems if p.line is None or f"{p.file}:{p.line}" not in seen_lines
     )
     return report
@@ -117,7 +130,9 @@ def _store_batch(
     pool: ProcessPoolExecutor | None,
     articles: list[Article],
     report: IngestReport,
-) -> None:
+) -> int:
+    """Analyze and store one batch in one transaction; returns how many of its records were refused. A
+    record that cannot be analyzed or stored is a Problem naming it, and the others are stored."""
     # the same id twice in one batch: the later record wins
     unique: dict[str, Article] = {}
     for a in articles:
@@ -127,19 +142,52 @@ def _store_batch(
     todo = [a for a in unique.values() if known.get(a.id) != hashes[a.id]]
     report.unchanged += len(articles) - len(todo)
     if not todo:
-        return
+        return 0
     if pool is not None:
-        results = []
+        results: list[Analysis | str] = []
         for a, analysis in zip(todo, pool.map(_analyze_in_worker, todo, chunksize=32), strict=True):
-            a.tags, a.snippet = analysis.tags, analysis.snippet
+            if not isinstance(analysis, str):
+                a.tags, a.snippet = analysis.tags, analysis.snippet
             results.append(analysis)
     else:
-        results = [analyzer.apply(a) for a in todo]
-    writes = [ArticleWrite(a, hashes[a.id], r.title_terms, r.body_terms, r.fingerprint, r.tag_weights)
-              for a, r in zip(todo, results, strict=True)]
-    with store.transaction():  # the batch and its copy links commit together
-        written = store.upsert(writes)
-        copies.on_stored(written)
+        results = [analyze_one(analyzer, a) for a in todo]
+    writes = []
+    refused = 0
+    for a, r in zip(todo, results, strict=True):
+        if isinstance(r, str):
+            report.problems.append(_problem(a, None, f"cannot analyze: {r}; record skipped"))
+            refused += 1
+        else:
+            writes.append(ArticleWrite(a, hashes[a.id], r.title_terms, r.body_terms, r.fingerprint, r.tag_weights))
+    try:
+        written = _write(store, copies, writes)
+    except StoreError:
+        raise  # the store itself is in trouble (locked, read-only, full): not one record's fault
+    except Exception:  # one record the store cannot take: store the others one by one, name that one
+        written = []
+        for w in writes:
+            try:
+                written += _write(store, copies, [w])
+            except StoreError:
+                raise
+            except Exception as e:
+                report.problems.append(_problem(w.article, None, f"cannot store: {type(e).__name__}: {e}; "
+                                                "record skipped"))
+                refused += 1
     new = sum(1 for w in written if w.is_new)
     report.added += new
     report.updated += len(written) - new
+    return refused
+
+
+def _write(store: Store, copies: CopyDetector, writes: list[ArticleWrite]) -> list[Written]:
+    with store.transaction():  # the batch and its copy links commit together
+        written = store.upsert(writes)
+        copies.on_stored(written)
+    return written
+
+
+def _problem(a: Article, field: str | None, message: str) -> Problem:
+    """A Problem at the place the article was read from ("file:line")."""
+    file, _, line = (a.origin or "").rpartition(":")
+    return Problem(file or a.origin or a.id, int(line) if line.isdigit() else None, field, message)

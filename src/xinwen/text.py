@@ -36,6 +36,9 @@ for _cp in (
     0x202E,
 ):
     _TABLE[_cp] = None
+# lone surrogates (what a JSON "\\ud800" decodes to; no text holds them, and they cannot be stored): dropped
+for _cp in range(0xD800, 0xE000):
+    _TABLE[_cp] = None
 # other C0/C1 control characters (not \n, \r, which are handled as line ends): dropped
 for _cp in list(range(0x00, 0x20)) + list(range(0x7F, 0xA0)):
     if _cp not in (0x0A, 0x0D, 0x09, 0x0B, 0x0C):
@@ -43,7 +46,7 @@ for _cp in list(range(0x00, 0x20)) + list(range(0x7F, 0xA0)):
 
 # A superset of the table's keys, as ranges: much faster to scan for than a long list.
 _NEEDS_TABLE = re.compile(
-    "[\x00-\x08\x0b-\x1f\x7f-\x9f\xad\u2007\u200b-\u200f\u202a-\u202f\u2060\ufeff"
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\xad\u2007\u200b-\u200f\u202a-\u202f\u2060\ufeff\ud800-\udfff"
     "\uff10-\uff19\uff21-\uff3a\uff41-\uff5a" + re.escape(_FOLD[62:]) + "]"
 )
 

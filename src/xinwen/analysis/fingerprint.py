@@ -80,13 +80,21 @@ def shingle_hashes(words: list[str], size: int = SHINGLE) -> np.ndarray:
     return out  # repeats are harmless: a minimum over a multiset is the minimum over its set
 
 
+MINHASH_CHUNK = 8192  # shingles hashed at once: memory stays at NUM_PERM x this, whatever the body
+
+
 def minhash(hashes: np.ndarray) -> np.ndarray:
-    """NUM_PERM minima of (a*x + b mod 2**64) >> 32 over the shingle hashes (uint64 values < 2**32)."""
+    """NUM_PERM minima of (a*x + b mod 2**64) >> 32 over the shingle hashes (uint64 values < 2**32),
+    taken over chunks of MINHASH_CHUNK shingles."""
     if hashes.size == 0:
         return np.full(NUM_PERM, EMPTY, dtype=np.uint64)
+    out = np.full(NUM_PERM, np.iinfo(np.uint64).max, dtype=np.uint64)
     with np.errstate(over="ignore"):
-        mixed = (_A[:, None] * hashes[None, :] + _B[:, None]) >> np.uint64(32)
-    return mixed.min(axis=1)
+        for i in range(0, hashes.size, MINHASH_CHUNK):
+            part = hashes[i : i + MINHASH_CHUNK]
+            mixed = (_A[:, None] * part[None, :] + _B[:, None]) >> np.uint64(32)
+            np.minimum(out, mixed.min(axis=1), out=out)
+    return out
 
 
 def fingerprint(words: list[str]) -> np.ndarray:

@@ -72,16 +72,26 @@ class Analyzer:
     """
 
     def __init__(
-        self, stats: CorpusStats | None = None, n_tags: int = 3, model: TagModel | None = None
+        self, stats: CorpusStats | None = None, n_tags: int = 3, model: TagModel | None = None,
+        analyzed_chars: int | None = None,
     ) -> None:
+        from xinwen.limits import limits
+
         self.stats = stats or CorpusStats()
         self.n_tags = n_tags
+        # a longer body is analyzed on its first analyzed_chars (memory and time stay bounded)
+        self.analyzed_chars = analyzed_chars or limits().analyzed_chars
         self.model = model if model is not None else active_tag_model()
         # exactly this collection's words: nothing learned by another collection in this process
         self.segmenter = Segmenter.with_words(self.stats.user_words + self.stats.vocabulary + env_user_words())
 
     def segment(self, article: Article) -> Segmented:
-        return self.segmenter.segment(article.title, article.body)
+        return self.segmenter.segment(article.title, self.body(article))
+
+    def body(self, article: Article) -> str:
+        """The part of the body that is analyzed: all of it, up to analyzed_chars."""
+        body = article.body or ""
+        return body if len(body) <= self.analyzed_chars else body[: self.analyzed_chars]
 
     def analyze(self, article: Article) -> Analysis:
         seg = self.segment(article)
@@ -91,7 +101,7 @@ class Analyzer:
         terms = self.segmenter.search_terms
         return Analysis(
             tags=tags,
-            snippet=make_snippet(article.title, article.body),
+            snippet=make_snippet(article.title, self.body(article)),
             fingerprint=fingerprint(body_words or title_words),
             title_terms=" ".join(t for t in terms(title_words) if t.strip()),
             body_terms=" ".join(t for t in terms(body_words) if t.strip()),
@@ -102,7 +112,7 @@ class Analyzer:
     def tag(self, article: Article) -> tuple[list[str], str, dict[str, float]]:
         """Tags, snippet and tag weights alone (what a refit changes; no fingerprint or index terms)."""
         tags, weights = self._tags(self.segment(article))
-        return tags, make_snippet(article.title, article.body), weights
+        return tags, make_snippet(article.title, self.body(article)), weights
 
     def _tags(self, seg: Segmented) -> tuple[list[str], dict[str, float]]:
         scorer = TagScorer(self.stats, self.model)
@@ -111,7 +121,7 @@ class Analyzer:
 
     def summarize(self, article: Article, n: int = 3) -> list[str]:
         """An n-sentence extractive summary (summary.py), segmented with this analyzer's words."""
-        return summarize_text(article.title, article.body, n, cut=self.segmenter.cut)
+        return summarize_text(article.title, self.body(article), n, cut=self.segmenter.cut)
 
     def apply(self, article: Article) -> Analysis:
         """Analyze and write tags and snippet onto the article."""

@@ -21,7 +21,10 @@ def open_collection(args: argparse.Namespace, *, readonly: bool = True, retag_no
     from xinwen.collection import Collection, default_db
 
     c = Collection(args.db or default_db(), readonly=readonly)
-    if retag_note and c.retag_needed():
+    if retag_note and c.fit_pending():
+        print(f"note: a fit of {c.location} was interrupted, so some tags and related articles may be of the "
+              "fit before; run `xinwen fit` (or any ingest) to finish it", file=sys.stderr)
+    elif retag_note and c.retag_needed():
         print(f"note: {c.location} holds articles stored by an older xinwen, without the tag candidates that "
               "related articles compare; run `xinwen fit` once to compute them", file=sys.stderr)
     return c

@@ -153,9 +153,12 @@ class CopyDetector:
     """Copy detection for one store: the in-memory LSH over signatures, and the clusters in the store.
     `segmenter` fingerprints stored articles again when the fingerprint scheme has changed."""
 
-    def __init__(self, store: Store, segmenter: Segmenter) -> None:
+    def __init__(self, store: Store, segmenter: Segmenter, analyzed_chars: int | None = None) -> None:
+        from xinwen.limits import limits
+
         self.store = store
         self.segmenter = segmenter
+        self.analyzed_chars = analyzed_chars or limits().analyzed_chars  # the part of a body compared
         self.lsh = MinHashIndex()
         self.seen_max = 0  # highest copy-index key this process knows about
         self.loaded = False
@@ -204,10 +207,11 @@ class CopyDetector:
                 changed: list[tuple[int, np.ndarray]] = []
                 for row in self.store.iter_copy_inputs():
                     sig = row.fingerprint
+                    body = row.body[: self.analyzed_chars]
                     if refingerprint or sig is None or len(sig) != NUM_PERM:
-                        sig = fingerprint(self.segmenter.segment("", row.body).body_words())
+                        sig = fingerprint(self.segmenter.segment("", body).body_words())
                         changed.append((row.key, sig))
-                    batch.append((row.key, row.body, sig))
+                    batch.append((row.key, body, sig))
                 self.store.set_fingerprints(changed)
                 self._check(batch)
                 self.store.set_meta("duplicates_version", f"{INDEX_VERSION}.{FINGERPRINT_VERSION}")
@@ -222,7 +226,8 @@ class CopyDetector:
         for w in written:
             if not w.is_new:
                 self.leave(w.key)
-        items = [(w.key, w.write.article.body or "", np.asarray(w.write.fingerprint)) for w in written]
+        items = [(w.key, (w.write.article.body or "")[: self.analyzed_chars], np.asarray(w.write.fingerprint))
+                 for w in written]
         try:
             self._check(items)
         except BaseException:
@@ -266,7 +271,7 @@ class CopyDetector:
         missing = [k for k in keys if k not in out]
         if missing:
             for k, body in self.store.bodies(missing).items():
-                out[k] = self._texts[k] = Text(body)
+                out[k] = self._texts[k] = Text(body[: self.analyzed_chars])
             while len(self._texts) > TEXT_CACHE:
                 self._texts.pop(next(iter(self._texts)))
         return out

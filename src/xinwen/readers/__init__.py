@@ -1,22 +1,36 @@
-"""Read news from files, folders and URLs, whatever the format.
+"""1 READ: news from files, folders and URLs, whatever the format.
 
-Every reader yields `Article | Problem`: a bad record becomes a Problem naming file,
-line and field, and reading goes on; a file that cannot be read at all becomes one
-Problem with line None.
+Every reader yields `Article | Problem`: a bad record becomes a Problem naming file, line and field, and
+reading goes on; a file that cannot be read at all becomes one Problem with line None. Whatever goes
+wrong inside a reader (a JSON line nested 100,000 deep, a parser's own exception) is such a Problem too,
+and the next record or file is read.
+
+Files are streamed: JSON Lines and CSV are read a line at a time (a .gz decompressed as it is read, its
+size and compression ratio checked as it streams, a truncated one keeping every record before the
+break); the formats that need a whole document (HTML, feeds, JSON documents, news pages) are read whole
+up to the record limit. URLs go through one fetcher with a size limit and a deadline (fetch.py).
+Nothing is fetched or opened that the user did not name. Limits: xinwen.limits.
 """
 
 from __future__ import annotations
 
+import codecs
+import io
+import os
+import stat
 import zlib
 from collections.abc import Callable, Iterable, Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import IO
 
 from xinwen.article import Article, Problem
-from xinwen.encoding import decode_bytes
+from xinwen.encoding import choose_codec
 from xinwen.errors import ReadError
+from xinwen.limits import Limits, limits
 from xinwen.readers import feed, html, page
-from xinwen.readers.csv import read_csv
-from xinwen.readers.jsonl import read_jsonl, write_jsonl
+from xinwen.readers.csv import read_csv, read_csv_lines
+from xinwen.readers.jsonl import read_jsonl, read_jsonl_lines, streamable, write_jsonl
 from xinwen.readers.page import write_page
 
 __all__ = ["FORMATS", "detect_format", "read", "read_bytes", "read_one", "write_jsonl", "write_page"]
@@ -38,8 +52,11 @@ FORMATS: dict[str, Callable[[str, str], Iterator[Item]]] = {
     "page": page.read_page,
 }
 GZIP_MAGIC = b"\x1f\x8b"
-FETCH_TIMEOUT = 30.0
-MAX_GZIP_BYTES = 2 << 30
+HEAD = 1 << 16  # bytes looked at to choose the encoding and the format
+CHUNK = 1 << 20
+BOMB_AFTER = 16 << 20  # decompressed bytes after which the compression ratio is checked
+EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
+AHEAD = timedelta(days=1)  # how far in the future a publish time may lie (time zones, embargoes)
 
 
 def _suffix(name: str) -> str:
@@ -53,7 +70,6 @@ def _suffix(name: str) -> str:
 def _looks_csv(text: str) -> bool:
     """At least two lines that split into the same number (>= 2) of fields."""
     import csv
-    import io
 
     lines = [x for x in text[:8192].split("\n")[:6] if x.strip()]
     if len(lines) < 2:
@@ -95,92 +111,225 @@ def detect_format(name: str, text: str) -> str:
     )
 
 
-def _gunzip(data: bytes, name: str) -> bytes:
-    try:
-        d = zlib.decompressobj(16 + zlib.MAX_WBITS)
-        out = d.decompress(data, MAX_GZIP_BYTES)
-        while d.eof and d.unused_data:  # concatenated gzip members
-            rest = d.unused_data
-            d = zlib.decompressobj(16 + zlib.MAX_WBITS)
-            out += d.decompress(rest, MAX_GZIP_BYTES)
-        if not d.eof:
-            raise ReadError("gzip data is truncated", file=name)
-        return out
-    except zlib.error as e:
-        raise ReadError(f"bad gzip data: {e}", file=name) from e
+# -- byte streams ------------------------------------------------------------------------
+class Truncated(ReadError):
+    """A compressed stream ended before its end (the records before the break were read)."""
 
 
-def read_bytes(data: bytes, name: str, *, fmt: str | None = None, url: str | None = None) -> Iterator[Item]:
-    """Read one file's content. `name` (a path or URL) names problems and, unless `fmt`
-    (a FORMATS key) is given, picks the format with the content."""
+class _Gunzip(io.RawIOBase):
+    """A .gz decompressed as it is read (concatenated members too), never past the limits: the total
+    decompressed size, and the compression ratio once past BOMB_AFTER (a decompression bomb)."""
+
+    def __init__(self, raw: IO[bytes], name: str, bounds: Limits) -> None:
+        self.raw, self.name, self.bounds = raw, name, bounds
+        self.z = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        self.pending = b""
+        self.consumed = 0
+        self.produced = 0
+        self.done = False
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
+        while not self.pending and not self.done:
+            self._more()
+        n = min(len(buffer), len(self.pending))
+        buffer[:n] = self.pending[:n]
+        self.pending = self.pending[n:]
+        return n
+
+    def _more(self) -> None:
+        data = self.z.unconsumed_tail or self.raw.read(CHUNK)
+        if not data:
+            self.done = True
+            if not self.z.eof and (self.consumed or self.produced):
+                raise Truncated(f"gzip data is truncated after {self.produced:,} bytes; the records before the "
+                                "break were read", file=self.name)
+            return
+        if not self.z.unconsumed_tail:
+            self.consumed += len(data)
+        try:
+            out = self.z.decompress(data, CHUNK)
+        except zlib.error as e:
+            raise ReadError(f"bad gzip data: {e}", file=self.name) from e
+        if self.z.eof and self.z.unused_data:  # concatenated gzip members
+            rest = self.z.unused_data
+            self.z = zlib.decompressobj(16 + zlib.MAX_WBITS)
+            out += self.z.decompress(rest, CHUNK)
+        self.produced += len(out)
+        if self.produced > self.bounds.decompressed_bytes:
+            raise ReadError(f"decompresses to more than {self.bounds.decompressed_bytes:,} bytes (limit "
+                            "decompressed_bytes); stopped there", file=self.name)
+        if self.produced > BOMB_AFTER and self.produced > self.bounds.compression_ratio * max(1, self.consumed):
+            raise ReadError(f"decompresses more than {self.bounds.compression_ratio} times its size: a "
+                            "decompression bomb (limit compression_ratio); refused", file=self.name)
+        self.pending += out
+
+
+class _Peekable(io.RawIOBase):
+    """A raw stream whose first bytes were already read (the head): they are read again first."""
+
+    def __init__(self, head: bytes, rest: IO[bytes]) -> None:
+        self.head, self.rest = head, rest
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
+        if self.head:
+            n = min(len(buffer), len(self.head))
+            buffer[:n] = self.head[:n]
+            self.head = self.head[n:]
+            return n
+        data = self.rest.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+
+def _lines(stream: IO[bytes], name: str, codec: str, bounds: Limits) -> Iterator[tuple[int, str] | Problem]:
+    """(line number, text) of each line, or a Problem for a line that is too long or not in the codec
+    (decoded anyway, bad bytes replaced); a stream that breaks ends with a Problem."""
+    decode = codecs.getincrementaldecoder(codec)
+    number = 0
     try:
-        if data[:2] == GZIP_MAGIC:
-            data = _gunzip(data, name)
-        text = decode_bytes(data, name=name)
-        if not text.strip():
-            raise ReadError("empty file", file=name)
-        fmt = fmt if fmt in FORMATS else detect_format(name, text)
+        while True:
+            raw = stream.readline(CHUNK)
+            if not raw:
+                return
+            number += 1
+            if not raw.endswith(b"\n") and len(raw) >= CHUNK:  # a long line: its pieces, up to the limit
+                parts, size = [raw], len(raw)
+                while not parts[-1].endswith(b"\n"):
+                    more = stream.readline(CHUNK)
+                    if not more:
+                        break
+                    size += len(more)
+                    if size > bounds.record_bytes:
+                        parts = []
+                        while more and not more.endswith(b"\n"):  # skip the rest of the line
+                            more = stream.readline(CHUNK)
+                        break
+                    parts.append(more)
+                if not parts:
+                    yield Problem(name, number, None, f"line longer than {bounds.record_bytes:,} bytes (limit "
+                                  "record_bytes); skipped")
+                    continue
+                raw = b"".join(parts)
+            try:
+                yield number, decode().decode(raw, final=True)
+            except UnicodeDecodeError as e:
+                yield Problem(name, number, None, f"bytes that are not {codec} ({e.reason}); read with them "
+                              "replaced by U+FFFD")
+                yield number, decode(errors="replace").decode(raw, final=True)
     except ReadError as e:
-        yield Problem(name, e.line, e.field, e.message)
+        yield Problem(name, number + 1 if isinstance(e, Truncated) else None, None, e.message)
+    except (OSError, EOFError) as e:
+        yield Problem(name, number + 1, None, f"cannot read on: {e}")
+
+
+def _read_stream(raw: IO[bytes], name: str, bounds: Limits, *, fmt: str | None = None,
+                 url: str | None = None) -> Iterator[Item]:
+    """Read one file's content from a binary stream (decompressed first when it is gzip)."""
+    head = raw.read(HEAD)
+    stream: IO[bytes] = _Peekable(head, raw)
+    if head[:2] == GZIP_MAGIC:
+        stream = _Gunzip(stream, name, bounds)
+        head = stream.read(HEAD) or b""
+        stream = _Peekable(head, stream)
+    stream = io.BufferedReader(stream, CHUNK)  # type: ignore[arg-type]
+    codec = choose_codec(head, name=name)
+    text_head = head.decode(codec, errors="ignore")
+    if len(head) < HEAD and not text_head.strip():
+        raise ReadError("empty file", file=name)
+    fmt = fmt if fmt in FORMATS else detect_format(name, text_head)
+    by_line = not codec.startswith(("utf-16", "utf-32"))  # where a line ends is a byte \n
+    if by_line and (fmt == "csv" or (fmt == "jsonl" and streamable(text_head))):
+        lines = _lines(stream, name, codec, bounds)
+        yield from (read_csv_lines(lines, name) if fmt == "csv" else read_jsonl_lines(lines, name))
         return
+    data = stream.read(bounds.record_bytes + 1)
+    if len(data) > bounds.record_bytes:
+        raise ReadError(f"a {fmt} document larger than {bounds.record_bytes:,} bytes (limit record_bytes)", file=name)
+    text = data.decode(codec, errors="replace")
     if fmt == "html":
         yield from html.read_html(text, name, url=url)
     else:
         yield from FORMATS[fmt](text, name)
 
 
+def _guarded(items: Iterator[Item], name: str) -> Iterator[Item]:
+    """A reader's items; whatever goes wrong inside it becomes one Problem for the file, never more."""
+    try:
+        yield from items
+    except ReadError as e:
+        yield Problem(e.file or name, e.line, e.field, e.message)
+    except (MemoryError, RecursionError) as e:
+        yield Problem(name, None, None, f"cannot read the rest: {type(e).__name__}")
+    except Exception as e:  # a parser's own exception: one file, never the whole run
+        yield Problem(name, None, None, f"cannot read the rest: {type(e).__name__}: {e}")
+
+
+def read_bytes(data: bytes, name: str, *, fmt: str | None = None, url: str | None = None) -> Iterator[Item]:
+    """Read one file's content. `name` (a path or URL) names problems and, unless `fmt`
+    (a FORMATS key) is given, picks the format with the content."""
+    yield from _checked(_guarded(_read_stream(io.BytesIO(data), name, limits(), fmt=fmt, url=url), name))
+
+
 def _is_url(path: str | Path) -> bool:
     return isinstance(path, str) and path.lower().startswith(("http://", "https://"))
-
-
-def _fetch(url: str) -> Iterator[Item]:
-    import httpx
-
-    try:
-        response = httpx.get(
-            url, timeout=FETCH_TIMEOUT, follow_redirects=True, headers={"User-Agent": "xinwen (news reader)"}
-        )
-    except httpx.HTTPError as e:
-        yield Problem(url, None, None, f"cannot fetch: {e}")
-        return
-    if response.status_code >= 400:
-        yield Problem(url, None, None, f"cannot fetch: HTTP {response.status_code} {response.reason_phrase}")
-        return
-    fmt = None
-    if _suffix(url) not in _EXTENSIONS:  # let the content type pick the format when the URL does not
-        ctype = response.headers.get("content-type", "").lower()
-        for key, kind in (
-            ("html", "html"),
-            ("rss", "feed"),
-            ("atom", "feed"),
-            ("json", "jsonl"),
-            ("csv", "csv"),
-            ("tab-separated", "csv"),
-        ):
-            if key in ctype:
-                fmt = kind
-                break
-    yield from read_bytes(response.content, url, fmt=fmt, url=str(response.url))
 
 
 def read_one(path: str | Path) -> Iterator[Item]:
     """Read one file (or URL)."""
     if _is_url(path):
-        yield from _fetch(str(path))
+        from xinwen.readers.fetch import fetch
+
+        got = fetch(str(path), limits())
+        if isinstance(got, Problem):
+            yield got
+        else:
+            yield from read_bytes(got.content, str(path), fmt=got.format, url=got.url)
         return
     name = str(path)
     try:
-        data = Path(path).read_bytes()
+        info = os.stat(path)
     except FileNotFoundError:
         yield Problem(name, None, None, "no such file")
-        return
-    except IsADirectoryError:
-        yield from read([path])
         return
     except OSError as e:
         yield Problem(name, None, None, f"cannot read: {e.strerror or e}")
         return
-    yield from read_bytes(data, name)
+    if stat.S_ISDIR(info.st_mode):
+        yield from read([path])
+        return
+    if not stat.S_ISREG(info.st_mode):
+        yield Problem(name, None, None, "not a regular file (a pipe, socket or device); skipped")
+        return
+    try:
+        fh = open(path, "rb")  # noqa: SIM115  (closed below, after the generator is done)
+    except OSError as e:
+        yield Problem(name, None, None, f"cannot read: {e.strerror or e}")
+        return
+    with fh:
+        yield from _checked(_guarded(_read_stream(fh, name, limits()), name))
+
+
+def _checked(items: Iterable[Item]) -> Iterator[Item]:
+    """Articles with a publish time before 1900 or more than a day ahead lose it (and say so): such a
+    time is a typo or a placeholder, and trends would span centuries for it."""
+    latest = datetime.now(UTC) + AHEAD
+    for item in items:
+        if isinstance(item, Article) and item.published is not None:
+            when = item.published if item.published.tzinfo else item.published.replace(tzinfo=UTC)
+            if not EARLIEST <= when <= latest:
+                file, _, line = (item.origin or "").rpartition(":")
+                yield Problem(file or item.origin or "", int(line) if line.isdigit() else None, "published",
+                              f"publish time {item.published.isoformat()} is not plausible (before 1900 or more "
+                              "than a day ahead); stored without a date")
+                item.extra["published_refused"] = item.published.isoformat()
+                item.published = None
+        yield item
 
 
 # In a folder these are skipped without a word; named on their own they are reported.
@@ -189,14 +338,36 @@ SKIPPED_IN_FOLDERS = frozenset(
 )
 
 
-def _walk(folder: Path) -> Iterator[Path]:
-    for child in sorted(folder.iterdir(), key=lambda p: p.name):
+def _walk(folder: Path, seen: set[tuple[int, int]]) -> Iterator[Path | Problem]:
+    """Files under a folder, sorted; a folder met twice (a symbolic link loop) is skipped with a note."""
+    try:
+        info = folder.stat()
+    except OSError as e:
+        yield Problem(str(folder), None, None, f"cannot read the folder: {e.strerror or e}")
+        return
+    if (info.st_dev, info.st_ino) in seen:
+        yield Problem(str(folder), None, None, "a folder already read (a symbolic link loop); skipped")
+        return
+    seen.add((info.st_dev, info.st_ino))
+    try:
+        children = sorted(folder.iterdir(), key=lambda p: p.name)
+    except OSError as e:
+        yield Problem(str(folder), None, None, f"cannot list the folder: {e.strerror or e}")
+        return
+    for child in children:
         if child.name.startswith(".") or child.suffix.lower() in SKIPPED_IN_FOLDERS:
             continue
-        if child.is_dir():
-            yield from _walk(child)
-        elif child.is_file():
+        try:
+            mode = child.stat().st_mode
+        except OSError:
+            yield Problem(str(child), None, None, "a broken link or unreadable entry; skipped")
+            continue
+        if stat.S_ISDIR(mode):
+            yield from _walk(child, seen)
+        elif stat.S_ISREG(mode):
             yield child
+        else:
+            yield Problem(str(child), None, None, "not a regular file (a pipe, socket or device); skipped")
 
 
 def read(paths: Iterable[str | Path]) -> Iterator[Item]:
@@ -206,7 +377,10 @@ def read(paths: Iterable[str | Path]) -> Iterator[Item]:
         paths = [paths]
     for path in paths:
         if not _is_url(path) and Path(path).is_dir():
-            for file in _walk(Path(path)):
-                yield from read_one(file)
+            for file in _walk(Path(path), set()):
+                if isinstance(file, Problem):
+                    yield file
+                else:
+                    yield from read_one(file)
         else:
             yield from read_one(path)

@@ -1,10 +1,9 @@
-"""CSV and TSV with a header row. Problems give the file line a record starts on."""
+"""CSV and TSV with a header row, read a line at a time. Problems give the file line a record starts on."""
 
 from __future__ import annotations
 
 import csv
-import io
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 from xinwen.article import Article, Problem
 from xinwen.readers.records import to_article
@@ -29,11 +28,41 @@ def sniff_delimiter(text: str, name: str = "") -> str:
 
 def read_csv(text: str, name: str) -> Iterator[Article | Problem]:
     """Yield one Article (or Problem) per row after the header."""
-    text = text.lstrip("\ufeff")
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sniff_delimiter(text, name))
+    yield from read_csv_lines(enumerate(text.splitlines(keepends=True), 1), name)
+
+
+def read_csv_lines(lines: Iterable[tuple[int, str] | Problem], name: str) -> Iterator[Article | Problem]:
+    """Yield one Article (or Problem) per row after the header, from (line number, text) pairs (a Problem
+    of the line reader is passed on after the row it came in)."""
+    pending: list[Problem] = []
+    source = iter(lines)
+    head: list[str] = []
+    size = 0
+    for item in source:  # the first lines, to choose the delimiter
+        if isinstance(item, Problem):
+            pending.append(item)
+            continue
+        head.append(item[1])
+        size += len(item[1])
+        if size >= 8192:
+            break
+
+    def texts() -> Iterator[str]:
+        yield from head
+        for item in source:
+            if isinstance(item, Problem):
+                pending.append(item)
+            else:
+                yield item[1]
+
+    first = "".join(head).lstrip("\ufeff")
+    if head:
+        head[0] = head[0].lstrip("\ufeff")
+    reader = csv.reader(texts(), delimiter=sniff_delimiter(first, name))
     try:
         header = next(reader)
     except StopIteration:
+        yield from pending
         yield Problem(name, None, None, "empty CSV file")
         return
     except csv.Error as e:
@@ -48,11 +77,16 @@ def read_csv(text: str, name: str) -> Iterator[Article | Problem]:
         try:
             row = next(reader)
         except StopIteration:
+            yield from pending
             return
         except csv.Error as e:
+            yield from pending
+            pending.clear()
             yield Problem(name, start, None, f"bad CSV row: {e}; row skipped")
             start = reader.line_num + 1
             continue
+        yield from pending
+        pending.clear()
         line, start = start, reader.line_num + 1
         if not any(cell.strip() for cell in row):
             continue
@@ -61,7 +95,11 @@ def read_csv(text: str, name: str) -> Iterator[Article | Problem]:
                 name, line, None, f"row has {len(row)} fields, the header has {len(header)}; row skipped"
             )
             continue
-        article, problems = to_article({h: v for h, v in zip(header, row, strict=True) if h}, name, line)
+        try:
+            article, problems = to_article({h: v for h, v in zip(header, row, strict=True) if h}, name, line)
+        except Exception as e:  # whatever one hostile row does to the field mapping: that row only
+            yield Problem(name, line, None, f"cannot read the row: {type(e).__name__}: {e}; row skipped")
+            continue
         yield from problems
         if article is not None:
             yield article

@@ -1,4 +1,7 @@
-"""RSS and Atom feeds via feedparser: one Article per item/entry."""
+"""RSS and Atom feeds via feedparser: one Article per item/entry.
+
+feedparser is handed the feed's bytes as a file object, never a string: given a string that looks like a
+URL or names a file, it would fetch or open it itself (outside xinwen's fetcher and its limits)."""
 
 from __future__ import annotations
 
@@ -49,9 +52,11 @@ def _published(entry: Any) -> tuple[datetime | None, str | None]:
 
 def read_feed(text: str, name: str) -> Iterator[Article | Problem]:
     """Yield one Article per feed item (RSS) or entry (Atom)."""
+    import io
+
     import feedparser
 
-    parsed = feedparser.parse(text)
+    parsed = feedparser.parse(io.BytesIO(text.encode("utf-8")), resolve_relative_uris=False, sanitize_html=True)
     if not parsed.entries:
         why = f": {parsed.get('bozo_exception')}" if parsed.get("bozo") else ""
         yield Problem(name, None, None, f"feed has no items{why}")

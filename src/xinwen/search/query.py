@@ -190,6 +190,9 @@ def _apply_filter(q: Query, key: str, value: str, negative: bool, quoted: bool, 
     else:
         try:
             start, end = date_range(value)
+        except OutOfRange:
+            q.notes.append(f"{key}:{value} is beyond any date xinwen can count with; ignored")
+            return
         except DateError:
             q.notes.append(f"{key}:{value} is not a date (try {key}:2024-01-31); searched as words")
             _add_words(q, value, seg)
@@ -203,7 +206,23 @@ def _apply_filter(q: Query, key: str, value: str, negative: bool, quoted: bool, 
 
 
 def date_range(value: str) -> tuple[datetime, datetime]:
-    """The span a date names: a day, a month (2024-06) or a year (2024); times name an instant."""
+    """The span a date names: a day, a month (2024-06) or a year (2024); times name an instant.
+    DateError for what is not a date, or names one beyond year 9998 or before year 2."""
+    try:
+        return _date_range(value)
+    except (OverflowError, ValueError) as e:  # 9999-12-31 + one day, a year 0
+        raise OutOfRange(f"{value!r} is outside the dates xinwen can count with") from e
+    except DateError as e:
+        if re.match(r"\s*9999", normalize(value)):  # the end of 9999 is past datetime's last day
+            raise OutOfRange(f"{value!r} is outside the dates xinwen can count with") from e
+        raise
+
+
+class OutOfRange(DateError):
+    """A real date, but one xinwen cannot count with (a filter on it would hold every article or none)."""
+
+
+def _date_range(value: str) -> tuple[datetime, datetime]:
     v = normalize(value).strip()
     if m := _YEAR_MONTH.match(v):
         year, month = int(m.group(1)), int(m.group(2))

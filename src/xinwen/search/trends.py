@@ -13,6 +13,7 @@ ratio = ((now + 1) / articles_now) / ((before + 1) / articles_before). A tag nee
 
 from __future__ import annotations
 
+import time
 from bisect import bisect_left
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -26,6 +27,9 @@ from xinwen.search.query import date_range
 PERIODS = ("day", "week", "month")
 SMOOTHING = 1.0
 MIN_COUNT = 3
+MAX_PERIODS = 1000  # periods in one answer: the latest ones when the range holds more
+EARLIEST = -2208988800.0  # 1900-01-01 UTC: a publish time before it is a typo, counted nowhere
+AHEAD = 86400.0  # nor one more than a day in the future
 _EPOCH = date(1970, 1, 1)  # a Thursday: day d is in the ISO week starting on day 7 * ((d + 3) // 7) - 3
 
 
@@ -40,10 +44,12 @@ class Trends:
     articles: list[int] = field(default_factory=list)  # articles published in each of those periods
     now: str | None = None  # the period rising looks at, and the one it compares with
     before: str | None = None
+    notes: list[str] = field(default_factory=list)  # what was left out, and why
 
 
 def as_range(since: datetime | str | None, until: datetime | str | None) -> tuple[float | None, float | None]:
-    """Timestamps [since, until): a date given as text covers its whole day (month, year)."""
+    """Timestamps [since, until): a date given as text covers its whole day (month, year); DateError for
+    text that is not a date."""
     lo = hi = None
     if since is not None:
         lo = (date_range(since)[0] if isinstance(since, str) else since).timestamp()
@@ -70,15 +76,22 @@ def trends(
     lo, hi = as_range(since, until)
     result = Trends(period=period)
     ts = dv.ts_of
-    dated = ~np.isnan(ts)
-    if lo is not None:
-        dated &= ts >= lo
-    if hi is not None:
-        dated &= ts < hi
+    with np.errstate(invalid="ignore"):  # NaN: undated
+        dated = (ts >= EARLIEST) & (ts <= time.time() + AHEAD)
+        if lo is not None:
+            dated &= ts >= lo
+        if hi is not None:
+            dated &= ts < hi
     ids = np.flatnonzero(dated)
     if not len(ids):
         return result
     index = period_index(ts[ids], period)
+    last = int(index.max())
+    if last - int(index.min()) >= MAX_PERIODS:  # keep the latest MAX_PERIODS periods
+        keep = index > last - MAX_PERIODS
+        result.notes.append(f"only the latest {MAX_PERIODS} {period}s are counted; ask for a longer period or "
+                            "a shorter range for the rest")
+        ids, index = ids[keep], index[keep]
     first = int(index.min())
     slot = index - first  # each article's period, 0 = the first in range
     n = int(slot.max()) + 1

@@ -172,9 +172,11 @@ class SQLiteStore:
             yield
             conn.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'generation'")
             conn.execute("COMMIT")
-        except BaseException:
+        except BaseException as exc:
             with contextlib.suppress(sqlite3.Error):
                 conn.execute("ROLLBACK")
+            if isinstance(exc, sqlite3.OperationalError):  # locked, read-only, full, damaged: the store's trouble
+                raise self._write_error(exc) from exc
             raise
         finally:
             self._set_depth(0)
