@@ -54,6 +54,7 @@ FORMATS: dict[str, Callable[[str, str], Iterator[Item]]] = {
 GZIP_MAGIC = b"\x1f\x8b"
 HEAD = 1 << 16  # bytes looked at to choose the encoding and the format
 CHUNK = 1 << 20
+RAW_CHUNK = 1 << 16  # compressed bytes fed at a time: the ratio check sees what was really used
 BOMB_AFTER = 16 << 20  # decompressed bytes after which the compression ratio is checked
 EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
 AHEAD = timedelta(days=1)  # how far in the future a publish time may lie (time zones, embargoes)
@@ -140,23 +141,24 @@ class _Gunzip(io.RawIOBase):
         return n
 
     def _more(self) -> None:
-        data = self.z.unconsumed_tail or self.raw.read(CHUNK)
-        if not data:
-            self.done = True
-            if not self.z.eof and (self.consumed or self.produced):
+        if self.z.eof:  # a member ended: the next one starts in what is left, or in what comes
+            data = self.z.unused_data
+            if not data:
+                data = self._raw()
+                if not data:
+                    self.done = True
+                    return
+            self.z = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        else:
+            data = self.z.unconsumed_tail or self._raw()
+            if not data:
+                self.done = True
                 raise Truncated(f"gzip data is truncated after {self.produced:,} bytes; the records before the "
                                 "break were read", file=self.name)
-            return
-        if not self.z.unconsumed_tail:
-            self.consumed += len(data)
         try:
             out = self.z.decompress(data, CHUNK)
         except zlib.error as e:
             raise ReadError(f"bad gzip data: {e}", file=self.name) from e
-        if self.z.eof and self.z.unused_data:  # concatenated gzip members
-            rest = self.z.unused_data
-            self.z = zlib.decompressobj(16 + zlib.MAX_WBITS)
-            out += self.z.decompress(rest, CHUNK)
         self.produced += len(out)
         if self.produced > self.bounds.decompressed_bytes:
             raise ReadError(f"decompresses to more than {self.bounds.decompressed_bytes:,} bytes (limit "
@@ -165,6 +167,11 @@ class _Gunzip(io.RawIOBase):
             raise ReadError(f"decompresses more than {self.bounds.compression_ratio} times its size: a "
                             "decompression bomb (limit compression_ratio); refused", file=self.name)
         self.pending += out
+
+    def _raw(self) -> bytes:
+        data = self.raw.read(RAW_CHUNK)
+        self.consumed += len(data)
+        return data
 
 
 class _Peekable(io.RawIOBase):

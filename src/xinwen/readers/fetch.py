@@ -10,6 +10,8 @@ Readers never fetch on their own (feeds are parsed from bytes), so every network
 from __future__ import annotations
 
 import time
+import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from xinwen import __version__
@@ -20,6 +22,34 @@ USER_AGENT = f"xinwen/{__version__} (news reader; +https://pypi.org/project/xinw
 MAX_REDIRECTS = 5
 _TYPES = (("html", "html"), ("rss", "feed"), ("atom", "feed"), ("xml", "feed"), ("json", "jsonl"),
           ("csv", "csv"), ("tab-separated", "csv"))
+
+
+def _decoded(response) -> Iterator[bytes]:  # type: ignore[no-untyped-def]
+    """The body as it arrives, its gzip or deflate Content-Encoding undone a bounded piece at a time (httpx
+    would inflate a whole network read at once: a compression bomb in one read)."""
+    encoding = response.headers.get("content-encoding", "").strip().lower()
+    if encoding not in ("gzip", "x-gzip", "deflate"):
+        yield from response.iter_bytes()  # identity (or an encoding httpx knows and we did not ask for)
+        return
+    wbits = 16 + zlib.MAX_WBITS if "gzip" in encoding else zlib.MAX_WBITS
+    z = zlib.decompressobj(wbits)
+    first = True
+    for raw in response.iter_raw():
+        data = raw
+        while data:
+            try:
+                out = z.decompress(data, 1 << 16)
+            except zlib.error:
+                if not (first and wbits == zlib.MAX_WBITS):
+                    raise
+                z = zlib.decompressobj(-zlib.MAX_WBITS)  # "deflate" sent without its zlib header
+                out = z.decompress(data, 1 << 16)
+            first = False
+            yield out
+            data = z.unconsumed_tail
+            if z.eof and z.unused_data:  # another gzip member
+                data, z = z.unused_data, zlib.decompressobj(wbits)
+    yield z.flush()
 
 
 @dataclass
@@ -43,7 +73,7 @@ def fetch(url: str, bounds: Limits) -> Fetched | Problem:
             if response.status_code >= 400:
                 return Problem(url, None, None, f"cannot fetch: HTTP {response.status_code} {response.reason_phrase}")
             parts, size = [], 0
-            stream = response.iter_bytes(1 << 16)
+            stream = _decoded(response)
             while True:
                 if time.monotonic() > deadline:
                     return Problem(url, None, None, f"cannot fetch: no complete answer within {bounds.fetch_seconds:g} "
@@ -67,5 +97,7 @@ def fetch(url: str, bounds: Limits) -> Fetched | Problem:
         return Problem(url, None, None, f"cannot fetch: more than {MAX_REDIRECTS} redirects")
     except httpx.HTTPError as e:
         return Problem(url, None, None, f"cannot fetch: {e}")
+    except zlib.error as e:
+        return Problem(url, None, None, f"cannot fetch: the answer's compression is broken ({e})")
     except (ValueError, OSError) as e:  # a URL httpx cannot use; a socket error it does not wrap
         return Problem(url, None, None, f"cannot fetch: {e}")

@@ -10,6 +10,7 @@ request prefers `application/json`, or says `?format=json`) or renders it with a
 from __future__ import annotations
 
 import logging
+import warnings
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -94,11 +95,15 @@ def create_app(db: str, *, collection: Collection | None = None) -> FastAPI:
         return error(request, 500, f"internal error ({type(exc).__name__}); the server log has the details")
 
     def openapi() -> dict[str, Any]:
-        """FastAPI's schema, less its 422 responses: a bad parameter is answered 400 here (ErrorOut)."""
+        """FastAPI's schema, less its 422 responses (a bad parameter is answered 400 here, ErrorOut) and
+        its HEAD operations (each page's HEAD is its GET without the body)."""
         if app.openapi_schema is None:
-            schema = get_openapi(title=app.title, version=app.version, description=app.description,
-                                 routes=app.routes)
+            with warnings.catch_warnings():  # GET and HEAD of one route share an operation id; HEAD goes
+                warnings.simplefilter("ignore", UserWarning)
+                schema = get_openapi(title=app.title, version=app.version, description=app.description,
+                                     routes=app.routes)
             for methods in schema.get("paths", {}).values():
+                methods.pop("head", None)
                 for op in methods.values():
                     op.get("responses", {}).pop("422", None)
             for name in ("HTTPValidationError", "ValidationError"):

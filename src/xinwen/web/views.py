@@ -55,11 +55,9 @@ def compose_query(q: str, filters: m.SearchFilters) -> str:
 
 
 def _get(path: str, model: type, summary: str):  # type: ignore[no-untyped-def]
-    """A page at `path`, answering GET (documented) and HEAD (the same, without the body)."""
-    def register(view):  # type: ignore[no-untyped-def]
-        router.add_api_route(path, view, methods=["HEAD"], include_in_schema=False)
-        return router.get(path, response_model=model, responses=HTML_OR_JSON, summary=summary)(view)
-    return register
+    """A page at `path`, answering GET and HEAD (the same, without the body; the schema shows GET)."""
+    return router.api_route(path, methods=["GET", "HEAD"], response_model=model, responses=HTML_OR_JSON,
+                            summary=summary)
 
 
 @_get("/", m.HomePage, "Latest articles, trending tags")
