@@ -179,10 +179,27 @@ class Collection:
     ) -> IngestReport:
         """Read, analyze and store; then refit corpus statistics when the corpus has grown a lot since the
         last fit, or when a fit was interrupted."""
+        from xinwen.readers import read
+
+        return self.ingest_items(read([str(p) for p in paths]), workers=workers, progress=progress, fit=fit)
+
+    def ingest_records(
+        self, records: Iterable[dict], *, name: str = "records", fit: bool = True
+    ) -> IngestReport:
+        """Ingest records given as dicts (the fields `xinwen ingest` reads from JSON; a REST client's
+        POST); problems name `name` and the record's position (1, 2, ...)."""
+        from xinwen.readers.records import records_to_items
+
+        return self.ingest_items(records_to_items(records, name), progress=False, fit=fit)
+
+    def ingest_items(
+        self, items: Iterable[Article | Problem], *, workers: int = 1, progress: bool | None = None,
+        fit: bool = True,
+    ) -> IngestReport:
+        """Store what a reader yields (articles, and problems that go into the report)."""
         from xinwen.ingest import ingest
 
-        report = ingest(self.store, self.analyzer, self.copy_detector, [str(p) for p in paths], workers=workers,
-                        progress=progress)
+        report = ingest(self.store, self.analyzer, self.copy_detector, items, workers=workers, progress=progress)
         if fit and (self._stale() or self.fit_pending()):
             self.fit(progress=progress)
         return report

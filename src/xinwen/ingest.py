@@ -8,6 +8,7 @@ import sys
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from tqdm import tqdm
@@ -17,10 +18,11 @@ from xinwen.analysis.stats import CorpusStats
 from xinwen.article import Article, Problem, content_hash
 from xinwen.errors import StoreError
 from xinwen.linking.copies import CopyDetector
-from xinwen.readers import read
 from xinwen.store.base import ArticleWrite, Store, Written
 
 BATCH_SIZE = 256
+EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
+AHEAD = timedelta(days=1)  # how far in the future a publish time may lie (time zones, embargoes)
 
 
 @dataclass
@@ -64,6 +66,23 @@ def analyze_one(analyzer: Analyzer, article: Article) -> Analysis | str:
         return f"{type(e).__name__}: {e}"
 
 
+def plausible_dates(items: Iterable[Article | Problem]) -> Iterator[Article | Problem]:
+    """Articles with a publish time before 1900 or more than a day ahead lose it (and say so): such a
+    time is a typo or a placeholder, and trends would span centuries for it."""
+    latest = datetime.now(UTC) + AHEAD
+    for item in items:
+        if isinstance(item, Article) and item.published is not None:
+            when = item.published if item.published.tzinfo else item.published.replace(tzinfo=UTC)
+            if not EARLIEST <= when <= latest:
+                file, _, line = (item.origin or "").rpartition(":")
+                yield Problem(file or item.origin or "", int(line) if line.isdigit() else None, "published",
+                              f"publish time {item.published.isoformat()} is not plausible (before 1900 or more "
+                              "than a day ahead); stored without a date")
+                item.extra["published_refused"] = item.published.isoformat()
+                item.published = None
+        yield item
+
+
 def show_progress() -> bool:
     return sys.stderr.isatty() and not os.environ.get("XINWEN_NO_PROGRESS")
 
@@ -83,12 +102,12 @@ def ingest(
     store: Store,
     analyzer: Analyzer,
     copies: CopyDetector,
-    paths: Iterable[str],
+    items: Iterable[Article | Problem],
     *,
     workers: int = 1,
     progress: bool | None = None,
 ) -> IngestReport:
-    """Read every path and store what is new or changed; one transaction per batch.
+    """Store what is new or changed of what a reader yields; one transaction per batch.
 
     An interrupted ingest leaves every committed batch in place, and a rerun skips
     what is already stored unchanged, so it completes the work.
@@ -101,7 +120,7 @@ def ingest(
             if workers > 1 else None)
     bar = tqdm(desc="ingest", unit=" articles", disable=not (show_progress() if progress is None else progress))
     try:
-        for batch in batched_records(read(paths), BATCH_SIZE):
+        for batch in batched_records(plausible_dates(items), BATCH_SIZE):
             articles: list[Article] = []
             for item in batch:
                 if isinstance(item, Problem):

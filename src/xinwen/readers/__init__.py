@@ -20,7 +20,6 @@ import os
 import stat
 import zlib
 from collections.abc import Callable, Iterable, Iterator
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import IO
 
@@ -56,8 +55,6 @@ HEAD = 1 << 16  # bytes looked at to choose the encoding and the format
 CHUNK = 1 << 20
 RAW_CHUNK = 1 << 16  # compressed bytes fed at a time: the ratio check sees what was really used
 BOMB_AFTER = 16 << 20  # decompressed bytes after which the compression ratio is checked
-EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
-AHEAD = timedelta(days=1)  # how far in the future a publish time may lie (time zones, embargoes)
 
 
 def _suffix(name: str) -> str:
@@ -280,7 +277,7 @@ def _guarded(items: Iterator[Item], name: str) -> Iterator[Item]:
 def read_bytes(data: bytes, name: str, *, fmt: str | None = None, url: str | None = None) -> Iterator[Item]:
     """Read one file's content. `name` (a path or URL) names problems and, unless `fmt`
     (a FORMATS key) is given, picks the format with the content."""
-    yield from _checked(_guarded(_read_stream(io.BytesIO(data), name, limits(), fmt=fmt, url=url), name))
+    yield from _guarded(_read_stream(io.BytesIO(data), name, limits(), fmt=fmt, url=url), name)
 
 
 def _is_url(path: str | Path) -> bool:
@@ -319,24 +316,7 @@ def read_one(path: str | Path) -> Iterator[Item]:
         yield Problem(name, None, None, f"cannot read: {e.strerror or e}")
         return
     with fh:
-        yield from _checked(_guarded(_read_stream(fh, name, limits()), name))
-
-
-def _checked(items: Iterable[Item]) -> Iterator[Item]:
-    """Articles with a publish time before 1900 or more than a day ahead lose it (and say so): such a
-    time is a typo or a placeholder, and trends would span centuries for it."""
-    latest = datetime.now(UTC) + AHEAD
-    for item in items:
-        if isinstance(item, Article) and item.published is not None:
-            when = item.published if item.published.tzinfo else item.published.replace(tzinfo=UTC)
-            if not EARLIEST <= when <= latest:
-                file, _, line = (item.origin or "").rpartition(":")
-                yield Problem(file or item.origin or "", int(line) if line.isdigit() else None, "published",
-                              f"publish time {item.published.isoformat()} is not plausible (before 1900 or more "
-                              "than a day ahead); stored without a date")
-                item.extra["published_refused"] = item.published.isoformat()
-                item.published = None
-        yield item
+        yield from _guarded(_read_stream(fh, name, limits()), name)
 
 
 # In a folder these are skipped without a word; named on their own they are reported.

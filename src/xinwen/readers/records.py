@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from xinwen.article import Article, Problem, RelatedRef
@@ -124,6 +125,22 @@ def to_article(rec: dict[str, Any], file: str, line: int) -> tuple[Article | Non
         origin=f"{file}:{line}",
     )
     return article, problems
+
+
+def records_to_items(records: Iterable[Any], name: str) -> Iterator[Article | Problem]:
+    """Articles (and problems) of records given as dicts, numbered from 1 in `name`."""
+    for n, rec in enumerate(records, 1):
+        if not isinstance(rec, dict):
+            yield Problem(name, n, None, f"expected a JSON object, got {type(rec).__name__}")
+            continue
+        try:
+            article, problems = to_article(rec, name, n)
+        except Exception as e:  # one hostile record: that record only
+            yield Problem(name, n, None, f"cannot read the record: {type(e).__name__}: {e}; record skipped")
+            continue
+        yield from problems
+        if article is not None:
+            yield article
 
 
 # --- titles for records that run the title into the body (THUCNews / cnews) ---
