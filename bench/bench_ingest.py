@@ -71,7 +71,7 @@ def main() -> int:
         return 1
     with gzip.open(XWLB, "rt", encoding="utf-8") as fh:
         lines = [line for line in fh if line.strip()][: args.limit]
-    mb = sum(len(((r := json.loads(x)).get("title") or "") + "\n" + (r.get("body") or "")).encode("utf-8")
+    mb = sum(len((((r := json.loads(x)).get("title") or "") + "\n" + (r.get("body") or "")).encode("utf-8"))
              for x in lines) / 2**20
     env = dict(os.environ, PYTHONPATH=str(args.src.resolve()), XINWEN_NO_PROGRESS="1")
     with tempfile.TemporaryDirectory() as tmp:

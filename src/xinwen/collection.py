@@ -9,11 +9,15 @@ copy index); each is refreshed from the store's change token, never from module-
 
 from __future__ import annotations
 
+import itertools
 import os
+import random
 from collections.abc import Iterable, Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
+
+import numpy as np
 
 from xinwen.article import Article, Problem
 from xinwen.errors import QueryError, XinwenError
@@ -32,6 +36,21 @@ if TYPE_CHECKING:
 DEFAULT_DB = "xinwen.db"
 STATS = "stats.json"  # the fitted corpus statistics, as the store's fitted state
 FIT_PENDING = "fit_pending"  # meta: set while a fit runs
+FIT_SAMPLE = 10_000  # articles the statistics of an ingest are fitted on
+MIN_FIT = 50  # a smaller collection is analyzed with jieba's general statistics alone
+
+
+def _head(items: Iterable[Article | Problem], n: int) -> tuple[list[Article | Problem], Iterator[Article | Problem]]:
+    """The first items holding n articles (problems among them kept in place), and the rest."""
+    it = iter(items)
+    head: list[Article | Problem] = []
+    count = 0
+    for item in it:
+        head.append(item)
+        count += isinstance(item, Article)
+        if count >= n:
+            break
+    return head, it
 
 
 def default_db() -> str:
@@ -39,7 +58,13 @@ def default_db() -> str:
 
 
 def open_store(location: str, *, readonly: bool = False) -> Store:
-    """The store at `location`: a SQLite file (or ":memory:")."""
+    """The store at `location`, chosen by its form: a PostgreSQL database for a postgresql:// or
+    postgres:// URL (`postgresql://user@host:5432/dbname`, as --db or $XINWEN_DB), else a SQLite file
+    (or ":memory:")."""
+    if location.strip().lower().startswith(("postgresql://", "postgres://")):
+        from xinwen.store.postgres import PostgresStore
+
+        return PostgresStore(location, readonly=readonly)
     from xinwen.store.sqlite import SQLiteStore
 
     return SQLiteStore(location, readonly=readonly)
@@ -108,8 +133,7 @@ class Collection:
             ((s.article.title or "", s.article.body or "") for s in self.store.iter_articles()),
             discover_words=discover, user_words=user_words,
         )
-        with self.store.write_state(STATS) as fh:
-            fh.write(stats.to_bytes())
+        self._save_stats(stats, covers=self.count())
         self._analyzer = Analyzer(stats)
         self._copies = None  # its segmenter is the analyzer's
         self.retag(progress=progress)
@@ -125,18 +149,26 @@ class Collection:
         """Refit the related-article vectors (TF-IDF + LSA) on every stored article and save them."""
         self._related.model.fit()
 
-    def retag(self, *, progress: bool | None = None) -> int:
-        """Recompute tags and snippets of all stored articles with the current statistics."""
+    def retag(self, keys: Iterable[int] | None = None, *, progress: bool | None = None) -> int:
+        """Recompute tags, snippets and tag weights of stored articles (`keys`, default: all) with the
+        current statistics; returns how many."""
         from tqdm import tqdm
 
         from xinwen.ingest import show_progress
         from xinwen.store.base import TagUpdate
 
+        wanted = None if keys is None else sorted(set(keys))
+        total = self.count() if wanted is None else len(wanted)
+        bar = tqdm(desc="tag", total=total, unit=" articles",
+                   disable=not (show_progress() if progress is None else progress))
+        if wanted is None:
+            stream = (s for s in self.store.iter_articles())
+        else:
+            stream = (s for i in range(0, len(wanted), 1000)
+                      for s in self.store.get_many(wanted[i : i + 1000]).values())
         updates: list[TagUpdate] = []
         n = 0
-        bar = tqdm(desc="tag", total=self.count(), unit=" articles",
-                   disable=not (show_progress() if progress is None else progress))
-        for stored in self.store.iter_articles():
+        for stored in stream:
             tags, snippet, weights = self.analyzer.tag(stored.article)
             updates.append(TagUpdate(stored.key, tags, snippet, weights))
             if len(updates) >= 1000:
@@ -147,8 +179,24 @@ class Collection:
         self.store.set_tags(updates)
         bar.update(len(updates))
         bar.close()
-        self.store.set_meta("retag_needed", None)
+        if wanted is None:
+            self.store.set_meta("retag_needed", None)
         return n + len(updates)
+
+    def retag_if_changed(
+        self, keys: list[int], *, force: bool = False, progress: bool | None = None, sample: int = 200,
+        share: float = 0.05,
+    ) -> int:
+        """Retag stored articles tagged with earlier statistics, when the current ones really change their
+        tags: when more than `share` of a seeded sample of them would get other tags (`force`: retag them
+        all). Returns how many were retagged."""
+        if not force:
+            picked = random.Random(len(keys)).sample(keys, min(sample, len(keys)))
+            stored = self.store.get_many(picked)
+            changed = sum(1 for s in stored.values() if self.analyzer.tag(s.article)[0] != s.article.tags)
+            if changed <= share * len(stored):
+                return 0
+        return self.retag(keys, progress=progress)
 
     def retag_needed(self) -> bool:
         """Articles were stored by an older xinwen without what a retag computes (tag weights)."""
@@ -175,10 +223,10 @@ class Collection:
         return self._copies
 
     def ingest(
-        self, paths: Iterable[str | Path], *, workers: int = 1, progress: bool | None = None, fit: bool = True
+        self, paths: Iterable[str | Path], *, workers: int | None = None, progress: bool | None = None,
+        fit: bool = True,
     ) -> IngestReport:
-        """Read, analyze and store; then refit corpus statistics when the corpus has grown a lot since the
-        last fit, or when a fit was interrupted."""
+        """Read, analyze and store (see `ingest_items`)."""
         from xinwen.readers import read
 
         return self.ingest_items(read([str(p) for p in paths]), workers=workers, progress=progress, fit=fit)
@@ -190,24 +238,87 @@ class Collection:
         POST); problems name `name` and the record's position (1, 2, ...)."""
         from xinwen.readers.records import records_to_items
 
-        return self.ingest_items(records_to_items(records, name), progress=False, fit=fit)
+        return self.ingest_items(records_to_items(records, name), workers=1, progress=False, fit=fit)
 
     def ingest_items(
-        self, items: Iterable[Article | Problem], *, workers: int = 1, progress: bool | None = None,
+        self, items: Iterable[Article | Problem], *, workers: int | None = None, progress: bool | None = None,
         fit: bool = True,
     ) -> IngestReport:
-        """Store what a reader yields (articles, and problems that go into the report)."""
+        """Store what a reader yields (articles, and problems that go into the report), each article
+        analyzed once.
+
+        When the collection needs corpus statistics (it reaches 50 articles, has grown half as large again
+        since its last fit, or a fit was interrupted), they are fitted first, on a sample (up to
+        FIT_SAMPLE articles: the first ones of this input, then stored ones), so that every article is
+        analyzed once, with them. Articles stored before are retagged only when the new statistics really
+        change their tags (`retag_if_changed`). `workers` (default: the machine's cores) analyze in
+        parallel while this process reads and writes."""
         from xinwen.ingest import ingest
 
-        report = ingest(self.store, self.analyzer, self.copy_detector, items, workers=workers, progress=progress)
-        if fit and (self._stale() or self.fit_pending()):
-            self.fit(progress=progress)
+        workers = workers or os.cpu_count() or 1
+        stream: Iterable[Article | Problem] = items
+        before: np.ndarray | None = None
+        resumed = False
+        if fit:
+            head, stream = _head(items, FIT_SAMPLE)
+            resumed = self.fit_pending()
+            new = self._new_in(head)
+            if resumed or self._stale(self.count() + new):
+                self.store.set_meta(FIT_PENDING, "1")
+                before = self.store.keys()
+                self._fit_sample([x for x in head if isinstance(x, Article)], covers=self.count() + new)
+            stream = itertools.chain(head, stream)
+        report = ingest(self.store, self.analyzer, self.copy_detector, stream, workers=workers, progress=progress)
+        if before is not None:
+            old = [int(k) for k in before if int(k) not in report.written]
+            if old:
+                self.retag_if_changed(old, force=resumed, progress=progress)
+            self._save_stats(self.analyzer.stats, covers=self.count())
+            self.fit_vectors()
+            self.store.set_meta(FIT_PENDING, None)
         return report
 
-    def _stale(self) -> bool:
-        n = self.count()
-        fitted = self.analyzer.stats.n_docs
-        return n >= 50 and n > 1.5 * fitted
+    def _new_in(self, head: list[Article | Problem]) -> int:
+        """How many articles of the head are not stored as they are."""
+        from xinwen.article import content_hash
+
+        hashes = {a.id: content_hash(a) for a in head if isinstance(a, Article)}
+        known = self.store.known_hashes(list(hashes))
+        return sum(1 for i, h in hashes.items() if known.get(i) != h)
+
+    def _fit_sample(self, head: list[Article], *, covers: int) -> CorpusStats:
+        """Fit corpus statistics on the head of an input and, up to FIT_SAMPLE in all, stored articles;
+        they become the analyzer's."""
+        from xinwen.analysis.pipeline import Analyzer
+        from xinwen.analysis.stats import CorpusStats
+
+        user_words = list(self.analyzer.stats.user_words)
+        chars = self.analyzer.analyzed_chars
+        sample: dict[str, tuple[str, str]] = {}
+        for a in head:
+            sample[a.id] = (a.title or "", (a.body or "")[:chars])
+        if len(sample) < FIT_SAMPLE:
+            for s in self.store.iter_articles():
+                if s.article.id not in sample:
+                    sample[s.article.id] = (s.article.title or "", (s.article.body or "")[:chars])
+                    if len(sample) >= FIT_SAMPLE:
+                        break
+        stats = CorpusStats.fit_texts(list(sample.values()), user_words=user_words)
+        self._save_stats(stats, covers=covers)
+        self._analyzer = Analyzer(stats)
+        self._copies = None  # its segmenter is the analyzer's
+        return stats
+
+    def _save_stats(self, stats: CorpusStats, *, covers: int) -> None:
+        stats.covers = covers
+        with self.store.write_state(STATS) as fh:
+            fh.write(stats.to_bytes())
+
+    def _stale(self, n: int | None = None) -> bool:
+        """Whether a collection of n articles (default: this one) needs its statistics fitted again: it has
+        50 or more and has grown half as large again since they were fitted."""
+        n = self.count() if n is None else n
+        return n >= MIN_FIT and n > 1.5 * self.analyzer.stats.covers
 
     def delete(self, article_id: str) -> bool:
         """Remove a stored article (it leaves its cluster of copies); False when there is none."""

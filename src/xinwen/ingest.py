@@ -1,5 +1,10 @@
 """Ingest: read sources, analyze new or changed articles, store them in batches, and check each batch
-for copies of stored stories (linking/copies.py) in the same transaction."""
+for copies of stored stories (linking/copies.py) in the same transaction.
+
+With workers, the worker processes analyze while this process reads, writes and checks copies: the
+next batch is handed to them before the one they finished is written, so reading, analysis and the
+single writer overlap.
+"""
 
 from __future__ import annotations
 
@@ -35,9 +40,11 @@ class IngestReport:
     unchanged: int = 0
     rejected: int = 0
     problems: list[Problem] = field(default_factory=list)
+    written: set[int] = field(default_factory=set, repr=False)  # keys of the articles this ingest wrote
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
+        d.pop("written")
         d["problems"] = [p.to_dict() for p in self.problems]
         return d
 
@@ -50,9 +57,9 @@ def _init_worker(stats: bytes) -> None:
     _worker_analyzer = Analyzer(CorpusStats.from_bytes(stats))
 
 
-def _analyze_in_worker(article: Article) -> Analysis | str:
+def _analyze_in_worker(articles: list[Article]) -> list[Analysis | str]:
     assert _worker_analyzer is not None
-    return analyze_one(_worker_analyzer, article)
+    return [analyze_one(_worker_analyzer, a) for a in articles]
 
 
 def analyze_one(analyzer: Analyzer, article: Article) -> Analysis | str:
@@ -114,11 +121,12 @@ def ingest(
     """
     report = IngestReport()
     seen_lines: set[str] = set()
-    failed: list[int] = [0]  # records read but not stored (analysis or storage refused them)
+    refused = 0  # records read but not stored (analysis or storage refused them)
     copies.ensure_ready()  # load or rebuild the copy index before any batch
     pool = (ProcessPoolExecutor(workers, initializer=_init_worker, initargs=(analyzer.stats.to_bytes(),))
             if workers > 1 else None)
     bar = tqdm(desc="ingest", unit=" articles", disable=not (show_progress() if progress is None else progress))
+    pending: tuple[list[Article], dict[str, str], list] | None = None
     try:
         for batch in batched_records(plausible_dates(items), BATCH_SIZE):
             articles: list[Article] = []
@@ -130,29 +138,45 @@ def ingest(
                     if item.origin:
                         seen_lines.add(item.origin)
             report.read += len(articles)
-            failed[0] += _store_batch(store, analyzer, copies, pool, articles, report)
+            todo, hashes = _new_or_changed(store, articles, report)
+            futures = _submit(pool, todo)
+            if pending is not None:  # write the batch the workers finished while they take this one
+                refused += _store_analyzed(store, copies, analyzer, pending, report)
+                pending = None
+            if futures is None:
+                refused += _store_batch(store, copies, todo, hashes, [analyze_one(analyzer, a) for a in todo], report)
+            else:
+                pending = (todo, hashes, futures)
             bar.update(len(articles))
+        if pending is not None:
+            refused += _store_analyzed(store, copies, analyzer, pending, report)
     finally:
         bar.close()
         if pool:
-            pool.shutdown()
-    report.rejected = failed[0] + sum(
+            pool.shutdown(cancel_futures=True)
+    report.rejected = refused + sum(
         1 for p in report.problems if p.line is None or f"{p.file}:{p.line}" not in seen_lines
     )
     return report
 
 
-def _store_batch(
-    store: Store,
-    analyzer: Analyzer,
-    copies: CopyDetector,
-    pool: ProcessPoolExecutor | None,
-    articles: list[Article],
-    report: IngestReport,
-) -> int:
-    """Analyze and store one batch in one transaction; returns how many of its records were refused. A
-    record that cannot be analyzed or stored is a Problem naming it, and the others are stored."""
-    # the same id twice in one batch: the later record wins
+WORKER_CHUNK = 32  # articles a worker analyzes per task
+
+
+def _submit(pool: ProcessPoolExecutor | None, todo: list[Article]) -> list | None:
+    """Hand a batch to the workers in chunks; None when there are none (or the pool broke: this process
+    analyzes from then on)."""
+    if pool is None:
+        return None
+    try:
+        return [pool.submit(_analyze_in_worker, todo[i : i + WORKER_CHUNK]) for i in range(0, len(todo), WORKER_CHUNK)]
+    except Exception:
+        return None
+
+
+def _new_or_changed(store: Store, articles: list[Article], report: IngestReport) -> tuple[list[Article], dict]:
+    """The batch's articles that are not stored as they are (the later of two with one id), and their
+    content hashes; the rest count as unchanged."""
     unique: dict[str, Article] = {}
     for a in articles:
         unique[a.id] = a
@@ -160,16 +184,37 @@ def _store_batch(
     known = store.known_hashes(list(hashes))
     todo = [a for a in unique.values() if known.get(a.id) != hashes[a.id]]
     report.unchanged += len(articles) - len(todo)
-    if not todo:
-        return 0
-    if pool is not None:
-        results: list[Analysis | str] = []
-        for a, analysis in zip(todo, pool.map(_analyze_in_worker, todo, chunksize=32), strict=True):
-            if not isinstance(analysis, str):
-                a.tags, a.snippet = analysis.tags, analysis.snippet
-            results.append(analysis)
-    else:
-        results = [analyze_one(analyzer, a) for a in todo]
+    return todo, hashes
+
+
+def _store_analyzed(
+    store: Store, copies: CopyDetector, analyzer: Analyzer, pending: tuple, report: IngestReport
+) -> int:
+    """Store a batch the workers analyzed (their analyses written onto the articles here); a chunk whose
+    worker died (killed, out of memory) is analyzed here instead, one article at a time."""
+    todo, hashes, futures = pending
+    results: list[Analysis | str] = []
+    for i, f in enumerate(futures):
+        try:
+            results += f.result()
+        except Exception:  # a broken worker: this process analyzes what it had
+            results += [analyze_one(analyzer, a) for a in todo[i * WORKER_CHUNK : (i + 1) * WORKER_CHUNK]]
+    for a, r in zip(todo, results, strict=True):
+        if not isinstance(r, str):
+            a.tags, a.snippet = r.tags, r.snippet
+    return _store_batch(store, copies, todo, hashes, results, report)
+
+
+def _store_batch(
+    store: Store,
+    copies: CopyDetector,
+    todo: list[Article],
+    hashes: dict[str, str],
+    results: list[Analysis | str],
+    report: IngestReport,
+) -> int:
+    """Store one analyzed batch in one transaction; returns how many of its records were refused. A
+    record that could not be analyzed or stored is a Problem naming it, and the others are stored."""
     writes = []
     refused = 0
     for a, r in zip(todo, results, strict=True):
@@ -178,6 +223,8 @@ def _store_batch(
             refused += 1
         else:
             writes.append(ArticleWrite(a, hashes[a.id], r.title_terms, r.body_terms, r.fingerprint, r.tag_weights))
+    if not writes:
+        return refused
     try:
         written = _write(store, copies, writes)
     except StoreError:
@@ -196,6 +243,7 @@ def _store_batch(
     new = sum(1 for w in written if w.is_new)
     report.added += new
     report.updated += len(written) - new
+    report.written.update(w.key for w in written)
     return refused
 
 

@@ -38,14 +38,21 @@ class NewWord:
     entropy: float  # min(left entropy, right entropy)
 
 
-def _runs(tokens: list[str] | list[tuple[str, str]], is_word: Callable[[str], bool]) -> Iterable[list[str]]:
-    """Runs of adjacent Chinese tokens; with parts of speech, function words end a run too."""
+def _runs(
+    tokens: list[str] | list[tuple[str, str]], is_word: Callable[[str], bool], joins: dict | None = None
+) -> Iterable[list[str]]:
+    """Runs of adjacent Chinese tokens; with parts of speech, function words end a run too. `joins`
+    remembers, per (token, part of speech), whether it can be inside a run (a corpus repeats its tokens)."""
+    joins = {} if joins is None else joins
     run: list[str] = []
     for tok in tokens:
-        t, pos = tok if isinstance(tok, tuple) else (tok, "")
-        # a part of speech is only trusted for dictionary words (特新 in 专精/特新 is guessed as "d")
-        if _HAN.match(t) and not (pos in _BREAK_POS and is_word(t)):
-            run.append(t)
+        ok = joins.get(tok)
+        if ok is None:
+            t, pos = tok if isinstance(tok, tuple) else (tok, "")
+            # a part of speech is only trusted for dictionary words (特新 in 专精/特新 is guessed as "d")
+            ok = joins[tok] = bool(_HAN.match(t)) and not (pos in _BREAK_POS and is_word(t))
+        if ok:
+            run.append(tok[0] if isinstance(tok, tuple) else tok)
         else:
             if len(run) > 1:
                 yield run
@@ -83,14 +90,19 @@ def discover(
     grams: Counter[tuple[str, ...]] = Counter()
     runs_all: list[list[str]] = []
     n_docs = 0
+    joins: dict = {}
+    tokens_seen: list[str] = []
+    seen: list[tuple[str, ...]] = []
     for tokens in documents:
         n_docs += 1
-        for run in _runs(tokens, is_word):
+        for run in _runs(tokens, is_word, joins):
             runs_all.append(run)
-            uni.update(run)
-            for n in (2, 3):
-                for i in range(len(run) - n + 1):
-                    grams[tuple(run[i : i + n])] += 1
+            tokens_seen.extend(run)
+            seen.extend(zip(run, run[1:], strict=False))
+            seen.extend(zip(run, run[1:], run[2:], strict=False))
+    uni.update(tokens_seen)  # counted once, in C, instead of a Counter.update per run
+    grams.update(seen)
+    del tokens_seen, seen
     total = sum(uni.values()) or 1
 
     def edge_ok(tok: str) -> bool:
@@ -98,11 +110,19 @@ def discover(
 
     min_count = max(min_count, n_docs // 2000)
     cands: dict[tuple[str, ...], float] = {}
+    edges: dict[str, bool] = {}
     for g, c in grams.items():
-        if c < min_count or not edge_ok(g[0]) or not edge_ok(g[-1]):
+        if c < min_count:
             continue
-        word = "".join(g)
-        if len(word) > max_chars or len(word) < 3:
+        first, last = edges.get(g[0]), edges.get(g[-1])
+        if first is None:
+            first = edges[g[0]] = edge_ok(g[0])
+        if last is None:
+            last = edges[g[-1]] = edge_ok(g[-1])
+        if not (first and last):
+            continue
+        size = sum(map(len, g))
+        if size > max_chars or size < 3:
             continue
         # cohesion at the weakest split: log P(g) / (P(left) P(right))
         pmi = math.inf
@@ -116,11 +136,13 @@ def discover(
         return []
     left_nb: dict[tuple[str, ...], Counter[str]] = defaultdict(Counter)
     right_nb: dict[tuple[str, ...], Counter[str]] = defaultdict(Counter)
+    firsts = {g[0] for g in cands}
     for run in runs_all:
+        if firsts.isdisjoint(run):  # no candidate starts in this run
+            continue
         for n in (2, 3):
             for i in range(len(run) - n + 1):
-                g = tuple(run[i : i + n])
-                if g in cands:
+                if run[i] in firsts and (g := tuple(run[i : i + n])) in cands:
                     left_nb[g][run[i - 1] if i else "<s>"] += 1
                     right_nb[g][run[i + n] if i + n < len(run) else "</s>"] += 1
     found: list[NewWord] = []

@@ -30,8 +30,12 @@ class CorpusStats:
         df: dict[str, int] | None = None,
         vocabulary: list[str] | None = None,
         user_words: list[str] | None = None,
+        covers: int | None = None,
     ):
-        self.n_docs = n_docs
+        self.n_docs = n_docs  # the documents counted (all of a small collection, or a sample of a large one)
+        # how many articles the collection held when these statistics were fitted for it (ingest refits
+        # when it has grown half as large again)
+        self.covers = n_docs if covers is None else covers
         self.df: dict[str, int] = df or {}
         self.vocabulary: list[str] = vocabulary or []  # discovered new words
         self.user_words: list[str] = user_words or []  # from a user dictionary
@@ -108,7 +112,7 @@ class CorpusStats:
     # -- persistence -----------------------------------------------------
     def to_dict(self) -> dict:
         return {
-            "version": STATS_VERSION, "n_docs": self.n_docs, "df": self.df,
+            "version": STATS_VERSION, "n_docs": self.n_docs, "covers": self.covers, "df": self.df,
             "vocabulary": self.vocabulary, "user_words": self.user_words,
         }  # fmt: skip
 
@@ -126,5 +130,5 @@ class CorpusStats:
         data = loaded
         return cls(
             int(data["n_docs"]), dict(data["df"]), list(data.get("vocabulary", [])),
-            list(data.get("user_words", [])),
+            list(data.get("user_words", [])), int(data.get("covers", data["n_docs"])),
         )

@@ -18,7 +18,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         "xinwen ingest news.jsonl.gz", "xinwen ingest feeds/ archive.csv --workers 2",
         "xinwen ingest https://example.com/rss.xml --json"])
     p.add_argument("paths", nargs="+", metavar="PATH", help="files, folders, .gz files or http(s) URLs")
-    p.add_argument("--workers", type=positive, default=1, help="processes that analyze articles")
+    p.add_argument("--workers", type=positive, default=None,
+                   help="processes that analyze articles (default: the machine's cores)")
     p.add_argument("--no-fit", action="store_true", help="do not refit corpus statistics afterwards")
     add_db(p)
     add_json(p)

@@ -28,7 +28,7 @@ import io
 import json
 import re
 import zipfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import IO
 
 import numpy as np
@@ -48,14 +48,59 @@ SAVE_AFTER = 1000  # articles transformed after the fit before the model file is
 _CONTENT = re.compile(r"\w")
 
 
-def doc_terms(title_terms: str, body_terms: str) -> list[str]:
-    """The terms an article is compared on: title terms TITLE_WEIGHT times, then the body's."""
+Doc = tuple[str, str]  # an article's index terms as stored: (title terms, body terms), space-joined
+
+
+def _compared(term: str) -> bool:
+    """Whether a term counts: it has a letter or digit and is not a stop word."""
     from xinwen.analysis.lexicon import stopwords
 
-    stop = stopwords()
-    title = [t for t in title_terms.split() if _CONTENT.search(t) and t not in stop]
-    body = [t for t in body_terms.split() if _CONTENT.search(t) and t not in stop]
-    return title * TITLE_WEIGHT + body
+    return bool(_CONTENT.search(term)) and term not in stopwords()
+
+
+class _Numbering(dict):
+    """Term -> id; a term looked up for the first time gets the next id (growing) or -1 (fixed)."""
+
+    def __init__(self, ids: dict[str, int], grow: bool) -> None:
+        super().__init__(ids)
+        self.grow = grow
+
+    def __missing__(self, term: str) -> int:
+        if not self.grow:
+            return -1
+        value = self[term] = len(self)
+        return value
+
+
+def term_counts(docs: Sequence[Doc], index: dict[str, int], names: list[str] | None = None) -> sp.csr_matrix:
+    """The documents' term counts over `index` (title terms counted TITLE_WEIGHT times; terms without a
+    letter or digit and stop words left out). With `names`, a term not in the index joins it (and its
+    name is appended to `names`); without, it is left out. Terms become ids in C (a dict's lookup through
+    map), the counting is numpy's."""
+    numbering = _Numbering(index, grow=names is not None)
+    lookup = numbering.__getitem__
+    cols, rows, weights = [], [], []
+    for r, (title, body) in enumerate(docs):
+        for text, weight in ((title, TITLE_WEIGHT), (body, 1)):
+            ids = np.fromiter(map(lookup, text.split()), dtype=np.int64)
+            if len(ids):
+                cols.append(ids)
+                rows.append(np.full(len(ids), r, dtype=np.int64))
+                weights.append(np.full(len(ids), weight, dtype=np.float32))
+    if names is not None:
+        start = len(names)
+        names.extend(list(numbering)[start:])  # the new terms, in the order they got their ids
+        index.update(numbering)
+    size = len(names) if names is not None else len(index)
+    if not cols:
+        return sp.csr_matrix((len(docs), size), dtype=np.float32)
+    c, r, w = np.concatenate(cols), np.concatenate(rows), np.concatenate(weights)
+    mask = c >= 0
+    if names is not None:
+        mask &= np.fromiter((_compared(t) for t in names), dtype=bool, count=len(names))[np.maximum(c, 0)]
+    m = sp.coo_matrix((w[mask], (r[mask], c[mask])), shape=(len(docs), size)).tocsr()  # duplicates summed
+    m.sum_duplicates()
+    return m
 
 
 class ArticleVectors:
@@ -147,31 +192,34 @@ class ArticleVectors:
     # -- fitting -----------------------------------------------------------
     @classmethod
     def fit(
-        cls, keys: Sequence[int], documents: Sequence[list[str]], *, dims: int = DIMS,
+        cls, keys: Sequence[int], documents: Sequence[Doc], *, dims: int = DIMS,
         tag_weights: Sequence[dict[str, float]] | None = None,
     ) -> ArticleVectors:
-        """Fit on (key, terms, tag weights) of the stored articles."""
+        """Fit on (key, index terms, tag weights) of the stored articles."""
         n = len(documents)
-        df: dict[str, int] = {}
-        for terms in documents:
-            for t in set(terms):
-                df[t] = df.get(t, 0) + 1
+        names: list[str] = []
+        counts = term_counts(documents, {}, names)
+        df = np.bincount(counts.indices, minlength=len(names))
         min_df = MIN_DF if n >= 20 else 1
         max_df = max(MAX_DF * n, 2) if n >= 20 else n
-        kept = [t for t, c in df.items() if min_df <= c <= max_df]
+        kept = [i for i in np.flatnonzero((df >= min_df) & (df <= max_df)).tolist()]
         if len(kept) > MAX_FEATURES:
-            kept = sorted(kept, key=lambda t: (-df[t], t))[:MAX_FEATURES]
-        vocabulary = sorted(kept)
-        idf = np.array([np.log((1 + n) / (1 + df[t])) + 1.0 for t in vocabulary], dtype=np.float32)
+            kept = sorted(kept, key=lambda i: (-df[i], names[i]))[:MAX_FEATURES]
+        kept.sort(key=lambda i: names[i])  # the vocabulary in sorted order: a fit is the same run to run
+        vocabulary = [names[i] for i in kept]
+        column = np.full(len(names), -1, dtype=np.int64)
+        column[np.asarray(kept, dtype=np.int64)] = np.arange(len(kept))
+        counts = _columns(counts, column, len(kept))
+        idf = (np.log((1 + n) / (1 + df[np.asarray(kept, dtype=np.int64)])) + 1.0).astype(np.float32)
         empty = cls(vocabulary, idf, np.zeros((0, len(vocabulary)), np.float32), np.empty(0, np.int64),
                     np.zeros((0, 0), np.float32), sp.csr_matrix((0, len(vocabulary)), dtype=np.float32),
                     np.empty(0, np.int32))
-        full, n_terms = empty._tfidf(documents)
+        full, n_terms = empty._weigh(counts)
         k = min(dims + 1, min(full.shape) - 1)
         if k >= 2:
             from sklearn.decomposition import TruncatedSVD
 
-            svd = TruncatedSVD(n_components=k, algorithm="randomized", n_iter=7, random_state=0)
+            svd = TruncatedSVD(n_components=k, algorithm="randomized", n_iter=5, random_state=0)
             svd.fit(full)
             components = svd.components_[1:].astype(np.float32)
         else:
@@ -187,31 +235,18 @@ class ArticleVectors:
         model.tags = model.tag_rows(tag_weights if tag_weights is not None else [{}] * n)[order]
         return model
 
-    def _tfidf(self, documents: Iterable[list[str]]) -> tuple[sp.csr_matrix, np.ndarray]:
-        """Sublinear TF-IDF rows (unit length) of term lists, and each one's count of known terms."""
-        indptr, indices, data, n_terms = [0], [], [], []
-        for terms in documents:
-            counts: dict[int, int] = {}
-            for t in terms:
-                i = self.index.get(t)
-                if i is not None:
-                    counts[i] = counts.get(i, 0) + 1
-            cols = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
-            tf = np.fromiter(counts.values(), dtype=np.float32, count=len(counts))
-            w = (1.0 + np.log(tf)) * self.idf[cols] if len(cols) else tf
-            norm = float(np.sqrt((w * w).sum())) if len(cols) else 0.0
-            indices.append(cols)
-            data.append(w / norm if norm else w)
-            indptr.append(indptr[-1] + len(cols))
-            n_terms.append(len(cols))
-        m = len(n_terms)
-        matrix = sp.csr_matrix(
-            (np.concatenate(data) if data else np.empty(0, np.float32),
-             np.concatenate(indices) if indices else np.empty(0, np.int64), np.array(indptr)),
-            shape=(m, len(self.vocabulary)), dtype=np.float32,
-        )
-        matrix.sort_indices()
-        return matrix, np.array(n_terms, dtype=np.int32)
+    def _weigh(self, counts: sp.csr_matrix) -> tuple[sp.csr_matrix, np.ndarray]:
+        """Sublinear TF-IDF rows (unit length) of term counts over the vocabulary, and each row's number
+        of known terms."""
+        m = counts.tocsr().astype(np.float32)
+        m.sort_indices()
+        m.data = (1.0 + np.log(m.data)) * self.idf[m.indices]
+        _normalize_rows(m)
+        return m, np.diff(m.indptr).astype(np.int32)
+
+    def _tfidf(self, documents: Sequence[Doc]) -> tuple[sp.csr_matrix, np.ndarray]:
+        """Sublinear TF-IDF rows (unit length) of documents, with the fitted vocabulary."""
+        return self._weigh(term_counts(documents, self.index))
 
     def _project(self, full: sp.csr_matrix) -> np.ndarray:
         if self.dims == 0:
@@ -220,8 +255,8 @@ class ArticleVectors:
         norms = np.linalg.norm(z, axis=1, keepdims=True)
         return np.divide(z, norms, out=np.zeros_like(z), where=norms > 0)
 
-    def transform(self, documents: Sequence[list[str]]) -> tuple[np.ndarray, sp.csr_matrix, np.ndarray]:
-        """(dense, lexical, n_terms) of term lists, with the fitted vocabulary."""
+    def transform(self, documents: Sequence[Doc]) -> tuple[np.ndarray, sp.csr_matrix, np.ndarray]:
+        """(dense, lexical, n_terms) of documents, with the fitted vocabulary."""
         full, n_terms = self._tfidf(documents)
         return self._project(full), _prune(full), n_terms
 
@@ -231,7 +266,7 @@ class ArticleVectors:
         return i if i < len(self.keys) and self.keys[i] == key else None
 
     def update(
-        self, keep: np.ndarray, keys: Sequence[int], documents: Sequence[list[str]],
+        self, keep: np.ndarray, keys: Sequence[int], documents: Sequence[Doc],
         tag_weights: Sequence[dict[str, float]] | None = None,
     ) -> None:
         """Keep the rows where `keep` is true and add these articles (key, terms, tag weights)."""
@@ -286,23 +321,44 @@ class ArticleVectors:
                              file=where) from exc
 
 
+def _normalize_rows(m: sp.csr_matrix) -> None:
+    """Scale each row of a CSR matrix to unit length, in place (empty rows stay empty)."""
+    lengths = np.diff(m.indptr)
+    if not len(m.data):
+        return
+    # reduceat gives an empty row the next row's first value: those rows are set apart below
+    sq = np.add.reduceat(m.data * m.data, np.minimum(m.indptr[:-1], len(m.data) - 1))
+    sq = np.where(lengths > 0, sq, 1.0)
+    norms = np.sqrt(sq).astype(np.float32)
+    norms[norms == 0] = 1.0
+    m.data /= np.repeat(norms, lengths)
+
+
+def _columns(m: sp.csr_matrix, column: np.ndarray, width: int) -> sp.csr_matrix:
+    """A CSR matrix with its columns renumbered by `column` (old -> new, -1: dropped)."""
+    m = m.tocsr()
+    rows = np.repeat(np.arange(m.shape[0]), np.diff(m.indptr))
+    new = column[m.indices]
+    keep = new >= 0
+    out = sp.csr_matrix((m.data[keep], (rows[keep], new[keep])), shape=(m.shape[0], width), dtype=np.float32)
+    out.sort_indices()
+    return out
+
+
 def _prune(matrix: sp.csr_matrix, top: int = TOP_TERMS) -> sp.csr_matrix:
-    """Keep each row's `top` heaviest terms, renormalized to unit length."""
-    matrix = matrix.tocsr()
-    indptr, indices, data = [0], [], []
-    for i in range(matrix.shape[0]):
-        a, b = matrix.indptr[i], matrix.indptr[i + 1]
-        cols, vals = matrix.indices[a:b], matrix.data[a:b]
-        if len(vals) > top:
-            pick = np.sort(np.argpartition(-vals, top)[:top])
-            cols, vals = cols[pick], vals[pick]
-        norm = float(np.sqrt((vals * vals).sum()))
-        indices.append(cols)
-        data.append(vals / norm if norm else vals)
-        indptr.append(indptr[-1] + len(cols))
-    out = sp.csr_matrix(
-        (np.concatenate(data) if data else np.empty(0, np.float32),
-         np.concatenate(indices) if indices else np.empty(0, np.int32), np.array(indptr)),
-        shape=matrix.shape, dtype=np.float32,
-    )
+    """Keep each row's `top` heaviest terms, renormalized to unit length (ties: the lower column)."""
+    m = matrix.tocsr()
+    m.sort_indices()
+    lengths = np.diff(m.indptr)
+    if not len(m.data) or lengths.max() <= top:
+        out = m.copy()
+    else:
+        rows = np.repeat(np.arange(m.shape[0]), lengths)
+        order = np.lexsort((m.indices, -m.data, rows))  # by row, then heaviest first
+        rank = np.arange(len(order)) - np.repeat(m.indptr[:-1], lengths)
+        picked = np.sort(order[rank < top])  # back to row-major, column order
+        out = sp.csr_matrix((m.data[picked], (rows[picked], m.indices[picked])), shape=m.shape, dtype=np.float32)
+        out.sort_indices()
+    out = out.astype(np.float32)
+    _normalize_rows(out)
     return out

@@ -10,7 +10,7 @@ import threading
 import numpy as np
 
 from xinwen.errors import StoreError
-from xinwen.linking.vectors import SAVE_AFTER, ArticleVectors, doc_terms
+from xinwen.linking.vectors import SAVE_AFTER, ArticleVectors
 from xinwen.store.base import Store
 
 STATE = "related.npz"
@@ -32,7 +32,7 @@ class RelatedModel:
             keys, docs, weights, latest = [], [], [], ""
             for row in self.store.iter_terms():
                 keys.append(row.key)
-                docs.append(doc_terms(row.title_terms, row.body_terms))
+                docs.append((row.title_terms, row.body_terms))
                 weights.append(row.tag_weights)
                 latest = max(latest, row.stamp)
             vectors = ArticleVectors.fit(keys, docs, tag_weights=weights)
@@ -86,7 +86,7 @@ class RelatedModel:
             return
         rows = self.store.terms_of(todo)
         todo = [k for k in todo if k in rows]  # deleted meanwhile
-        docs = [doc_terms(rows[k].title_terms, rows[k].body_terms) for k in todo]
+        docs = [(rows[k].title_terms, rows[k].body_terms) for k in todo]
         weights = [rows[k].tag_weights for k in todo]
         latest = max([v.synced_at, *(rows[k].stamp for k in todo)])
         v.update(keep, todo, docs, weights)

@@ -15,7 +15,7 @@ from xinwen.linking.related.model import RelatedModel
 from xinwen.linking.related.reasons import reason, title_key
 from xinwen.linking.related.sections import Sections, same_section, sections
 from xinwen.linking.related.weights import RelatedWeights
-from xinwen.linking.vectors import ArticleVectors, doc_terms
+from xinwen.linking.vectors import ArticleVectors
 from xinwen.search.facets import DocValues
 from xinwen.store.base import Store
 
@@ -218,7 +218,7 @@ class RelatedFinder:
         pos = vectors.position(base.key)
         if pos is None:
             row = self.store.terms_of([base.key])[base.key]
-            dense, lexical, n_terms = vectors.transform([doc_terms(row.title_terms, row.body_terms)])
+            dense, lexical, n_terms = vectors.transform([(row.title_terms, row.body_terms)])
             dense, n = dense[0], int(n_terms[0])
             tag_vec = vectors.tag_rows([row.tag_weights], grow=False)
         else:
@@ -241,7 +241,7 @@ class RelatedFinder:
         """Stored articles related to free text, given its analysis (pipeline.Analysis)."""
         vectors = self.model.current()
         dense, lexical, n_terms = vectors.transform(
-            [doc_terms(analysis.title_terms, analysis.body_terms)])  # type: ignore[attr-defined]
+            [(analysis.title_terms, analysis.body_terms)])  # type: ignore[attr-defined]
         tag_vec = vectors.tag_rows([analysis.tag_weights], grow=False)  # type: ignore[attr-defined]
         query = RelatedQuery(dense[0], lexical, tag_vec, int(n_terms[0]), list(analysis.tags),  # type: ignore[attr-defined]
                              None, set())
