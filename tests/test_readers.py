@@ -585,7 +585,7 @@ def test_shared_xinwenlianbo_reads_whole(shared: Path) -> None:
 PAGES = {
     "sina/sina.html": (
         "最强“中国芯”本月商用 华为抢跑5G芯片大战",
-        "2019-09-07T06:52:51+08:00",
+        "2019-09-07T04:04:43+08:00",  # printed 04:04 (weibo create_at has the seconds); not og 06:52
         "https://news.sina.com.cn/c/2019-09-07/doc-iicezzrq4076655.shtml",
         "用户对性能永无止境的追求，让芯片领域迎来了巅峰对决。",
     ),
@@ -609,7 +609,7 @@ PAGES = {
     ),
     "gamersky/gamersky.html": (
         "逆水寒再按照这个速度研发下去 应该马上就要收到律师函了！",
-        "2019-09-05T11:10:00+08:00",
+        "2019-09-05T11:10:52+08:00",  # printed 11:10, seconds from its JSON-LD pubDate
         "https://ol.gamersky.com/news/201909/1220000.shtml",
         "《逆水寒》每周的版本更新都安排在周四",
     ),
