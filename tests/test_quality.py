@@ -13,7 +13,7 @@ from xinwen.evaluation import checks
 pytestmark = [pytest.mark.slow, pytest.mark.realdata]
 
 
-@pytest.mark.parametrize("evaluation", ["tags", "related", "dups", "search"])
+@pytest.mark.parametrize("evaluation", ["tags", "related", "dups", "search", "dates"])
 def test_quality_stays_above_its_floors(evaluation, shared, capsys):
     code = main(["eval", evaluation, "--check", "--json"])
     out = json.loads(capsys.readouterr().out)

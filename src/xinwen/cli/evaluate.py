@@ -12,7 +12,7 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from xinwen.cli import UsageError, command, positive
+from xinwen.cli import UsageError, command, count, positive
 from xinwen.cli.output import emit
 
 
@@ -40,6 +40,13 @@ def register(sub: argparse._SubParsersAction) -> None:
              "xinwen eval search --limit 5000", limit_help="only the first N stories of the corpus")
     q.add_argument("--queries", type=positive, default=200, help="how many queries")
     q.set_defaults(run=_run_search)
+
+    q = _sub(evsub, "dates", "event dates of hand-read stories, and republished stories planted among xinwenlianbo",
+             "xinwen eval dates --planted 500", limit_help="stories of xinwenlianbo the republications are planted in")
+    q.add_argument("--planted", type=positive, default=1000, help="stories re-dated a year later (text alone)")
+    q.add_argument("--copies", type=count, default=200,
+                   help="re-dated copies ingested beside their originals (0: skip that ingest)")
+    q.set_defaults(run=_run_dates)
 
     def usage(args: argparse.Namespace) -> int:
         p.print_help(sys.stderr)
@@ -98,6 +105,12 @@ def _run_search(args: argparse.Namespace) -> tuple[Any, Callable[[Any], str]]:
     from xinwen.evaluation.search import evaluate_search, format_report
 
     return evaluate_search(args.limit, args.queries), format_report
+
+
+def _run_dates(args: argparse.Namespace) -> tuple[Any, Callable[[Any], str]]:
+    from xinwen.evaluation.dates import evaluate_dates, format_report
+
+    return evaluate_dates(planted=args.planted, copies=args.copies, limit=args.limit or 2000), format_report
 
 
 def cmd_eval(args: argparse.Namespace) -> int:

@@ -65,9 +65,9 @@ def check(evaluation: str, report: dict[str, Any]) -> list[Check]:
 
 
 def format_checks(checks: list[Check]) -> str:
-    lines = [f"{'evaluation':10} {'data set':20} {'metric':8} {'measured':>9} {'floor':>8}  result"]
+    lines = [f"{'evaluation':10} {'data set':20} {'metric':20} {'measured':>9} {'floor':>8}  result"]
     for c in checks:
         value = "missing" if c.measured is None else f"{c.measured:.4f}"
-        lines.append(f"{c.evaluation:10} {c.dataset:20} {c.metric:8} {value:>9} {c.floor:>8.4f}  "
+        lines.append(f"{c.evaluation:10} {c.dataset:20} {c.metric:20} {value:>9} {c.floor:>8.4f}  "
                      f"{'ok' if c.ok else 'BELOW THE FLOOR'}")
     return "\n".join(lines)
