@@ -28,7 +28,7 @@ import io
 import json
 import re
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import IO
 
 import numpy as np
@@ -44,6 +44,8 @@ MIN_DF = 2
 MAX_DF = 0.5
 MAX_FEATURES = 250_000
 SAVE_AFTER = 1000  # articles transformed after the fit before the model file is rewritten
+FIT_CHUNK = 20_000  # articles read at a time while fitting
+SVD_SAMPLE = 100_000  # articles the LSA is fitted on (spread over the corpus): enough for 20 dimensions
 
 _CONTENT = re.compile(r"\w")
 
@@ -195,44 +197,79 @@ class ArticleVectors:
         cls, keys: Sequence[int], documents: Sequence[Doc], *, dims: int = DIMS,
         tag_weights: Sequence[dict[str, float]] | None = None,
     ) -> ArticleVectors:
-        """Fit on (key, index terms, tag weights) of the stored articles."""
-        n = len(documents)
+        """Fit on (key, index terms, tag weights) of articles held in memory (see `fit_stream`)."""
+        weights = tag_weights if tag_weights is not None else [{}] * len(documents)
+        rows = list(zip(keys, documents, weights, strict=True))
+        return cls.fit_stream(lambda: iter(rows), dims=dims)
+
+    @classmethod
+    def fit_stream(
+        cls, rows: Callable[[], Iterator[tuple[int, Doc, dict[str, float]]]], *, dims: int = DIMS,
+        chunk: int = FIT_CHUNK, sample: int = SVD_SAMPLE, total: int | None = None,
+    ) -> ArticleVectors:
+        """Fit on the (key, index terms, tag weights) rows that `rows()` yields, read twice in chunks so
+        that memory holds the vectors and one chunk, never every article's text: first the vocabulary and
+        document frequencies (and the LSA, fitted on up to `sample` articles spread over the corpus: `total`
+        says how many rows there are), then each article's vectors."""
         names: list[str] = []
-        counts = term_counts(documents, {}, names)
-        df = np.bincount(counts.indices, minlength=len(names))
+        index: dict[str, int] = {}
+        df = np.zeros(0, dtype=np.int64)
+        sampled: list[sp.csr_matrix] = []
+        n = 0
+        for block in _blocks(rows(), chunk):
+            counts = term_counts([doc for _, doc, _ in block], index, names)
+            df = np.concatenate([df, np.zeros(len(names) - len(df), dtype=np.int64)])
+            df += np.bincount(counts.indices, minlength=len(names))
+            take = _spread(n, len(block), sample, total)
+            if len(take):
+                sampled.append(counts[take])
+            n += len(block)
         min_df = MIN_DF if n >= 20 else 1
         max_df = max(MAX_DF * n, 2) if n >= 20 else n
-        kept = [i for i in np.flatnonzero((df >= min_df) & (df <= max_df)).tolist()]
+        kept = np.flatnonzero((df >= min_df) & (df <= max_df)).tolist()
         if len(kept) > MAX_FEATURES:
             kept = sorted(kept, key=lambda i: (-df[i], names[i]))[:MAX_FEATURES]
         kept.sort(key=lambda i: names[i])  # the vocabulary in sorted order: a fit is the same run to run
         vocabulary = [names[i] for i in kept]
         column = np.full(len(names), -1, dtype=np.int64)
         column[np.asarray(kept, dtype=np.int64)] = np.arange(len(kept))
-        counts = _columns(counts, column, len(kept))
         idf = (np.log((1 + n) / (1 + df[np.asarray(kept, dtype=np.int64)])) + 1.0).astype(np.float32)
-        empty = cls(vocabulary, idf, np.zeros((0, len(vocabulary)), np.float32), np.empty(0, np.int64),
+        model = cls(vocabulary, idf, np.zeros((0, len(vocabulary)), np.float32), np.empty(0, np.int64),
                     np.zeros((0, 0), np.float32), sp.csr_matrix((0, len(vocabulary)), dtype=np.float32),
                     np.empty(0, np.int32))
-        full, n_terms = empty._weigh(counts)
-        k = min(dims + 1, min(full.shape) - 1)
-        if k >= 2:
-            from sklearn.decomposition import TruncatedSVD
+        names.clear()  # the pass over the texts is done: only the vocabulary is kept
+        index.clear()
+        if sampled:
+            full, _ = model._weigh(_columns(sp.vstack(sampled).tocsr(), column, len(kept)))
+            k = min(dims + 1, min(full.shape) - 1)
+            if k >= 2:
+                from sklearn.decomposition import TruncatedSVD
 
-            svd = TruncatedSVD(n_components=k, algorithm="randomized", n_iter=5, random_state=0)
-            svd.fit(full)
-            components = svd.components_[1:].astype(np.float32)
+                svd = TruncatedSVD(n_components=k, algorithm="randomized", n_iter=5, random_state=0)
+                svd.fit(full)
+                model.components = svd.components_[1:].astype(np.float32)
+            del full, sampled
+        keys, dense, lexical, n_terms, tags = [], [], [], [], []
+        for block in _blocks(rows(), chunk):  # the second read: each article's vectors, a chunk at a time
+            d, lex, nt = model.transform([doc for _, doc, _ in block])
+            keys.append(np.asarray([k for k, _, _ in block], dtype=np.int64))
+            dense.append(d)
+            lexical.append(lex)
+            n_terms.append(nt)
+            tags.append(model.tag_rows([w for _, _, w in block]))
+        if keys:
+            all_keys = np.concatenate(keys)
+            order = np.argsort(all_keys, kind="stable")
+            model.keys = all_keys[order]
+            model.dense = np.vstack(dense)[order]
+            model.lexical = sp.vstack(lexical).tocsr()[order]
+            model.n_terms = np.concatenate(n_terms)[order]
+            model._widen_tags()
+            width = len(model.tag_index)
+            model.tags = sp.vstack([t if t.shape[1] == width else _wider(t, width) for t in tags]).tocsr()[order]
         else:
-            components = np.zeros((0, len(vocabulary)), dtype=np.float32)
-        model = cls(vocabulary, idf, components, np.empty(0, np.int64), np.zeros((0, len(components)), np.float32),
-                    sp.csr_matrix((0, len(vocabulary)), dtype=np.float32), np.empty(0, np.int32))
-        dense = model._project(full)
-        order = np.argsort(np.asarray(keys, dtype=np.int64), kind="stable")
-        model.keys = np.asarray(keys, dtype=np.int64)[order]
-        model.dense = dense[order]
-        model.lexical = _prune(full)[order]
-        model.n_terms = n_terms[order]
-        model.tags = model.tag_rows(tag_weights if tag_weights is not None else [{}] * n)[order]
+            model.dense = np.zeros((0, model.dims), np.float32)
+            model.tags = sp.csr_matrix((0, len(model.tag_index)), dtype=np.float32)
         return model
 
     def _weigh(self, counts: sp.csr_matrix) -> tuple[sp.csr_matrix, np.ndarray]:
@@ -319,6 +356,34 @@ class ArticleVectors:
         except (OSError, ValueError, KeyError, zipfile.BadZipFile) as exc:
             raise StoreError(f"cannot read the related-articles model: {exc}; run `xinwen fit`",
                              file=where) from exc
+
+
+def _blocks(rows: Iterator, size: int) -> Iterator[list]:
+    """The rows in lists of `size`."""
+    block: list = []
+    for row in rows:
+        block.append(row)
+        if len(block) >= size:
+            yield block
+            block = []
+    if block:
+        yield block
+
+
+def _spread(start: int, length: int, sample: int, total: int | None) -> np.ndarray:
+    """Which rows of a chunk (positions start..start+length of the corpus) the LSA sample takes: `sample`
+    rows evenly spread over the `total` (all rows when there are fewer; without a total, the first)."""
+    if total is None or total <= sample:
+        return np.arange(max(0, min(length, sample - start)), dtype=np.int64)
+    pos = np.arange(start, start + length, dtype=np.int64)
+    picked = (pos * sample) // total != ((pos - 1) * sample) // total
+    return np.flatnonzero(picked)
+
+
+def _wider(m: sp.csr_matrix, width: int) -> sp.csr_matrix:
+    m = m.tocsr().copy()
+    m.resize((m.shape[0], width))
+    return m
 
 
 def _normalize_rows(m: sp.csr_matrix) -> None:

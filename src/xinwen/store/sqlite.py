@@ -338,12 +338,15 @@ class SQLiteStore:
         return keys
 
     def set_tags(self, updates: Sequence[TagUpdate]) -> None:
+        now = datetime.now(UTC).isoformat(timespec="microseconds")  # a retag is a write: indexes resync it
         with self.transaction():
             for u in updates:
                 self.conn.execute(
-                    "UPDATE articles SET tags=?, snippet=?, tag_weights=coalesce(?, tag_weights) WHERE rowid=?",
+                    "UPDATE articles SET tags=?, snippet=?, tag_weights=coalesce(?, tag_weights), ingested_at=? "
+                    "WHERE rowid=?",
                     (json.dumps(u.tags, ensure_ascii=False), u.snippet,
-                     json.dumps(u.tag_weights, ensure_ascii=False) if u.tag_weights is not None else None, u.key),
+                     json.dumps(u.tag_weights, ensure_ascii=False) if u.tag_weights is not None else None, now,
+                     u.key),
                 )
                 self._write_tags(u.key, u.tags)
 

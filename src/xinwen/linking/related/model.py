@@ -29,14 +29,15 @@ class RelatedModel:
         """Fit the vectors on every stored article and save them as the store's fitted state."""
         with self._lock:
             token = self.store.change_token()
-            keys, docs, weights, latest = [], [], [], ""
-            for row in self.store.iter_terms():
-                keys.append(row.key)
-                docs.append((row.title_terms, row.body_terms))
-                weights.append(row.tag_weights)
-                latest = max(latest, row.stamp)
-            vectors = ArticleVectors.fit(keys, docs, tag_weights=weights)
-            vectors.synced_at = latest
+            latest = [""]
+
+            def rows():  # type: ignore[no-untyped-def]  # read twice: the fit holds no article's text
+                for row in self.store.iter_terms():
+                    latest[0] = max(latest[0], row.stamp)
+                    yield row.key, (row.title_terms, row.body_terms), row.tag_weights
+
+            vectors = ArticleVectors.fit_stream(rows, total=self.store.count())
+            vectors.synced_at = latest[0]
             self._save(vectors)
             self._vectors, self._token = vectors, token
             return vectors
