@@ -17,12 +17,12 @@ from datetime import datetime
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
-import numpy as np
-
 from xinwen.article import Article, Problem
 from xinwen.errors import QueryError, XinwenError
 
 if TYPE_CHECKING:
+    import numpy as np
+
     from xinwen.analysis.pipeline import Analyzer
     from xinwen.analysis.stats import CorpusStats
     from xinwen.ingest import IngestReport
@@ -226,10 +226,46 @@ class Collection:
         self, paths: Iterable[str | Path], *, workers: int | None = None, progress: bool | None = None,
         fit: bool = True,
     ) -> IngestReport:
-        """Read, analyze and store (see `ingest_items`)."""
+        """Read, analyze and store (see `ingest_items`). A folder written by `xinwen analyze` is stored as it
+        was analyzed (see `ingest_analysis`)."""
+        from xinwen.analysis.cluster import is_analysis
+        from xinwen.ingest import IngestReport
         from xinwen.readers import read
 
-        return self.ingest_items(read([str(p) for p in paths]), workers=workers, progress=progress, fit=fit)
+        paths = [str(p) for p in paths]
+        analyses = [p for p in paths if is_analysis(p)]
+        report = IngestReport() if analyses else None
+        for folder in analyses:
+            report = report.merged(self.ingest_analysis(folder, progress=progress))
+        others = [p for p in paths if p not in analyses]
+        if others or report is None:
+            got = self.ingest_items(read(others), workers=workers, progress=progress, fit=fit)
+            report = got if report is None else report.merged(got)
+        return report
+
+    def ingest_analysis(self, folder: str | Path, *, progress: bool | None = None) -> IngestReport:
+        """Store a folder `xinwen analyze` wrote, without analyzing again: its articles with their tags,
+        snippets, fingerprints and index terms, checked for copies as they are stored. Its corpus
+        statistics become the collection's when the collection has none or has outgrown its own."""
+        from xinwen.analysis.cluster import analyzed_rows, load_analysis
+        from xinwen.analysis.pipeline import Analyzer
+        from xinwen.ingest import ingest_analyzed
+
+        stats, problems, files = load_analysis(folder)
+        adopt = self.analyzer.stats.n_docs == 0 or self._stale(self.count() + stats.n_docs)
+        if adopt:
+            self.store.set_meta(FIT_PENDING, "1")
+            self._save_stats(stats, covers=self.count() + stats.n_docs)
+            self._analyzer = Analyzer(stats)
+            self._copies = None
+        report = ingest_analyzed(self.store, self.copy_detector, analyzed_rows(files), progress=progress)
+        report.problems = problems + report.problems
+        report.rejected += sum(1 for p in problems if p.message.startswith("cannot analyze"))
+        if adopt:
+            self._save_stats(stats, covers=self.count())
+            self.fit_vectors()
+            self.store.set_meta(FIT_PENDING, None)
+        return report
 
     def ingest_records(
         self, records: Iterable[dict], *, name: str = "records", fit: bool = True

@@ -42,6 +42,14 @@ class IngestReport:
     problems: list[Problem] = field(default_factory=list)
     written: set[int] = field(default_factory=set, repr=False)  # keys of the articles this ingest wrote
 
+    def merged(self, other: IngestReport) -> IngestReport:
+        """This report and another, added up (an ingest of several kinds of input)."""
+        return IngestReport(
+            self.read + other.read, self.added + other.added, self.updated + other.updated,
+            self.unchanged + other.unchanged, self.rejected + other.rejected, self.problems + other.problems,
+            self.written | other.written,
+        )
+
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
         d.pop("written")
@@ -223,6 +231,13 @@ def _store_batch(
             refused += 1
         else:
             writes.append(ArticleWrite(a, hashes[a.id], r.title_terms, r.body_terms, r.fingerprint, r.tag_weights))
+    return refused + _store_writes(store, copies, writes, report)
+
+
+def _store_writes(store: Store, copies: CopyDetector, writes: list[ArticleWrite], report: IngestReport) -> int:
+    """Write a batch in one transaction with its copy check; a record the store cannot take is retried
+    alone and named. Returns how many were refused."""
+    refused = 0
     if not writes:
         return refused
     try:
@@ -245,6 +260,31 @@ def _store_batch(
     report.updated += len(written) - new
     report.written.update(w.key for w in written)
     return refused
+
+
+def ingest_analyzed(
+    store: Store, copies: CopyDetector, rows: Iterable, *, progress: bool | None = None
+) -> IngestReport:
+    """Store articles analyzed elsewhere (`xinwen analyze`: (article, title terms, body terms, fingerprint,
+    tag weights, content hash) rows), new or changed ones only, with the copy check; nothing is analyzed."""
+    report = IngestReport()
+    copies.ensure_ready()
+    bar = tqdm(desc="ingest", unit=" articles", disable=not (show_progress() if progress is None else progress))
+    refused = 0
+    try:
+        for batch in batched_records(rows, BATCH_SIZE):
+            report.read += len(batch)
+            latest = {row[0].id: row for row in batch}  # the same id twice: the later row wins
+            known = store.known_hashes(list(latest))
+            writes = [ArticleWrite(a, chash, tt, bt, fp, tw) for a, tt, bt, fp, tw, chash in latest.values()
+                      if known.get(a.id) != chash]
+            report.unchanged += len(batch) - len(writes)
+            refused += _store_writes(store, copies, writes, report)
+            bar.update(len(batch))
+    finally:
+        bar.close()
+    report.rejected = refused
+    return report
 
 
 def _write(store: Store, copies: CopyDetector, writes: list[ArticleWrite]) -> list[Written]:

@@ -68,47 +68,70 @@ def _entropy(counter: Counter[str] | dict[str, int]) -> float:
     return -sum(c / total * math.log(c / total) for c in counter.values())
 
 
-def discover(
-    documents: Iterable[list[str] | list[tuple[str, str]]],
-    *,
-    min_count: int = 5,
-    min_pmi: float = 4.0,
-    min_entropy: float = 1.2,
-    max_chars: int = 6,
-    known: frozenset[str] | None = None,
-    is_word: Callable[[str], bool] | None = None,
-) -> list[NewWord]:
-    """New words in a corpus of token lists (or (word, part of speech) lists), most frequent first.
-    A large corpus needs more repeats: at least one in 2,000 documents. `is_word`: whether the
-    segmenter's dictionary has a word (default: jieba's own)."""
-    if is_word is None:
-        from xinwen.analysis.segment import PLAIN
+@dataclass
+class RunCounts:
+    """What new-word discovery counts over a corpus (or a shard of one): token and 2-3 token run counts,
+    and the documents seen. Shards' counts add up (`+`), so discovery can be a map and a reduction."""
 
-        is_word = PLAIN.has_word
-    stop = stopwords()
-    uni: Counter[str] = Counter()
-    grams: Counter[tuple[str, ...]] = Counter()
+    uni: Counter[str]
+    grams: Counter[tuple[str, ...]]
+    n_docs: int
+
+    def __add__(self, other: RunCounts) -> RunCounts:
+        return RunCounts(self.uni + other.uni, self.grams + other.grams, self.n_docs + other.n_docs)
+
+
+@dataclass
+class Neighbours:
+    """The tokens seen just before and after each candidate (shards' neighbours add up too)."""
+
+    left: dict[tuple[str, ...], Counter[str]]
+    right: dict[tuple[str, ...], Counter[str]]
+
+    def __add__(self, other: Neighbours) -> Neighbours:
+        left = defaultdict(Counter, {g: Counter(c) for g, c in self.left.items()})
+        right = defaultdict(Counter, {g: Counter(c) for g, c in self.right.items()})
+        for g, c in other.left.items():
+            left[g].update(c)
+        for g, c in other.right.items():
+            right[g].update(c)
+        return Neighbours(left, right)
+
+
+def _all_runs(documents: Iterable[list[str] | list[tuple[str, str]]], is_word: Callable[[str], bool]
+              ) -> tuple[list[list[str]], int]:
     runs_all: list[list[str]] = []
     n_docs = 0
     joins: dict = {}
-    tokens_seen: list[str] = []
-    seen: list[tuple[str, ...]] = []
     for tokens in documents:
         n_docs += 1
-        for run in _runs(tokens, is_word, joins):
-            runs_all.append(run)
-            tokens_seen.extend(run)
-            seen.extend(zip(run, run[1:], strict=False))
-            seen.extend(zip(run, run[1:], run[2:], strict=False))
-    uni.update(tokens_seen)  # counted once, in C, instead of a Counter.update per run
-    grams.update(seen)
-    del tokens_seen, seen
+        runs_all.extend(_runs(tokens, is_word, joins))
+    return runs_all, n_docs
+
+
+def count_runs(runs: list[list[str]], n_docs: int) -> RunCounts:
+    """Token and 2-3 token run counts (counted once, in C, over one list each)."""
+    tokens_seen: list[str] = []
+    seen: list[tuple[str, ...]] = []
+    for run in runs:
+        tokens_seen.extend(run)
+        seen.extend(zip(run, run[1:], strict=False))
+        seen.extend(zip(run, run[1:], run[2:], strict=False))
+    return RunCounts(Counter(tokens_seen), Counter(seen), n_docs)
+
+
+def candidates(counts: RunCounts, *, min_count: int = 5, min_pmi: float = 4.0, max_chars: int = 6
+               ) -> dict[tuple[str, ...], float]:
+    """Runs that recur (at least one in 2,000 documents, and min_count) and are cohesive (PMI at the
+    weakest split), without a stop word or function word at either end: gram -> PMI."""
+    stop = stopwords()
+    uni, grams = counts.uni, counts.grams
     total = sum(uni.values()) or 1
 
     def edge_ok(tok: str) -> bool:
         return tok not in stop and not (len(tok) == 1 and tok in _FUNCTION)
 
-    min_count = max(min_count, n_docs // 2000)
+    min_count = max(min_count, counts.n_docs // 2000)
     cands: dict[tuple[str, ...], float] = {}
     edges: dict[str, bool] = {}
     for g, c in grams.items():
@@ -132,12 +155,15 @@ def discover(
             pmi = min(pmi, math.log(c * total / (left * right)))
         if pmi >= min_pmi:
             cands[g] = pmi
-    if not cands:
-        return []
+    return cands
+
+
+def neighbours(runs: list[list[str]], cands: dict[tuple[str, ...], float]) -> Neighbours:
+    """The tokens just before and after each candidate in the runs."""
     left_nb: dict[tuple[str, ...], Counter[str]] = defaultdict(Counter)
     right_nb: dict[tuple[str, ...], Counter[str]] = defaultdict(Counter)
     firsts = {g[0] for g in cands}
-    for run in runs_all:
+    for run in runs:
         if firsts.isdisjoint(run):  # no candidate starts in this run
             continue
         for n in (2, 3):
@@ -145,16 +171,55 @@ def discover(
                 if run[i] in firsts and (g := tuple(run[i : i + n])) in cands:
                     left_nb[g][run[i - 1] if i else "<s>"] += 1
                     right_nb[g][run[i + n] if i + n < len(run) else "</s>"] += 1
+    return Neighbours(left_nb, right_nb)
+
+
+def new_words(
+    counts: RunCounts, cands: dict[tuple[str, ...], float], nbs: Neighbours, *, min_entropy: float = 1.2,
+    known: frozenset[str] | None = None, is_word: Callable[[str], bool] | None = None,
+) -> list[NewWord]:
+    """The candidates that are free (varied neighbours on both sides) and not known words, most frequent
+    first, fragments of longer ones dropped."""
+    if is_word is None:
+        from xinwen.analysis.segment import PLAIN
+
+        is_word = PLAIN.has_word
     found: list[NewWord] = []
     for g, pmi in cands.items():
         word = "".join(g)
         if (known and word in known) or is_word(word):
             continue
-        ent = min(_entropy(left_nb[g]), _entropy(right_nb[g]))
+        ent = min(_entropy(nbs.left.get(g, {})), _entropy(nbs.right.get(g, {})))
         if ent >= min_entropy:
-            found.append(NewWord(word, grams[g], round(pmi, 3), round(ent, 3)))
+            found.append(NewWord(word, counts.grams[g], round(pmi, 3), round(ent, 3)))
     found.sort(key=lambda w: (-w.count, w.word))
     return _drop_contained(found)
+
+
+def discover(
+    documents: Iterable[list[str] | list[tuple[str, str]]],
+    *,
+    min_count: int = 5,
+    min_pmi: float = 4.0,
+    min_entropy: float = 1.2,
+    max_chars: int = 6,
+    known: frozenset[str] | None = None,
+    is_word: Callable[[str], bool] | None = None,
+) -> list[NewWord]:
+    """New words in a corpus of token lists (or (word, part of speech) lists), most frequent first.
+    A large corpus needs more repeats: at least one in 2,000 documents. `is_word`: whether the
+    segmenter's dictionary has a word (default: jieba's own). (In one process; the same steps run as a
+    map and a reduction over shards in analysis/cluster.py.)"""
+    if is_word is None:
+        from xinwen.analysis.segment import PLAIN
+
+        is_word = PLAIN.has_word
+    runs, n_docs = _all_runs(documents, is_word)
+    counts = count_runs(runs, n_docs)
+    cands = candidates(counts, min_count=min_count, min_pmi=min_pmi, max_chars=max_chars)
+    if not cands:
+        return []
+    return new_words(counts, cands, neighbours(runs, cands), min_entropy=min_entropy, known=known, is_word=is_word)
 
 
 def _drop_contained(words: list[NewWord]) -> list[NewWord]:

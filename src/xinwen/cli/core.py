@@ -25,6 +25,23 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_json(p)
     p.set_defaults(func=cmd_ingest)
 
+    p = command(sub, "analyze", "analyze sharded inputs on a Dask cluster into Parquet, for `xinwen ingest DIR`", [
+        "xinwen analyze archive/ --out analyzed/ --workers 2", "xinwen analyze a.jsonl.gz b.jsonl.gz --out analyzed/ "
+        "--scheduler tcp://10.0.0.5:8786", "xinwen ingest analyzed/ --db news.db"],
+        description="Analyze inputs on a Dask cluster: corpus statistics (new words, document frequencies) as "
+        "a reduction over all shards (each input file is one), then every article's tags, snippet, fingerprint "
+        "and index terms, written as Parquet into --out. `xinwen ingest DIR` stores them without analyzing again.")
+    p.add_argument("inputs", nargs="+", metavar="INPUT", help="files or folders (each file is one shard)")
+    p.add_argument("--out", required=True, metavar="DIR", help="the folder to write the analysis into")
+    where = p.add_mutually_exclusive_group()
+    where.add_argument("--scheduler", metavar="ADDRESS", help="a Dask scheduler, e.g. tcp://10.0.0.5:8786")
+    where.add_argument("--workers", type=positive, default=None,
+                       help="worker processes of a local cluster (default: the machine's cores)")
+    p.add_argument("--user-dict", metavar="FILE", help="words to keep whole (one a line; also $XINWEN_USER_DICT)")
+    p.add_argument("--no-discover", action="store_true", help="do not learn new words from the corpus")
+    add_json(p)
+    p.set_defaults(func=cmd_analyze)
+
     p = command(sub, "list", "list stored articles, newest first", [
         "xinwen list --limit 5", "xinwen list --tag 低碳 --since 2024-01-01 --json"])
     p.add_argument("--tag", help="only articles with this computed tag")
@@ -75,6 +92,25 @@ def cmd_ingest(args: argparse.Namespace) -> int:
             f"unchanged {report.unchanged}, rejected {report.rejected}"
         )
     return 1 if report.read == 0 and report.problems else 0
+
+
+def cmd_analyze(args: argparse.Namespace) -> int:
+    import os
+
+    from xinwen.analysis.cluster import analyze
+    from xinwen.analysis.lexicon import read_user_dict
+
+    words = read_user_dict(args.user_dict) if args.user_dict else None
+    report = analyze(args.inputs, args.out, scheduler=args.scheduler, workers=args.workers or os.cpu_count() or 1,
+                     user_words=words, discover_words=not args.no_discover)
+    if args.json:
+        emit(report.to_dict())
+    else:
+        for p in report.problems:
+            print(f"xinwen: {p}", file=sys.stderr)
+        print(f"analyzed {report.articles} articles from {report.shards} shards into {report.out} "
+              f"({report.new_words} new words; " + ", ".join(f"{k} {v} s" for k, v in report.seconds.items()) + ")")
+    return 0 if report.articles else 1
 
 
 def parse_day(value: str, option: str):  # type: ignore[no-untyped-def]
