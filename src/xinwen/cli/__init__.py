@@ -14,7 +14,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-COMMAND_MODULES = ["core", "find", "link", "serve", "evaluate"]
+COMMAND_MODULES = ["core", "find", "link", "serve", "evaluate", "follow"]
 PROG = "xinwen"
 
 
