@@ -8,6 +8,10 @@ Collection call(s) the page is made from, same database, same run. The ratio is 
 The database is built once under --work (default /tmp/xinwen-bench-web) and reused; --rebuild starts over.
 Times are medians (and p95) of --repeat requests after one warm-up, on whatever cores the machine gives.
 The first row, a static file, is the cost of a request through the test client with no view at all.
+
+HTML and JSON are measured with the server's caches off (every request computes its page, as the first
+reader after a write does); "HTML cached" with them on, as `xinwen serve` runs: the page kept for the
+database state and served again (bench/bench_load.py measures the whole server under load).
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ from fastapi.testclient import TestClient  # noqa: E402
 
 from xinwen.collection import Collection  # noqa: E402
 from xinwen.web.app import create_app  # noqa: E402
+from xinwen.web.settings import ServeSettings  # noqa: E402
 
 SHARED = ROOT.parent / "shared" / "data" / "xinwenlianbo.jsonl.gz"
 
@@ -78,8 +83,9 @@ def main() -> None:
         sys.exit(f"{SHARED} is missing; use --stories 0")
     db = build(args.work, args.stories, args.rebuild)
     c = Collection(db, readonly=True)
-    app = create_app(str(db), collection=c)
-    client = TestClient(app)
+    uncached = ServeSettings(db=str(db), response_cache_bytes=0, part_cache_entries=0)
+    client = TestClient(create_app(str(db), collection=c, settings=uncached, warm_up=False))
+    cached_client = TestClient(create_app(str(db), collection=c, settings=ServeSettings(db=str(db)), warm_up=False))
     sample = next(a.id for a in c.list(limit=c.count()) if a.title.startswith("上海宝山"))
     tag = c.get(sample).tags[0]
     newest = max(a.published for a in c.list(limit=20) if a.published)
@@ -101,15 +107,16 @@ def main() -> None:
     ]
 
     print(f"{c.count()} articles; median (p95) ms of {args.repeat} requests; anchor = the Collection call(s)")
-    print(f"{'page':30} {'anchor':>16} {'HTML':>16} {'JSON':>16} {'HTML/anchor':>12} {'KB':>7}")
+    print(f"{'page':30} {'anchor':>16} {'HTML':>16} {'JSON':>16} {'HTML/anchor':>12} {'HTML cached':>16} {'KB':>7}")
     for name, path, anchor in views:
         a50, a95 = timed(anchor, args.repeat)
         h50, h95 = timed(lambda p=path: client.get(p).raise_for_status(), args.repeat)
         j50, j95 = timed(lambda p=path: client.get(p, headers={"Accept": "application/json"}).raise_for_status(),
                          args.repeat)
+        c50, c95 = timed(lambda p=path: cached_client.get(p).raise_for_status(), args.repeat)
         size = len(client.get(path).content) / 1024
         print(f"{name:30} {a50:8.1f} ({a95:5.1f}) {h50:8.1f} ({h95:5.1f}) {j50:8.1f} ({j95:5.1f}) "
-              f"{f'{h50 / a50:.1f}x' if a50 > 0.01 else '-':>12} {size:7.0f}")
+              f"{f'{h50 / a50:.1f}x' if a50 > 0.01 else '-':>12} {c50:8.1f} ({c95:5.1f}) {size:7.0f}")
 
 
 if __name__ == "__main__":

@@ -1,19 +1,43 @@
-"""Commands that serve the collection: serve, demo."""
+"""Commands that serve the collection: serve, demo.
+
+`xinwen serve` runs uvicorn with `--workers N` processes (default: the machine's cores), each made by
+`xinwen.web.app:app_from_env`: the options travel to them through the environment (web/settings.py),
+the token as the name of its file (`--token-file`) so the secret itself is in no process's environment.
+"""
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
+import re
 import socket
+from collections.abc import Iterator
 
-from xinwen.cli import command, port
+from xinwen.cli import command, port, positive
 
 DEMO_DB = "xinwen-demo.db"
+_ORIGIN = re.compile(r"^https?://[A-Za-z0-9.\-\[\]:]+$")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = command(sub, "serve", "serve the web UI and REST API", [
-        "xinwen serve --db news.db", "xinwen serve --db news.db --host 0.0.0.0 --port 8080"])
+        "xinwen serve --db news.db", "xinwen serve --db news.db --workers 4 --host 0.0.0.0 --port 8080",
+        "xinwen serve --db news.db --token-file /etc/xinwen/token   # the write API: POST /api/articles",
+        "xinwen serve --db news.db --cors-origin https://cms.example.com"])
     _add_http(p)
+    p.add_argument("--workers", type=positive, default=os.cpu_count() or 1, metavar="N",
+                   help="server processes, each loading the collection's indexes once (default: the machine's "
+                        "cores, here %(default)s)")
+    p.add_argument("--token-file", metavar="FILE", default=argparse.SUPPRESS,
+                   help="a file holding the write API's bearer token (or set $XINWEN_API_TOKEN); "
+                        "without either, writes are off")
+    p.add_argument("--cors-origin", action="append", metavar="ORIGIN", default=argparse.SUPPRESS,
+                   help="a web origin (https://cms.example.com) whose pages may call the API; repeatable; "
+                        "without one, CORS is off")
+    p.add_argument("--max-in-flight", type=positive, metavar="N", default=argparse.SUPPRESS,
+                   help="requests one process works on at once; more are answered 503 + Retry-After at once "
+                        "(default: $XINWEN_MAX_IN_FLIGHT, else 64)")
     p.add_argument("--db", metavar="PATH", default=argparse.SUPPRESS,
                    help="the collection's database (default: $XINWEN_DB, else ./xinwen.db)")
     p.set_defaults(func=cmd_serve)
@@ -28,16 +52,48 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _add_http(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--host", default="127.0.0.1", help="the address to listen on (0.0.0.0: every interface)")
+    p.add_argument("--host", default="127.0.0.1",
+                   help="the address to listen on (0.0.0.0: every interface; put a reverse proxy with TLS in front)")
     p.add_argument("--port", type=port, default=8000, help="the port to listen on")
 
 
+@contextlib.contextmanager
+def _environment(values: dict[str, str]) -> Iterator[None]:
+    """os.environ with `values` set (what uvicorn's worker processes inherit), as it was afterwards."""
+    saved = {k: os.environ.get(k) for k in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
+    from xinwen.cli import UsageError
     from xinwen.collection import Collection, default_db
 
     db = args.db or default_db()
     Collection(db, readonly=True).close()  # a clear error now if there is no database
-    _run_server(db, args.host, args.port)
+    env = {"XINWEN_DB": os.path.abspath(db)}
+    token_file = getattr(args, "token_file", None)
+    origins: list[str] = getattr(args, "cors_origin", [])
+    in_flight = getattr(args, "max_in_flight", None)
+    if token_file:
+        env["XINWEN_API_TOKEN_FILE"] = os.path.abspath(token_file)
+    for origin in origins:
+        if origin != "*" and not _ORIGIN.match(origin.rstrip("/")):
+            raise UsageError(f"--cors-origin {origin!r} is not an origin (scheme://host[:port], such as "
+                             "https://cms.example.com)")
+    if origins:
+        env["XINWEN_CORS_ORIGINS"] = ",".join(origins)
+    if in_flight:
+        env["XINWEN_MAX_IN_FLIGHT"] = str(in_flight)
+    with _environment(env):
+        _run_server(db, args.host, args.port, workers=args.workers)
     return 0
 
 
@@ -65,21 +121,28 @@ def cmd_demo(args: argparse.Namespace) -> int:
         return 0
     if main_story:
         print(f"the sample page's story: http://{args.host}:{args.port}/articles/{quote(main_story.id, safe='')}")
-    _run_server(db, args.host, args.port)
+    with _environment({"XINWEN_DB": os.path.abspath(db)}):
+        _run_server(db, args.host, args.port, workers=1)
     return 0
 
 
-def _run_server(db: str, host: str, port: int) -> None:
+def _run_server(db: str, host: str, port: int, *, workers: int = 1) -> None:
+    """uvicorn over `app_from_env` (it reads the settings from the environment: checked here first, so a bad
+    token file or value is one line on stderr, not a traceback from each worker)."""
     import uvicorn
 
     from xinwen.errors import XinwenError
-    from xinwen.web.app import create_app
+    from xinwen.web.settings import ServeSettings
 
+    settings = ServeSettings.from_env(os.path.abspath(db))
     with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
         probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn: TIME_WAIT is no conflict
         try:
             probe.bind((host, port))
         except OSError as exc:
             raise XinwenError(f"cannot serve on {host}:{port}: {exc.strerror}; choose another --port") from exc
-    print(f"serving {db} at http://{host}:{port}/  (Ctrl-C to stop)", flush=True)
-    uvicorn.run(create_app(db), host=host, port=port, log_level="warning")
+    writes = "on (POST/DELETE /api/articles with the bearer token)" if settings.writes else "off"
+    print(f"serving {db} at http://{host}:{port}/ with {workers} worker process{'es' if workers > 1 else ''}; "
+          f"writes {writes}  (Ctrl-C to stop)", flush=True)
+    uvicorn.run("xinwen.web.app:app_from_env", factory=True, host=host, port=port, workers=workers,
+                log_level="warning", server_header=False, backlog=2048)

@@ -63,9 +63,14 @@ def endpoints(api: dict[str, Any]) -> list[dict[str, Any]]:
                     "code": code, "description": r.get("description", ""),
                     "types": sorted(content), "json": type_name(json_schema) if json_schema else "",
                 })
+            body = op.get("requestBody", {})
             out.append({
                 "method": method.upper(), "path": path, "summary": op.get("summary", ""),
                 "params": params, "responses": responses,
+                "body": [{"type": media, "schema": type_name(c.get("schema", {}))}
+                         for media, c in body.get("content", {}).items()],
+                "body_description": body.get("description", ""),
+                "auth": bool(op.get("security")),
             })
     return out
 

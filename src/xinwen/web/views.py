@@ -3,6 +3,12 @@
 Every view calls the collection, builds one result object (xinwen.results) and hands it to `respond`.
 They are plain functions, run on the server's worker threads side by side: the store gives each thread
 its own connection, and the collection's in-memory indexes refresh themselves from the change token.
+
+What costs milliseconds (an article's related reading and copies, the home page's trending tags, a
+search's hits and facets, trends, a tag's page, the clusters of copies) is computed once per database
+state and kept in the process's `PartCache` (`part`): the next reader of the same page, in HTML or in
+JSON, gets it from there until a write moves the change token. Every parameter is bounded (query length,
+page size, page number, id length), so no request asks for unbounded work.
 """
 
 from __future__ import annotations
@@ -11,21 +17,26 @@ import calendar
 import math
 import re
 from collections import Counter
+from collections.abc import Callable, Hashable
 from datetime import date, timedelta
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import Response
+from pydantic import BeforeValidator
 
 from xinwen import results as m
 from xinwen.article import Article
 from xinwen.collection import Collection
 from xinwen.errors import NotFound
+from xinwen.web.cache import PartCache
 from xinwen.web.render import line_chart
 from xinwen.web.responses import HTML_OR_JSON, respond
 
 PER_PAGE = 10
 MAX_QUERY = 500
+MAX_ID = 1000  # characters of an article id or a tag in a path
+T = TypeVar("T")
 
 router = APIRouter()
 FormatParam = Annotated[Literal["json", "html"] | None, Query(
@@ -33,7 +44,13 @@ FormatParam = Annotated[Literal["json", "html"] | None, Query(
 
 
 def collection(request: Request) -> Collection:
-    return request.app.state.collection
+    return request.app.state.collection  # type: ignore[no-any-return]
+
+
+def part(request: Request, key: Hashable, compute: Callable[[], T]) -> T:
+    """`compute()` once per database state (the change token) and key, in this process."""
+    parts: PartCache = request.app.state.parts
+    return parts.get(collection(request).store.change_token(), key, compute)
 
 
 def compose_query(q: str, filters: m.SearchFilters) -> str:
@@ -54,6 +71,13 @@ def compose_query(q: str, filters: m.SearchFilters) -> str:
     return " ".join(parts)
 
 
+def iso_day(value: object) -> object:
+    """A day as YYYY-MM-DD text only (pydantic alone would take 0 as 1970-01-01, a Unix time)."""
+    if isinstance(value, str) and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
+        raise ValueError("expected a date, YYYY-MM-DD")
+    return value
+
+
 def _get(path: str, model: type, summary: str):  # type: ignore[no-untyped-def]
     """A page at `path`, answering GET and HEAD (the same, without the body; the schema shows GET)."""
     return router.api_route(path, methods=["GET", "HEAD"], response_model=model, responses=HTML_OR_JSON,
@@ -66,10 +90,13 @@ def home(
     fmt: FormatParam = None,
 ) -> Response:
     c = collection(request)
-    latest = c.list(limit=limit)
-    return respond(request, "home.html", m.HomePage(
-        count=c.count(), articles=[m.summary(a) for a in latest], trending=trending_tags(c, latest),
-    ))
+
+    def home_page() -> m.HomePage:
+        latest = c.list(limit=limit)
+        return m.HomePage(count=c.count(), articles=[m.summary(a) for a in latest],
+                          trending=trending_tags(c, latest))
+
+    return respond(request, "home.html", part(request, ("home", limit), home_page))
 
 
 def trending_tags(c: Collection, latest: list[Article]) -> list[m.RisingTag]:
@@ -92,33 +119,41 @@ def trending_tags(c: Collection, latest: list[Article]) -> list[m.RisingTag]:
 
 @_get("/articles/{article_id:path}", m.ArticlePage, "One article, its related reading and its copies")
 def article(
-    request: Request, article_id: str, k: int = Query(5, ge=1, le=20, description="how many related articles"),
-    fmt: FormatParam = None,
+    request: Request, article_id: str = Path(max_length=MAX_ID, description="the article's id"),
+    k: int = Query(5, ge=1, le=20, description="how many related articles"), fmt: FormatParam = None,
 ) -> Response:
     c = collection(request)
     a = c.get(article_id)
-    copies = [x for x in c.copies(article_id) if x.id != a.id]
-    copy_ids = {x.id for x in copies}  # (the library leaves them out already; never show a story twice)
-    related = [h for h in c.related(article_id, k=k) if h.article.id not in copy_ids]
-    return respond(request, "article.html", m.ArticlePage(
-        article=m.full(a), related=[m.related_article(h) for h in related], copies=[m.summary(x) for x in copies],
-    ))
+
+    def reading() -> tuple[list[m.RelatedArticle], list[m.ArticleSummary]]:
+        """Related articles and copies (not the article itself: a 1 MB body is not worth keeping)."""
+        copies = [x for x in c.copies(article_id) if x.id != a.id]
+        copy_ids = {x.id for x in copies}  # (the library leaves them out already; never show a story twice)
+        related = [h for h in c.related(article_id, k=k) if h.article.id not in copy_ids]
+        return [m.related_article(h) for h in related], [m.summary(x) for x in copies]
+
+    related, copies = part(request, ("article", article_id, k), reading)
+    return respond(request, "article.html", m.ArticlePage(article=m.full(a), related=related, copies=copies))
 
 
 @_get("/tags/{tag:path}", m.TagPage, "A tag's articles and the tags that occur with it")
 def tag_page(
-    request: Request, tag: str, page: int = Query(1, ge=1, le=10_000, description="10 articles a page"),
-    fmt: FormatParam = None,
+    request: Request, tag: str = Path(max_length=MAX_ID, description="the tag"),
+    page: int = Query(1, ge=1, le=10_000, description="10 articles a page"), fmt: FormatParam = None,
 ) -> Response:
     c = collection(request)
-    rows = c.list(tag=tag, limit=PER_PAGE + 1, offset=(page - 1) * PER_PAGE)
-    co = c.cooccurring(tag, k=12)
-    if not rows and page == 1 and not co:
-        raise NotFound(f"no article is tagged {tag!r}")
-    return respond(request, "tag.html", m.TagPage(
-        tag=tag, page=page, has_next=len(rows) > PER_PAGE, articles=[m.summary(a) for a in rows[:PER_PAGE]],
-        cooccurring=[m.TagCount(tag=t, count=n) for t, n in co],
-    ))
+
+    def tag_result() -> m.TagPage:
+        rows = c.list(tag=tag, limit=PER_PAGE + 1, offset=(page - 1) * PER_PAGE)
+        co = c.cooccurring(tag, k=12)
+        if not rows and page == 1 and not co:
+            raise NotFound(f"no article is tagged {tag!r}")
+        return m.TagPage(
+            tag=tag, page=page, has_next=len(rows) > PER_PAGE, articles=[m.summary(a) for a in rows[:PER_PAGE]],
+            cooccurring=[m.TagCount(tag=t, count=n) for t, n in co],
+        )
+
+    return respond(request, "tag.html", part(request, ("tag", tag, page), tag_result))
 
 
 @_get("/search", m.SearchPage, "Full-text search with filters, facets, highlights and pages")
@@ -131,17 +166,21 @@ def search_page(
     month: str | None = Query(None, pattern=r"^\d{4}-(0[1-9]|1[0-2])$",
                               description="only articles published in this month, YYYY-MM"),
     sort: Literal["relevance", "time"] = Query("relevance", description="relevance (BM25) or newest first"),
-    page: int = Query(1, ge=1, le=1000, description="10 hits a page"),
+    page: int = Query(1, ge=1, le=100, description="10 hits a page (the first 1,000 hits)"),
     fmt: FormatParam = None,
 ) -> Response:
     filters = m.SearchFilters(tag=tag or None, source=source or None, month=month or None)
     query = compose_query(q, filters)
-    result = collection(request).search(query, limit=PER_PAGE, offset=(page - 1) * PER_PAGE, sort=sort)
-    return respond(request, "search.html", m.SearchPage(
-        q=q, query=query, filters=filters, sort=sort, page=page, per_page=PER_PAGE, total=result.total,
-        pages=max(1, math.ceil(result.total / PER_PAGE)), mode=result.mode, notes=list(result.notes),
-        hits=[m.search_hit(h) for h in result.hits], facets=m.facets(result),
-    ))
+
+    def search_result() -> m.SearchPage:
+        result = collection(request).search(query, limit=PER_PAGE, offset=(page - 1) * PER_PAGE, sort=sort)
+        return m.SearchPage(
+            q=q, query=query, filters=filters, sort=sort, page=page, per_page=PER_PAGE, total=result.total,
+            pages=max(1, math.ceil(result.total / PER_PAGE)), mode=result.mode, notes=list(result.notes),
+            hits=[m.search_hit(h) for h in result.hits], facets=m.facets(result),
+        )
+
+    return respond(request, "search.html", part(request, ("search", q, query, sort, page), search_result))
 
 
 @_get("/trends", m.TrendsPage, "Tag counts over time, and rising tags")
@@ -149,16 +188,21 @@ def trends_page(
     request: Request,
     period: Literal["day", "week", "month"] = Query("month", description="the length of a period"),
     top: int = Query(8, ge=1, le=12, description="how many of the most frequent tags to draw"),
-    since: Annotated[date | None, Query(description="first day counted, YYYY-MM-DD")] = None,
-    until: Annotated[date | None, Query(description="last day counted (inclusive), YYYY-MM-DD")] = None,
+    since: Annotated[date | None, BeforeValidator(iso_day), Query(description="first day counted, YYYY-MM-DD")] = None,
+    until: Annotated[date | None, BeforeValidator(iso_day),
+                     Query(description="last day counted (inclusive), YYYY-MM-DD")] = None,
     fmt: FormatParam = None,
 ) -> Response:
-    trends = collection(request).trends(  # dates as text: whole days, both ends inclusive
-        period=period, top=top, since=since.isoformat() if since else None, until=until.isoformat() if until else None)
-    page = m.trends_page(trends)
-    series = {t: [(p.period, p.count) for p in pts] for t, pts in page.series.items()}
-    return respond(request, "trends.html", page, chart=line_chart(series),
-                   table={t: dict(pts) for t, pts in series.items()})
+    def trends_result() -> tuple[m.TrendsPage, dict[str, Any], dict[str, dict[str, int]]]:
+        trends = collection(request).trends(  # dates as text: whole days, both ends inclusive
+            period=period, top=top, since=since.isoformat() if since else None,
+            until=until.isoformat() if until else None)
+        page = m.trends_page(trends)
+        series = {t: [(p.period, p.count) for p in pts] for t, pts in page.series.items()}
+        return page, line_chart(series), {t: dict(pts) for t, pts in series.items()}
+
+    page, chart, table = part(request, ("trends", period, top, since, until), trends_result)
+    return respond(request, "trends.html", page, chart=chart, table=table)
 
 
 @_get("/duplicates", m.DuplicatesPage, "Clusters of copies of the same story")
@@ -166,5 +210,7 @@ def duplicates_page(
     request: Request, limit: int = Query(100, ge=1, le=1000, description="how many clusters"),
     fmt: FormatParam = None,
 ) -> Response:
-    clusters = collection(request).duplicates(limit=limit)
-    return respond(request, "duplicates.html", m.DuplicatesPage(clusters=[m.cluster(cl) for cl in clusters]))
+    def clusters() -> m.DuplicatesPage:
+        return m.DuplicatesPage(clusters=[m.cluster(cl) for cl in collection(request).duplicates(limit=limit)])
+
+    return respond(request, "duplicates.html", part(request, ("duplicates", limit), clusters))
