@@ -92,5 +92,5 @@ class RelatedModel:
         latest = max([v.synced_at, *(rows[k].stamp for k in todo)])
         v.update(keep, todo, docs, weights)
         v.synced_at = latest
-        if len(todo) >= SAVE_AFTER:
-            self._save(v)
+        if len(todo) >= SAVE_AFTER and not getattr(self.store, "readonly", False):
+            self._save(v)  # (a reader, such as each of a server's workers, leaves the file to the writers)
