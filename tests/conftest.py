@@ -102,23 +102,87 @@ def web_db(tmp_path_factory: pytest.TempPathFactory) -> WebDB:
 
 
 # -- the store backends every store test runs against (tests/test_store_conformance.py) ------------------
-BACKENDS = ["sqlite", "sqlite-memory"]
+BACKENDS = ["sqlite", "sqlite-memory", "postgres"]
+PG_DSN_VAR = "XINWEN_TEST_PG_DSN"  # a PostgreSQL server the tests may create databases on (.ci/postgres.sh)
+
+
+def pg_dsn() -> str:
+    """The test server's DSN; skips the test (with the reason) when there is none or psycopg is missing."""
+    import os
+
+    dsn = os.environ.get(PG_DSN_VAR, "")
+    if not dsn:
+        pytest.skip(f"${PG_DSN_VAR} is not set: no PostgreSQL server to test against (.ci/postgres.sh starts one)")
+    try:
+        import psycopg  # noqa: F401
+        import psycopg_pool  # noqa: F401
+    except ImportError:
+        pytest.skip("psycopg 3 and psycopg_pool are not installed (pip install 'psycopg[binary]' psycopg_pool)")
+    return dsn
+
+
+class PGDatabases:
+    """Fresh, empty databases on the test server, dropped again by `drop_all`."""
+
+    def __init__(self, dsn: str) -> None:
+        self.dsn = dsn
+        self.made: list[str] = []
+
+    def new(self) -> str:
+        """A new database's DSN."""
+        import uuid
+
+        from xinwen.store.postgres_admin import create_database
+
+        name = f"xinwen_test_{uuid.uuid4().hex[:12]}"
+        dsn = create_database(self.dsn, name)
+        self.made.append(name)
+        return dsn
+
+    def drop_all(self) -> None:
+        from xinwen.store.postgres_admin import drop_database
+
+        for name in self.made:
+            drop_database(self.dsn, name)
+        self.made = []
+
+
+@pytest.fixture
+def pg_databases():
+    """Makes fresh PostgreSQL databases (skips without a test server); drops them after the test."""
+    dbs = PGDatabases(pg_dsn())
+    yield dbs
+    dbs.drop_all()
 
 
 @pytest.fixture(params=BACKENDS)
 def store_factory(request: pytest.FixtureRequest, tmp_path: Path):
     """Makes new, empty stores of one backend; `reopen=store` opens the same one again (skipped where a
-    backend cannot, as an in-memory database)."""
-    from xinwen.store.sqlite import SQLiteStore
-
+    backend cannot, as an in-memory database). "postgres" runs when $XINWEN_TEST_PG_DSN names a server,
+    each new store in a database of its own, dropped after the test; else it skips with the reason."""
     made = []
+    databases = PGDatabases(pg_dsn()) if request.param == "postgres" else None
+    dsns: dict[int, str] = {}
 
     def make(reopen=None):
-        if request.param == "sqlite-memory":
+        if request.param == "postgres":
+            from xinwen.store.postgres import PostgresStore
+
+            assert databases is not None
+            dsn = dsns[id(reopen)] if reopen is not None else databases.new()
+            if reopen is not None:
+                reopen.close()
+            store = PostgresStore(dsn)
+            dsns[id(store)] = dsn
+        elif request.param == "sqlite-memory":
+            from xinwen.store.sqlite import SQLiteStore
+
             if reopen is not None:
                 pytest.skip("an in-memory database cannot be opened again")
             store = SQLiteStore(":memory:")
         else:
+            from xinwen.store.sqlite import SQLiteStore
+
             path = reopen.location if reopen is not None else str(tmp_path / f"store{len(made)}.db")
             if reopen is not None:
                 reopen.close()
@@ -129,6 +193,8 @@ def store_factory(request: pytest.FixtureRequest, tmp_path: Path):
     yield make
     for store in made:
         store.close()
+    if databases is not None:
+        databases.drop_all()
 
 
 @pytest.fixture

@@ -124,6 +124,13 @@ class Store(Protocol):
         """Changes whenever a write commits (from any process or connection)."""
         ...
     def schema_version(self) -> int: ...
+    def exclusive(self, name: str, *, wait: bool = True) -> AbstractContextManager[bool]:
+        """Hold the store-wide lock `name` for the block, against every process and thread that asks for
+        the same name (work that must run once at a time, as `fit`). Yields True once held; with
+        wait=False, yields False at once when another holds it (the block then skips its work).
+        Reentrant in one thread; not to be first taken inside a transaction (a writer waiting for it
+        while holding the write lock could wait for ever)."""
+        ...
 
     # -- small named values and fitted state -------------------------------
     def get_meta(self, key: str) -> str | None: ...

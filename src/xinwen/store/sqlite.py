@@ -190,6 +190,56 @@ class SQLiteStore:
         row = self.conn.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()
         return int(row[0]) if row else 0
 
+    @contextlib.contextmanager
+    def exclusive(self, name: str, *, wait: bool = True) -> Iterator[bool]:
+        """Hold the lock `name` against every process and thread (see base.Store.exclusive): an flock on
+        the file DB.<name>.lock beside the database (released by the system when the process dies); a
+        lock of this store object for an in-memory database, or where flock does not exist."""
+        held: dict[str, int] = self._local.__dict__.setdefault("held", {})
+        if held.get(name):
+            held[name] += 1
+            try:
+                yield True
+            finally:
+                held[name] -= 1
+            return
+        try:
+            import fcntl
+        except ImportError:  # not a POSIX system: one process at a time is all that can be promised
+            fcntl = None  # type: ignore[assignment]
+        if self.memory or fcntl is None:
+            with self._lock:
+                lock = self.__dict__.setdefault("_named_locks", {}).setdefault(name, threading.Lock())
+            if not lock.acquire(blocking=wait):
+                yield False
+                return
+            held[name] = 1
+            try:
+                yield True
+            finally:
+                held.pop(name, None)
+                lock.release()
+            return
+        path = f"{self.path}.{name}.lock"
+        try:
+            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as exc:
+            raise StoreError(f"cannot take the {name} lock: {exc.strerror or exc}", file=path) from exc
+        try:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+            except BlockingIOError:
+                yield False
+                return
+            held[name] = 1
+            try:
+                yield True
+            finally:
+                held.pop(name, None)
+                fcntl.flock(fd, fcntl.LOCK_UN)
+        finally:
+            os.close(fd)
+
     # -- schema --------------------------------------------------------------------
     def schema_version(self) -> int:
         return self._schema_version(self.conn)
