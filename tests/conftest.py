@@ -202,6 +202,57 @@ def store(store_factory):
     return store_factory()
 
 
+# -- the backends a whole Collection runs on (the search, related, duplicates, trends, CLI and web tests) --
+COLLECTION_BACKENDS = ["sqlite", "postgres"]
+
+
+class Databases:
+    """New, empty databases of one backend, as `--db` takes them: a SQLite file in `folder`, or a fresh
+    PostgreSQL database on the test server (all dropped again by `close`)."""
+
+    def __init__(self, backend: str, folder: Path) -> None:
+        self.backend = backend
+        self.folder = folder
+        self.pg = PGDatabases(pg_dsn()) if backend == "postgres" else None
+
+    def new(self, name: str = "x") -> str:
+        """A new database's location (`name` names the SQLite file)."""
+        if self.pg is not None:
+            return self.pg.new()
+        return str(self.folder / f"{name}.db")
+
+    def close(self) -> None:
+        if self.pg is not None:
+            self.pg.drop_all()
+
+
+@pytest.fixture(scope="module", params=COLLECTION_BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    """The backend a test's collections live in: every test that asks for it (or for `databases` or
+    `module_databases`) runs once on SQLite and once on PostgreSQL. "postgres" skips with the reason when
+    $XINWEN_TEST_PG_DSN names no server. Module-scoped, so a module's shared collections are built once
+    per backend."""
+    if request.param == "postgres":
+        pg_dsn()
+    return request.param
+
+
+@pytest.fixture
+def databases(backend: str, tmp_path: Path):
+    """Makes new databases of the test's backend; dropped after the test."""
+    dbs = Databases(backend, tmp_path)
+    yield dbs
+    dbs.close()
+
+
+@pytest.fixture(scope="module")
+def module_databases(backend: str, tmp_path_factory: pytest.TempPathFactory):
+    """Makes new databases of the backend for a module's shared collections; dropped after the module."""
+    dbs = Databases(backend, tmp_path_factory.mktemp(f"db-{backend}"))
+    yield dbs
+    dbs.close()
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """A test that reads ../shared is `realdata` (select or deselect it with -m)."""
     for item in items:

@@ -45,36 +45,48 @@ def ids(result) -> list[str]:
     return [h.article.id for h in result.hits]
 
 
-def _small(tmp: Path) -> Collection:
-    c = Collection(tmp / "x.db")
+def _small(location: str, tmp: Path) -> Collection:
+    c = Collection(location)
     c.ingest([_write_jsonl(tmp / "news.jsonl", RECORDS)], fit=False, progress=False)
     return c
 
 
+def delete_behind_its_back(c: Collection, article_id: str) -> None:
+    """DELETE an article row in SQL, as another program might (the search index must follow)."""
+    if c.db_path.startswith("postgresql://"):
+        import psycopg
+
+        with psycopg.connect(c.db_path, autocommit=True) as conn:
+            conn.execute("DELETE FROM articles WHERE id = %s", (article_id,))
+        return
+    with c.store.conn:
+        c.store.conn.execute("DELETE FROM articles WHERE id = ?", (article_id,))
+
+
 @pytest.fixture(scope="module")
-def small(tmp_path_factory):
-    """The records above, for tests that only read."""
-    with _small(tmp_path_factory.mktemp("small")) as c:
+def small(module_databases, tmp_path_factory):
+    """The records above, for tests that only read (on each backend)."""
+    with _small(module_databases.new("small"), tmp_path_factory.mktemp("small")) as c:
         yield c
 
 
 @pytest.fixture
-def fresh(tmp_path):
+def fresh(databases, tmp_path):
     """The records above, for a test that changes them."""
-    with _small(tmp_path) as c:
+    with _small(databases.new(), tmp_path) as c:
         yield c
 
 
 @pytest.fixture(scope="module")
-def page_db(tmp_path_factory):
-    db = tmp_path_factory.mktemp("page") / "page.db"
+def page_db(module_databases):
+    db = module_databases.new("page")
     with Collection(db) as c:
         c.ingest([SAMPLE], progress=False)
     return db
 
 
 @pytest.fixture(scope="module")
-def xwlb(tmp_path_factory):
+def xwlb(module_databases, tmp_path_factory):
     """The first 400 xinwenlianbo stories (real data; skipped when ../shared is absent)."""
     src = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "xinwenlianbo.jsonl.gz"
     if not src.exists():
@@ -82,7 +94,7 @@ def xwlb(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("xwlb")
     with gzip.open(src, "rt", encoding="utf-8") as fh:
         stories = [json.loads(line) for _, line in zip(range(400), fh, strict=False)]
-    db = tmp / "x.db"
+    db = module_databases.new("xwlb")
     with Collection(db) as c:
         c.ingest([_write_jsonl(tmp / "x.jsonl", stories)], fit=False, progress=False)
     return db, stories
@@ -197,11 +209,11 @@ def test_index_follows_updates_and_deletes(fresh, tmp_path):
     assert report.updated == 1
     assert small.search("毕业典礼").total == 0
     assert ids(small.search("开学典礼")) == ["sjtu"]
-    with small.store.conn:
-        small.store.conn.execute("DELETE FROM articles WHERE id='sjtu'")
+    delete_behind_its_back(small, "sjtu")
     assert small.search("开学典礼").total == 0
     assert small.search("上海交通大学").total == 1
-    small.store.conn.execute("INSERT INTO articles_fts(articles_fts, rank) VALUES ('integrity-check', 1)")
+    if not small.db_path.startswith("postgresql://"):
+        small.store.conn.execute("INSERT INTO articles_fts(articles_fts, rank) VALUES ('integrity-check', 1)")
 
 
 # -- hostile input -----------------------------------------------------------------
@@ -339,8 +351,7 @@ def test_facets_follow_new_articles(fresh, tmp_path):
     assert after.total == before.total + 1
     assert dict(after.facets["sources"])["人民日报"] == 1
     assert ("2022-02", 1) in after.facets["months"]
-    with fresh.store.conn:
-        fresh.store.conn.execute("DELETE FROM articles WHERE id='extra'")
+    delete_behind_its_back(fresh, "extra")
     assert "人民日报" not in dict(fresh.search("交通").facets["sources"])
 
 
@@ -367,8 +378,8 @@ TITLE_RECORDS = [
 ]
 
 
-def test_title_words_standing_alone_and_short_headlines_rank_first(tmp_path):
-    with Collection(tmp_path / "t.db") as c:
+def test_title_words_standing_alone_and_short_headlines_rank_first(databases, tmp_path):
+    with Collection(databases.new("t")) as c:
         c.ingest([_write_jsonl(tmp_path / "t.jsonl", TITLE_RECORDS)], fit=False, progress=False)
         # 中国 is a word of its own only in "farm": it leads, though its title is not the shortest
         assert ids(c.search("中国 现代化", facets=False))[0] == "farm"
