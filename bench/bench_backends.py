@@ -42,6 +42,7 @@ import json
 import os
 import pickle
 import random
+import resource
 import statistics
 import subprocess
 import sys
@@ -133,6 +134,51 @@ def resampled(source: list[tuple], n: int, seed: int = 100) -> list[ArticleWrite
     return out
 
 
+# -- CPU time: the client's, and the PostgreSQL server processes' serving it ----------------------------
+_TICK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def server_pids(c: Collection) -> list[int]:
+    """The server processes serving this collection's PostgreSQL database (none for SQLite); they run on
+    this machine, so /proc tells their CPU time."""
+    if not c.db_path.startswith("postgresql://"):
+        return []
+    import psycopg
+
+    with psycopg.connect(c.db_path, autocommit=True) as conn:
+        rows = conn.execute("SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+                            "AND pid <> pg_backend_pid()").fetchall()
+    return [int(r[0]) for r in rows]
+
+
+def cpu_of(pids: list[int]) -> dict[int, float]:
+    """CPU seconds (user + system) each process has used so far (those gone are left out)."""
+    out = {}
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        out[pid] = (int(fields[11]) + int(fields[12])) / _TICK
+    return out
+
+
+class ServerCPU:
+    """The CPU time the server processes of a collection use between `start` and `stop` (those the pool
+    opens meanwhile counted from zero; a process that ends meanwhile is lost: the pool keeps them)."""
+
+    def __init__(self, c: Collection) -> None:
+        self.c = c
+        self.before: dict[int, float] = {}
+
+    def start(self) -> None:
+        self.before = cpu_of(server_pids(self.c))
+
+    def stop(self) -> float:
+        after = cpu_of(server_pids(self.c))
+        return sum(v - self.before.get(pid, 0.0) for pid, v in after.items())
+
+
 # -- building each backend -----------------------------------------------------------------------
 def build(location: str, writes: list[ArticleWrite], info_path: Path) -> dict:
     """Store the articles as ingest does (batches, copy check), then fit the related vectors; what each
@@ -142,12 +188,19 @@ def build(location: str, writes: list[ArticleWrite], info_path: Path) -> dict:
         store, copies = c.store, c.copy_detector
         if "write_s" not in info:
             copies.ensure_ready()
-            t0 = time.perf_counter()
+            server = ServerCPU(c)
+            server.start()
+            t0, cpu0 = time.perf_counter(), time.process_time()
             for i in range(0, len(writes), BATCH):
                 with store.transaction():
                     written = store.upsert(writes[i : i + BATCH])
                     copies.on_stored(written)
+                if (i // BATCH + 1) % 40 == 0:  # about every 10,000 articles
+                    print(f"    {location.split('/')[-1]}: {i + BATCH:,} stored, {time.perf_counter() - t0:.0f} s",
+                          flush=True)
             info["write_s"] = time.perf_counter() - t0
+            info["write_cpu_s"] = time.process_time() - cpu0
+            info["write_server_cpu_s"] = server.stop()
             t0 = time.perf_counter()
             if hasattr(store, "optimize"):
                 store.optimize()  # PostgreSQL: VACUUM ANALYZE after a bulk load
@@ -155,9 +208,10 @@ def build(location: str, writes: list[ArticleWrite], info_path: Path) -> dict:
             info_path.write_text(json.dumps(info))
         if "fit_s" not in info:
             _one_fit_chunk(c.count())
-            t0 = time.perf_counter()
+            t0, cpu0 = time.perf_counter(), time.process_time()
             c.fit_vectors()
             info["fit_s"] = time.perf_counter() - t0
+            info["fit_cpu_s"] = time.process_time() - cpu0
         info.update(articles=c.count(), clusters=len(c.duplicates()))
         info_path.write_text(json.dumps(info))
         return info
@@ -239,12 +293,21 @@ def compare(args: argparse.Namespace, sqlite_db: str, pg_db: str) -> None:
         wall: dict[str, list[float]] = {name: [] for name in both}
         hits: dict[str, list[list[str]]] = {name: [] for name in both}
         totals: dict[str, list[int]] = {name: [] for name in both}
+        cpu: dict[str, dict[str, float]] = {"search": {}, "related": {}}  # ms a call, client + server
+        client = {name: 0.0 for name in both}
+        servers = {name: ServerCPU(c) for name, c in both.items()}
+        for server in servers.values():
+            server.start()
         for q in queries:
             for name, c in both.items():
+                cpu0 = time.process_time()
                 ms, r = timed(lambda c=c, q=q: c.search(q, limit=10))
+                client[name] += time.process_time() - cpu0
                 wall[name].append(ms)
                 hits[name].append([h.article.id for h in r.hits])
                 totals[name].append(r.total)
+        for name, server in servers.items():
+            cpu["search"][name] = (client[name] + server.stop()) * 1000 / len(queries)
         same_total = sum(a == b for a, b in zip(totals["sqlite"], totals["postgres"], strict=True))
         search_overlap = [o for o in (overlap(a, b) for a, b in zip(hits["sqlite"], hits["postgres"], strict=True))
                           if o is not None]
@@ -255,21 +318,29 @@ def compare(args: argparse.Namespace, sqlite_db: str, pg_db: str) -> None:
         load = {name: timed(lambda c=c: c.related(picks[0], k=5))[0] for name, c in both.items()}
         rel_wall: dict[str, list[float]] = {name: [] for name in both}
         rel_hits: dict[str, list[list[str]]] = {name: [] for name in both}
+        client = {name: 0.0 for name in both}
+        for server in servers.values():
+            server.start()
         for i in picks:
             for name, c in both.items():
+                cpu0 = time.process_time()
                 ms, got = timed(lambda c=c, i=i: c.related(i, k=5))
+                client[name] += time.process_time() - cpu0
                 rel_wall[name].append(ms)
                 rel_hits[name].append([h.article.id for h in got])
+        for name, server in servers.items():
+            cpu["related"][name] = (client[name] + server.stop()) * 1000 / len(picks)
         rel_overlap = [o for o in (overlap(a, b) for a, b in zip(rel_hits["sqlite"], rel_hits["postgres"],
                                                                      strict=True)) if o is not None]
     print(f"\n{len(queries)} two-word queries (median matches {statistics.median(totals['sqlite']):.0f}, "
           f"max {max(totals['sqlite']):,}); {len(picks)} related lookups (first call, loading the vectors: "
           + ", ".join(f"{n} {ms:.0f} ms" for n, ms in load.items()) + ")")
-    print(f"{'ms (wall)':22} {'sqlite p50':>11} {'sqlite p95':>11} {'pg p50':>8} {'pg p95':>8} {'target p95':>11}")
-    for label, data, target in (("search + facets", wall, 20), ("related k=5", rel_wall, 30)):
+    print(f"{'ms (wall)':22} {'sqlite p50':>11} {'sqlite p95':>11} {'pg p50':>8} {'pg p95':>8} {'target p95':>11}"
+          f" {'CPU ms/call sqlite':>19} {'pg (client+server)':>19}")
+    for label, data, target, part in (("search + facets", wall, 20, "search"), ("related k=5", rel_wall, 30, "related")):
         s, p = data["sqlite"], data["postgres"]
         print(f"{label:22} {pct(s, 50):11.2f} {pct(s, 95):11.2f} {pct(p, 50):8.2f} {pct(p, 95):8.2f} "
-              f"{'<= ' + str(target):>11}")
+              f"{'<= ' + str(target):>11} {cpu[part]['sqlite']:19.2f} {cpu[part]['postgres']:19.2f}")
     print(f"search: the same total in {same_total}/{len(queries)} queries; top-10 overlap "
           f"{statistics.mean(search_overlap):.3f} (identical top 10 in {identical}/{len(queries)})")
     print(f"related: top-5 overlap {statistics.mean(rel_overlap):.3f}")
@@ -287,7 +358,8 @@ def writers(args: argparse.Namespace) -> None:
     for name, part in (("all", raw), ("first", raw[::2]), ("second", raw[1::2])):
         files[name] = folder / f"{name}.jsonl"
         files[name].write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in part), encoding="utf-8")
-    env = {**os.environ, "XINWEN_NO_PROGRESS": "1"}
+    env = {**os.environ, "XINWEN_NO_PROGRESS": "1",  # the ingests run this checkout's xinwen
+           "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), *filter(None, [os.environ.get("PYTHONPATH")])])}
 
     def ingest(path: Path, dsn: str) -> subprocess.Popen:
         return subprocess.Popen([sys.executable, "-m", "xinwen.cli", "ingest", str(path), "--db", dsn,
@@ -298,21 +370,23 @@ def writers(args: argparse.Namespace) -> None:
     for label, parts in (("one writer", ["all"]), ("two writers at once", ["first", "second"])):
         dsn = create_database(args.pg, f"xinwen_bench_writers_{len(parts)}", replace=True)
         Collection(dsn).close()  # the schema, made before the clock starts
-        t0 = time.perf_counter()
+        t0, cpu0 = time.perf_counter(), resource.getrusage(resource.RUSAGE_CHILDREN)
         procs = [ingest(files[p], dsn) for p in parts]
         outs = [p.communicate() for p in procs]
         seconds = time.perf_counter() - t0
+        cpu1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu = cpu1.ru_utime + cpu1.ru_stime - cpu0.ru_utime - cpu0.ru_stime
         for proc, (_out, err) in zip(procs, outs, strict=True):
             if proc.returncode:
                 raise SystemExit(f"ingest failed: {err[-2000:]}")
         with Collection(dsn) as c:
             stored, clusters = c.count(), len(c.duplicates())
-        rows.append((label, len(raw) / seconds, seconds, stored, clusters))
+        rows.append((label, len(raw) / seconds, seconds, cpu, stored, clusters))
     print(f"\nwriters into PostgreSQL: the first {len(raw):,} xinwenlianbo stories, `xinwen ingest --workers 1 "
           "--no-fit` per writer (read, analyze, store, copy check)")
-    print(f"{'':22} {'articles/s':>11} {'seconds':>8} {'stored':>7} {'clusters':>9}")
-    for label, rate, seconds, stored, clusters in rows:
-        print(f"{label:22} {rate:11.1f} {seconds:8.1f} {stored:7d} {clusters:9d}")
+    print(f"{'':22} {'articles/s':>11} {'seconds':>8} {'CPU s':>7} {'stored':>7} {'clusters':>9}")
+    for label, rate, seconds, cpu, stored, clusters in rows:
+        print(f"{label:22} {rate:11.1f} {seconds:8.1f} {cpu:7.0f} {stored:7d} {clusters:9d}")
     print(f"two writers / one: {rows[1][1] / rows[0][1]:.2f}x")
 
 
@@ -343,7 +417,10 @@ def main() -> int:
         n = info["sqlite"]["articles"]
         print(f"{n:,} resampled articles in each backend; store write (upsert + copy check, batches of {BATCH}):")
         for name, got in info.items():
-            print(f"  {name:9} {got['write_s']:7.1f} s  {got['articles'] / got['write_s']:7.0f} articles/s;  "
+            cpu = f"CPU {got.get('write_cpu_s', 0):.0f} s client"
+            if got.get("write_server_cpu_s"):
+                cpu += f" + {got['write_server_cpu_s']:.0f} s server"
+            print(f"  {name:9} {got['write_s']:7.1f} s  {got['articles'] / got['write_s']:7.0f} articles/s ({cpu});  "
                   f"related fit {got['fit_s']:5.1f} s;  {got['clusters']:,} clusters of copies")
         compare(args, sqlite_db, pg_db)
     if args.only != "compare":
