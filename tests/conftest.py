@@ -226,6 +226,25 @@ class Databases:
             self.pg.drop_all()
 
 
+def run_sql(location: str, sql: str) -> None:
+    """Run one statement on a collection's database behind xinwen's back (as another program, or damage,
+    might): psycopg for a postgresql:// location, sqlite3 for a file."""
+    if location.startswith("postgresql://"):
+        import psycopg
+
+        with psycopg.connect(location, autocommit=True) as conn:
+            conn.execute(sql)  # type: ignore[arg-type]
+        return
+    import sqlite3
+
+    conn = sqlite3.connect(location)
+    try:
+        with conn:
+            conn.execute(sql)
+    finally:
+        conn.close()
+
+
 @pytest.fixture(scope="module", params=COLLECTION_BACKENDS)
 def backend(request: pytest.FixtureRequest) -> str:
     """The backend a test's collections live in: every test that asks for it (or for `databases` or

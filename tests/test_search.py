@@ -10,6 +10,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from conftest import run_sql
 
 import xinwen
 from xinwen.cli import main
@@ -49,18 +50,6 @@ def _small(location: str, tmp: Path) -> Collection:
     c = Collection(location)
     c.ingest([_write_jsonl(tmp / "news.jsonl", RECORDS)], fit=False, progress=False)
     return c
-
-
-def delete_behind_its_back(c: Collection, article_id: str) -> None:
-    """DELETE an article row in SQL, as another program might (the search index must follow)."""
-    if c.db_path.startswith("postgresql://"):
-        import psycopg
-
-        with psycopg.connect(c.db_path, autocommit=True) as conn:
-            conn.execute("DELETE FROM articles WHERE id = %s", (article_id,))
-        return
-    with c.store.conn:
-        c.store.conn.execute("DELETE FROM articles WHERE id = ?", (article_id,))
 
 
 @pytest.fixture(scope="module")
@@ -209,7 +198,7 @@ def test_index_follows_updates_and_deletes(fresh, tmp_path):
     assert report.updated == 1
     assert small.search("毕业典礼").total == 0
     assert ids(small.search("开学典礼")) == ["sjtu"]
-    delete_behind_its_back(small, "sjtu")
+    run_sql(small.db_path, "DELETE FROM articles WHERE id = 'sjtu'")
     assert small.search("开学典礼").total == 0
     assert small.search("上海交通大学").total == 1
     if not small.db_path.startswith("postgresql://"):
@@ -351,7 +340,7 @@ def test_facets_follow_new_articles(fresh, tmp_path):
     assert after.total == before.total + 1
     assert dict(after.facets["sources"])["人民日报"] == 1
     assert ("2022-02", 1) in after.facets["months"]
-    delete_behind_its_back(fresh, "extra")
+    run_sql(fresh.db_path, "DELETE FROM articles WHERE id = 'extra'")
     assert "人民日报" not in dict(fresh.search("交通").facets["sources"])
 
 

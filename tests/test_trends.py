@@ -8,6 +8,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from conftest import run_sql
 
 from xinwen.cli import main
 from xinwen.collection import Collection
@@ -26,7 +27,7 @@ TAGS = {
 
 
 @pytest.fixture
-def coll(tmp_path):
+def coll(databases, tmp_path):
     records = []
     for w, monday in enumerate(WEEKS):
         for i in range(4):
@@ -35,7 +36,7 @@ def coll(tmp_path):
                             "date": f"{day.isoformat()} 20:30"})
     src = tmp_path / "n.jsonl"
     src.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in records), encoding="utf-8")
-    with Collection(tmp_path / "t.db") as c:
+    with Collection(databases.new("t")) as c:
         c.ingest([src], fit=False, progress=False)
         c.store.set_tags([TagUpdate(c.store.get(f"w{w}a{i}").key, tags, "") for w, arts in TAGS.items()
                           for i, tags in enumerate(arts)])
@@ -101,14 +102,14 @@ def test_period_starts():
     assert period_starts("2024-12-30", "2025-01-06", "week") == ["2024-12-30", "2025-01-06"]
 
 
-def test_real_weekly_counts_match_the_tag_table(tmp_path):
+def test_real_weekly_counts_match_the_tag_table(databases, tmp_path):
     src = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "xinwenlianbo.jsonl.gz"
     if not src.exists():
         pytest.skip(f"../shared not present: needs {src}")
     with gzip.open(src, "rt", encoding="utf-8") as fh:
         lines = [line for _, line in zip(range(300), fh, strict=False)]
     (tmp_path / "x.jsonl").write_text("".join(lines), encoding="utf-8")
-    with Collection(tmp_path / "x.db") as c:
+    with Collection(databases.new()) as c:
         c.ingest([tmp_path / "x.jsonl"], fit=False, progress=False)
         t = c.trends(period="week", top=5)
         assert all(date.fromisoformat(p).weekday() == 0 for p in t.periods)
@@ -126,8 +127,10 @@ def test_real_weekly_counts_match_the_tag_table(tmp_path):
 
 
 def test_a_damaged_database_is_one_line_not_a_traceback(capsys, coll):
-    with coll.store.conn:
-        coll.store.conn.execute("DROP INDEX articles_source")
+    if coll.db_path.startswith("postgresql://"):
+        run_sql(coll.db_path, "DROP TABLE article_tags")
+    else:
+        run_sql(coll.db_path, "DROP INDEX articles_source")
     assert main(["trends", "--db", coll.db_path]) == 1
     err = capsys.readouterr().err
     assert err.startswith("xinwen: error:") and "Traceback" not in err
