@@ -221,6 +221,32 @@ class Databases:
             return self.pg.new()
         return str(self.folder / f"{name}.db")
 
+    def copy(self, location: str) -> str:
+        """A new database holding what `location` holds, fitted state included (no collection may have
+        it open: PostgreSQL copies a database only while no one is connected to it)."""
+        if self.pg is not None:
+            import uuid
+
+            from xinwen.store.postgres_admin import create_database
+
+            name = f"xinwen_test_{uuid.uuid4().hex[:12]}"
+            new = create_database(self.pg.dsn, name, template=location.rsplit("/", 1)[1])
+            self.pg.made.append(name)
+            return new
+        import shutil
+        import sqlite3
+
+        new = self.new(f"copy{len(list(self.folder.glob('copy*.db')))}")
+        conn = sqlite3.connect(location)
+        try:
+            conn.execute("VACUUM INTO ?", (new,))
+        finally:
+            conn.close()
+        for state in Path(location).parent.glob(Path(location).name + ".*"):
+            if not state.name.endswith(("-wal", "-shm")):
+                shutil.copy(state, new + state.name[len(Path(location).name):])
+        return new
+
     def close(self) -> None:
         if self.pg is not None:
             self.pg.drop_all()

@@ -15,6 +15,7 @@ from xinwen.collection import Collection
 from xinwen.errors import QueryError
 from xinwen.evaluation.related import RelatedDataset, anchor_neighbours, precision
 from xinwen.linking.related import RelatedWeights
+from xinwen.linking.related.model import STATE as RELATED_STATE
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 PER_CATEGORY = 25
@@ -34,7 +35,7 @@ def held_out(category: str, n: int = 0) -> dict:
 
 
 @pytest.fixture(scope="module")
-def sina(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, RelatedDataset, dict]:
+def sina(module_databases, tmp_path_factory: pytest.TempPathFactory) -> tuple[str, RelatedDataset, dict]:
     """The first 25 sina800 articles of each of its 8 categories (categories not ingested), and a
     reprint of the first one: 80% of its text under a source line."""
     path = SHARED / "data" / "sina800.jsonl.gz"
@@ -53,7 +54,7 @@ def sina(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, RelatedDataset
     reprint = {"id": "reprint", "title": first["title"],
                "body": "来源：新浪体育\n" + first["body"][: int(len(first["body"]) * 0.8)]}
     folder = tmp_path_factory.mktemp("related")
-    db = folder / "r.db"
+    db = module_databases.new("r")
     with Collection(db) as c:
         c.ingest([write(folder / "s.jsonl", records + [reprint])], progress=False)
     return db, RelatedDataset("sina800 subset", records, labels), reprint
@@ -117,13 +118,11 @@ def test_related_text_and_weights(sina):
         RelatedWeights.parse("dense=-1")
 
 
-def test_vectors_saved_beside_the_database_and_new_articles_found(sina, tmp_path):
+def test_vectors_saved_with_the_database_and_new_articles_found(sina, databases, tmp_path):
     db, ds, _ = sina
-    assert Path(str(db) + ".related.npz").is_file()
-    copy = tmp_path / "r.db"
-    with Collection(db) as c:  # a copy of the database with its model, so the module fixture stays as it is
-        c.store.conn.execute(f"VACUUM INTO '{copy}'")
-    Path(str(copy) + ".related.npz").write_bytes(Path(str(db) + ".related.npz").read_bytes())
+    with Collection(db) as c:
+        assert c.store.read_state(RELATED_STATE)  # beside a SQLite file (DB.related.npz), in PostgreSQL's table
+    copy = databases.copy(db)  # a copy of the database with its model, so the module fixture stays as it is
     new = held_out("房产", 1)
     with Collection(copy) as c:
         c.ingest([write(tmp_path / "n.jsonl", [{k: new[k] for k in ("id", "title", "body")}])], progress=False)

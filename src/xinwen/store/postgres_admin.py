@@ -24,17 +24,19 @@ def _checked(name: str) -> str:
     return name
 
 
-def create_database(server_dsn: str, name: str, *, replace: bool = False) -> str:
+def create_database(server_dsn: str, name: str, *, replace: bool = False, template: str | None = None) -> str:
     """Create database `name` on the server `server_dsn` reaches (the role needs CREATEDB); with
-    `replace`, drop one of that name first. Returns its DSN."""
+    `replace`, drop one of that name first; with `template`, as a copy of that database (which no one may
+    be connected to). Returns its DSN."""
     import psycopg
 
     name = _checked(name)
+    copy_of = f' TEMPLATE "{_checked(template)}"' if template else ""
     try:
         with psycopg.connect(server_dsn, autocommit=True) as conn:
             if replace:
                 conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            conn.execute(f'CREATE DATABASE "{name}"')
+            conn.execute(f'CREATE DATABASE "{name}"{copy_of}')
     except psycopg.Error as exc:
         raise StoreError(f"cannot create database {name}: {str(exc).strip().splitlines()[0]}") from exc
     return with_database(server_dsn, name)
