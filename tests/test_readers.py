@@ -63,7 +63,7 @@ def test_page_main_article(page_items: list) -> None:
     assert main.body.endswith("支持区内龙头企业发行绿色债券。")
     assert "\n\n聚创新:加快打造创新研发矩阵\n\n" in main.body
     assert main.body.count("\n\n") == 21  # 22 paragraphs
-    assert main.origin == "news-page.txt:1"
+    assert main.read_from == "news-page.txt:1"
     assert main.id == make_id(MAIN_TITLE, main.published)
 
 
@@ -78,7 +78,7 @@ def test_page_related(page_items: list) -> None:
         assert 240 <= len(article.body) <= 260
     assert related[0].body.startswith("尽管只有28岁,但山东小伙薛云浩已是个“创业老兵”。")
     assert related[-1].body.endswith("助力推动海洋文")
-    assert [a.origin for a in related] == [f"news-page.txt:{n}" for n in (49, 54, 59, 64, 69)]
+    assert [a.read_from for a in related] == [f"news-page.txt:{n}" for n in (49, 54, 59, 64, 69)]
 
 
 def test_page_round_trip_is_byte_exact(page_items: list) -> None:
@@ -183,7 +183,7 @@ def test_bad_jsonl_keeps_good_records(data_dir: Path) -> None:
     dated = {a.id: a.published for a in articles}
     assert dated["baddate-1"] is None and dated["ok-1"] == datetime(2024, 4, 14, tzinfo=SH)
     ok2 = articles[2]
-    assert (ok2.body, ok2.source, ok2.source_tags, ok2.origin) == (
+    assert (ok2.body, ok2.source, ok2.source_tags, ok2.read_from) == (
         "另一段正文。",
         "新华网",
         ["时政", "外交"],
@@ -203,7 +203,7 @@ def test_bom_jsonl(data_dir: Path) -> None:
 
 def test_json_array_object_and_wrapper() -> None:
     arr = json.dumps([{"title": "甲", "body": "一"}, {"title": "乙"}], ensure_ascii=False, indent=2)
-    assert [(a.title, a.origin) for a in read_bytes(arr.encode(), "a.json")] == [
+    assert [(a.title, a.read_from) for a in read_bytes(arr.encode(), "a.json")] == [
         ("甲", "a.json:2"),
         ("乙", "a.json:6"),
     ]
@@ -220,8 +220,8 @@ def test_jsonl_round_trip(page_items: list) -> None:
     out = io.StringIO()
     assert write_jsonl(articles, out) == 6
     again = split(list(read_bytes(out.getvalue().encode(), "x.jsonl")))[0]
-    strip = [{k: v for k, v in a.to_dict().items() if k != "origin"} for a in articles]
-    assert [{k: v for k, v in a.to_dict().items() if k != "origin"} for a in again] == strip
+    strip = [{k: v for k, v in a.to_dict().items() if k != "read_from"} for a in articles]
+    assert [{k: v for k, v in a.to_dict().items() if k != "read_from"} for a in again] == strip
 
 
 # --- records ------------------------------------------------------------------------
@@ -253,7 +253,7 @@ def test_field_aliases_and_extra() -> None:
     assert article.published.date().isoformat() == "2024-04-14"
     assert article.source_tags == ["甲", "乙", "丙", "丁", "戊", "己"]
     assert article.extra == {"split": "train", "abstract": "摘要"}  # a second body field is kept aside
-    assert article.origin == "f:3"
+    assert article.read_from == "f:3"
 
 
 def test_split_tags() -> None:
@@ -322,7 +322,7 @@ def test_gbk_csv(data_dir: Path) -> None:
     assert first.published.isoformat() == "2023-07-06T14:30:00+08:00"
     assert (first.source, first.category, first.source_tags) == ("解放日报", "财经", ["经济", "上海", "政策"])
     assert articles[1].source_tags == ["地铁", "交通", "北京"]
-    assert [a.origin.rsplit(":", 1)[1] for a in articles] == ["2", "3", "4"]
+    assert [a.read_from.rsplit(":", 1)[1] for a in articles] == ["2", "3", "4"]
 
 
 def test_csv_problems_use_file_lines(data_dir: Path) -> None:
@@ -340,7 +340,7 @@ def test_csv_problems_use_file_lines(data_dir: Path) -> None:
         c1.body == "老旧小区改造后，居民生活环境明显改善。\n加装电梯惠及上千户家庭。"
     )  # a quoted, two-line cell
     assert c1.source_tags == ["城市", "改造"] and c1.extra == {"split": "train"}
-    assert articles[1].published is None and articles[1].origin == f"{name}:5"
+    assert articles[1].published is None and articles[1].read_from == f"{name}:5"
 
 
 def test_tsv(data_dir: Path) -> None:
@@ -367,7 +367,7 @@ def test_rss(data_dir: Path) -> None:
     assert first.source_tags == ["就业", "国务院"]
     assert articles[1].body == "正文 & 更多内容" and articles[1].published is None
     assert [(p.line, p.field) for p in problems] == [(15, "published"), (21, "title")]
-    assert first.origin == f"{name}:7"
+    assert first.read_from == f"{name}:7"
 
 
 def test_atom(data_dir: Path) -> None:
@@ -489,7 +489,7 @@ def test_gzip_by_extension_and_by_magic(tmp_path: Path) -> None:
     (tmp_path / "c.jsonl.gz").write_bytes(gzip.compress(payload)[:20])
     items = list(read([tmp_path / "a.jsonl.gz", tmp_path / "b", tmp_path / "c.jsonl.gz"]))
     assert [a.title for a in items[:2]] == ["压缩的新闻", "压缩的新闻"]
-    assert items[0].origin == f"{tmp_path / 'a.jsonl.gz'}:1"
+    assert items[0].read_from == f"{tmp_path / 'a.jsonl.gz'}:1"
     assert isinstance(items[2], Problem) and "gzip" in items[2].message
 
 
@@ -509,7 +509,7 @@ def test_folder_is_recursive_sorted_and_skips_hidden(tmp_path: Path) -> None:
 def test_url_is_fetched(site) -> None:
     api = site.content("/api/news", '{"title": "远程新闻", "body": "正文"}\n'.encode(), "application/json")
     items = list(read([api, site.url("/missing")]))
-    assert items[0].title == "远程新闻" and items[0].origin == f"{api}:1"
+    assert items[0].title == "远程新闻" and items[0].read_from == f"{api}:1"
     assert isinstance(items[1], Problem) and items[1].file == site.url("/missing")
     assert "HTTP 404" in items[1].message
 
@@ -543,7 +543,7 @@ def test_shared_data_reads_cleanly(shared: Path, file: str) -> None:
     no_body = sum(not a.body for a in articles)
     assert (len(articles), len(problems), undated, no_body) == SHARED_COUNTS[file]
     assert all(a.title for a in articles)
-    assert all(a.origin and a.origin.startswith(str(shared / "data" / file) + ":") for a in articles)
+    assert all(a.read_from and a.read_from.startswith(str(shared / "data" / file) + ":") for a in articles)
     assert len({a.id for a in articles}) == len(articles)  # source ids are kept and unique
 
 
@@ -578,7 +578,7 @@ def test_shared_xinwenlianbo_reads_whole(shared: Path) -> None:
     """(How fast is bench's business: bench/bench_ingest.py times the whole ingest beside jieba.)"""
     items = list(read([shared / "data" / "xinwenlianbo.jsonl.gz"]))
     assert len(items) == 19876 and all(isinstance(a, Article) for a in items)
-    assert items[-1].origin.endswith(":19876")
+    assert items[-1].read_from.endswith(":19876")
 
 
 # expected title, publish time, url (None: the page names none) and a sentence of the body
@@ -638,7 +638,7 @@ def test_shared_html_pages(shared: Path, page: str) -> None:
     assert article.published.isoformat() == published
     assert article.url == url
     assert sentence in article.body
-    assert article.origin == f"{shared / 'pages' / page}:1"
+    assert article.read_from == f"{shared / 'pages' / page}:1"
 
 
 def test_shared_pages_folder(shared: Path) -> None:

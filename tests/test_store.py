@@ -10,7 +10,7 @@ import pytest
 
 from xinwen.collection import Collection
 from xinwen.errors import StoreError
-from xinwen.store.schema import SCHEMA_VERSION
+from xinwen.store.schema import MIGRATIONS, SCHEMA_VERSION
 
 
 def _write_jsonl(path, records):
@@ -153,12 +153,14 @@ def test_an_older_database_that_cannot_be_written_says_how_to_upgrade_it(tmp_pat
     """A file opened read-only (root ignores file modes, so SQLite's mode=ro stands in for a file the
     user may not write) with an older schema: a clear error, and the file left as it was."""
     db = tmp_path / "old.db"
-    _write_jsonl(tmp_path / "n.jsonl", RECORDS)
-    with Collection(db) as c:
-        assert c.ingest([tmp_path / "n.jsonl"], progress=False).added == len(RECORDS)
-    conn = sqlite3.connect(db)  # schema 3: before the section index
-    conn.execute("DROP INDEX articles_category")
-    conn.execute("UPDATE meta SET value='3' WHERE key='schema_version'")
+    conn = sqlite3.connect(db)  # schema 3, as an xinwen of that time made it: before the section index
+    conn.execute("PRAGMA journal_mode=WAL")
+    for script in MIGRATIONS[:3]:
+        conn.executescript(script)
+    conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', '3')")
+    conn.executemany("INSERT INTO articles (id, title, body, published, content_hash, ingested_at) "
+                     "VALUES (?, ?, ?, ?, 'h', '2024-04-14T00:00:00+00:00')",
+                     [(r["id"], r["title"], r["body"], r["date"]) for r in RECORDS])
     conn.commit()
     conn.close()
     connect = sqlite3.connect

@@ -242,3 +242,47 @@ def test_a_store_refuses_a_newer_schema(store_factory):
     store.set_meta("schema_version", str(SCHEMA_VERSION + 1))
     with pytest.raises(StoreError, match="newer"):
         store_factory(reopen=store)
+
+
+def test_a_new_text_keeps_the_one_it_replaces_as_a_version(filled: Store):
+    k = key(filled, "a")
+    assert filled.versions(k) == []
+    filled.upsert([ARTICLES[0]])  # the same text again: no version
+    assert filled.versions(k) == []
+    second = write("a", "宝山 绿色 低碳 转型", "更正 后 的 正文 第一 版", tags=("更正",))
+    third = write("a", "宝山 绿色 低碳 转型 样板", "更正 后 的 正文 第二 版")
+    filled.upsert([second])
+    filled.upsert([third])
+    got = filled.versions(k)
+    assert [v.version for v in got] == [1, 2]
+    assert got[0].article.body == "宝山区委全会审议通过绿色低碳转型样板区实施意见" and got[0].article.source == "新华社"
+    assert got[0].article.published == T0 and got[0].article.id == "a"
+    assert got[1].article.body == "更正后的正文第一版" and got[1].content_hash == second.content_hash
+    assert got[0].replaced_at and got[0].stored_at and got[0].replaced_at <= got[1].replaced_at
+    assert filled.get("a").article.body == "更正后的正文第二版"
+    assert filled.versions(key(filled, "b")) == []
+    filled.delete(["a"])
+    assert filled.versions(k) == []
+
+
+def test_provenance_is_stored_faceted_and_filtered(filled: Store):
+    from datetime import date
+
+    a = filled.get("a")
+    a.article.origin, a.article.event_date = "人民日报", date(2023, 7, 6)
+    a.article.provenance = {"origin": {"outlet": "人民日报", "kind": "source-line"}}
+    c = filled.get("c")
+    c.article.origin = "人民日报"
+    filled.set_provenance([a, c])
+    got = filled.get("a").article
+    assert got.origin == "人民日报" and got.event_date == date(2023, 7, 6) and got.provenance["origin"]["kind"] == "source-line"
+    assert got.body == ARTICLES[0].article.body and got.tags == ["低碳", "宝山"]  # nothing else touched
+    origins = dict(filled.doc_columns().origins)
+    assert sorted(origins["人民日报"].tolist()) == sorted([key(filled, "a"), key(filled, "c")])
+    assert filled.match_count(parse_query("origin:人民日报"), "all") == 2
+    assert filled.match_count(parse_query("低碳 origin:人民日报"), "all") == 1
+    assert filled.match_count(parse_query("低碳 -origin:人民日报"), "all") == 2
+    written = write("e", "新 的 稿件", "来源 人民日报")
+    written.article.origin = "人民日报"
+    filled.upsert([written])  # an upsert writes what the article carries
+    assert filled.match_count(parse_query("origin:人民日报"), "all") == 3

@@ -6,7 +6,7 @@ import hashlib
 import json
 import unicodedata
 from dataclasses import asdict, dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 
@@ -60,7 +60,13 @@ class Article:
     source_tags: list[str] = field(default_factory=list)
     source_related: list[RelatedRef] = field(default_factory=list)
     extra: dict[str, Any] = field(default_factory=dict)
-    origin: str | None = None  # "file:line" where the record was read
+    read_from: str | None = None  # "file:line" where the record was read
+    # provenance, read from the text and the record (xinwen.analysis.provenance): the outlet the story is
+    # credited to (来源：新华社, 据人民日报报道, a dateline, the canonical URL's site), the date of the event
+    # it tells of, and the evidence for both ({"origin": {...}, "event": {...}})
+    origin: str | None = None
+    event_date: date | None = None
+    provenance: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if not self.id:
@@ -69,6 +75,7 @@ class Article:
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
         d["published"] = self.published.isoformat() if self.published else None
+        d["event_date"] = self.event_date.isoformat() if self.event_date else None
         return d
 
 

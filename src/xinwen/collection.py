@@ -18,12 +18,13 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
 from xinwen.article import Article, Problem
-from xinwen.errors import QueryError, XinwenError
+from xinwen.errors import NotFound, QueryError, XinwenError
 
 if TYPE_CHECKING:
     import numpy as np
 
     from xinwen.analysis.pipeline import Analyzer
+    from xinwen.analysis.provenance import Provenance
     from xinwen.analysis.stats import CorpusStats
     from xinwen.ingest import IngestReport
     from xinwen.linking.copies import Cluster, CopyDetector
@@ -31,11 +32,12 @@ if TYPE_CHECKING:
     from xinwen.search.engine import SearchResult
     from xinwen.search.facets import DocValues, DocValuesCache
     from xinwen.search.trends import Trends
-    from xinwen.store.base import Store
+    from xinwen.store.base import ArticleVersion, Store, StoredArticle
 
 DEFAULT_DB = "xinwen.db"
 STATS = "stats.json"  # the fitted corpus statistics, as the store's fitted state
 FIT_PENDING = "fit_pending"  # meta: set while a fit runs
+PROVENANCE_NEEDED = "provenance_needed"  # meta: articles stored before provenance was kept (schema 6)
 FIT_SAMPLE = 10_000  # articles the statistics of an ingest are fitted on
 MIN_FIT = 50  # a smaller collection is analyzed with jieba's general statistics alone
 
@@ -125,6 +127,7 @@ class Collection:
         from xinwen.analysis.pipeline import Analyzer
         from xinwen.analysis.stats import CorpusStats
 
+        self.attribute_stored()
         user_words = read_user_dict(user_dict) if user_dict else list(self.analyzer.stats.user_words)
         # until the fit ends, the collection knows its fitted state may not match its articles: a fit
         # killed half way is finished by the next ingest, and every command says so meanwhile
@@ -291,6 +294,7 @@ class Collection:
         parallel while this process reads and writes."""
         from xinwen.ingest import ingest
 
+        self.attribute_stored()
         workers = workers or os.cpu_count() or 1
         stream: Iterable[Article | Problem] = items
         before: np.ndarray | None = None
@@ -438,6 +442,64 @@ class Collection:
             raise QueryError(f"k must be at least 1, not {k}")
         analysis = self.analyzer.analyze(Article(title="", body=text))
         return self._related.related_text(analysis, k=k, weights=weights)
+
+    # -- provenance ------------------------------------------------------
+    def versions(self, article_id: str) -> list[ArticleVersion]:
+        """Every text the article has had, oldest first: version 1 the first one stored, the last one its
+        current text (`replaced_at` None). An ingest that brings the same id (or URL) with other content
+        keeps the text it replaces; nothing is overwritten without a trace."""
+        from xinwen.article import content_hash
+        from xinwen.store.base import ArticleVersion
+
+        stored = self.store.get(article_id)
+        earlier = self.store.versions(stored.key)
+        current = ArticleVersion(len(earlier) + 1, stored.article, content_hash(stored.article),
+                                 earlier[-1].replaced_at if earlier else None, None)
+        return [*earlier, current]
+
+    def version(self, article_id: str, n: int) -> ArticleVersion:
+        """Version n (1 = the first text stored) of an article; NotFound when it has no such version."""
+        got = self.versions(article_id)
+        if not 1 <= n <= len(got):
+            raise NotFound(f"article {article_id!r} has no version {n} (it has {len(got)})")
+        return got[n - 1]
+
+    def provenance(self, article_id: str) -> Provenance:
+        """Where the article comes from: the outlet it is credited to, the date of the event it tells
+        of, the first printing of its copy cluster, whether it is a republication (首发于 …), and how
+        many texts it has had."""
+        from xinwen.analysis.provenance import Provenance, first_printing, republished
+
+        stored = self.store.get(article_id)
+        a = stored.article
+        cluster = [a.published] + ([x.published for x in self.copies(article_id)]
+                                   if self.store.canonicals([stored.key]) else [])
+        evidence = a.provenance or {}
+        return Provenance(
+            origin=a.origin, origin_evidence=evidence.get("origin"), event_date=a.event_date,
+            event_evidence=evidence.get("event"), first_printing=first_printing(cluster),
+            republished=republished(a, cluster), versions=len(self.store.versions(stored.key)) + 1,
+        )
+
+    def attribute_stored(self) -> int:
+        """Read the provenance of articles stored before xinwen kept it (a database made before schema
+        6), once; returns how many were read. Every writer does it on its first ingest or fit."""
+        from xinwen.analysis.provenance import attribute
+
+        if getattr(self.store, "readonly", False) or self.store.get_meta(PROVENANCE_NEEDED) is None:
+            return 0
+        n = 0
+        batch: list[StoredArticle] = []
+        for s in self.store.iter_articles():
+            attribute(s.article)
+            batch.append(s)
+            if len(batch) >= 1000:
+                self.store.set_provenance(batch)
+                n += len(batch)
+                batch = []
+        self.store.set_provenance(batch)
+        self.store.set_meta(PROVENANCE_NEEDED, None)
+        return n + len(batch)
 
     def copies(self, article_id: str) -> list[Article]:
         """Other printings of the same story (its duplicate cluster), the canonical one first."""

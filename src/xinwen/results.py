@@ -7,7 +7,7 @@ every view and every command builds one of these objects and either dumps it or 
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -16,10 +16,12 @@ from xinwen.article import Article
 from xinwen.search.highlight import to_html
 
 if TYPE_CHECKING:
+    from xinwen.analysis.provenance import Change, Provenance
     from xinwen.linking.copies import Cluster
     from xinwen.linking.related import RelatedHit
     from xinwen.search.engine import SearchHit, SearchResult
     from xinwen.search.trends import Trends
+    from xinwen.store.base import ArticleVersion
 
 # The highlight marks of Collection.search (contract): matched words sit between these two characters.
 MARK_OPEN = "\ue000"
@@ -33,17 +35,63 @@ class ArticleSummary(BaseModel):
     title: str
     published: datetime | None = None
     source: str | None = None
+    origin: str | None = Field(None, description="the outlet the story is credited to (来源：新华社, …)")
     url: str | None = None
     tags: list[str] = Field(default_factory=list, description="tags computed by xinwen")
     snippet: str = ""
 
 
+class RepublishedOut(BaseModel):
+    original: date = Field(description="the date to show as 首发于: the first printing's, else the event's")
+    reason: str = Field(description='"first-printing" (of its copy cluster) or "event-date"')
+    days: int = Field(description="how many days the publish date lies after it")
+
+
+class ProvenanceOut(BaseModel):
+    """Where an article comes from, read from its text and record, and what its copies say."""
+
+    origin: str | None = Field(None, description="the outlet the story is credited to (来源：…, 据…电, a dateline)")
+    origin_evidence: dict[str, Any] | None = Field(None, description="how origin was read: kind, evidence, where")
+    event_date: date | None = Field(None, description="the date of the event the story tells of")
+    event_evidence: dict[str, Any] | None = Field(None, description="the words that state it, and where")
+    first_printing: date | None = Field(None, description="the earliest publish date in its copy cluster")
+    republished: RepublishedOut | None = Field(None, description="set when printed well after its event or first printing")
+    versions: int = Field(1, description="how many texts the article has had (1: never changed)")
+
+
+class ChangeOut(BaseModel):
+    op: str = Field(description='"=" kept, "-" removed, "+" added')
+    text: str
+
+
+class VersionOut(BaseModel):
+    """One text an article has had."""
+
+    version: int = Field(description="1 is the first text stored; the highest is the current one")
+    title: str
+    published: datetime | None = None
+    stored_at: str | None = Field(None, description="when this text was last written (ISO time)")
+    replaced_at: str | None = Field(None, description="when the next text replaced it; null for the current")
+    changed: int | None = Field(None, description="characters removed or added against the version before")
+    body: str | None = Field(None, description="the text (in `xinwen show --versions --json`)")
+    changes: list[ChangeOut] | None = Field(None, description="what changed from the version before")
+
+
+class VersionsOut(BaseModel):
+    """`xinwen show ID --versions`: every text an article has had, oldest first, with what changed."""
+
+    id: str
+    versions: list[VersionOut]
+
+
 class ArticleFull(ArticleSummary):
-    """An article with its body and what the source itself said about it."""
+    """An article with its body, what the source itself said about it, and its provenance."""
 
     body: str = ""
     category: str | None = None
     source_tags: list[str] = Field(default_factory=list, description="the source's own tags, kept apart")
+    version: int = Field(1, description="which text of the article this is (see provenance.versions)")
+    provenance: ProvenanceOut | None = None
 
 
 class Reason(BaseModel):
@@ -64,11 +112,14 @@ class RelatedArticle(BaseModel):
 
 
 class ArticlePage(BaseModel):
-    """GET /articles/{id}: the article, related reading, and copies of the same story (其他来源)."""
+    """GET /articles/{id}: the article (or, with ?version=N, one of its earlier texts), related reading,
+    copies of the same story (其他来源), and its versions with what changed."""
 
     article: ArticleFull
     related: list[RelatedArticle]
     copies: list[ArticleSummary] = Field(description="other printings of the same story, canonical first")
+    versions: list[VersionOut] = Field(default_factory=list, description="every text it has had (no bodies)")
+    changes: list[ChangeOut] = Field(default_factory=list, description="what changed from the version before")
 
 
 class TagCount(BaseModel):
@@ -119,11 +170,12 @@ class FacetValue(BaseModel):
 class SearchFilters(BaseModel):
     tag: str | None = None
     source: str | None = None
+    origin: str | None = None
     month: str | None = Field(None, description="YYYY-MM")
 
 
 class SearchPage(BaseModel):
-    """GET /search: results of q with filters, facets (tags, sources, months) and pagination."""
+    """GET /search: results of q with filters, facets (tags, sources, origins, months) and pagination."""
 
     q: str
     query: str = Field(description="what was sent to the search engine: q plus the filters in its syntax")
@@ -176,17 +228,50 @@ class ErrorOut(BaseModel):
 
 def summary(a: Article) -> ArticleSummary:
     return ArticleSummary(
-        id=a.id, title=a.title, published=a.published, source=a.source, url=a.url,
+        id=a.id, title=a.title, published=a.published, source=a.source, origin=a.origin, url=a.url,
         tags=list(a.tags), snippet=a.snippet or "",
     )
 
 
-def full(a: Article) -> ArticleFull:
+def full(a: Article, provenance: Provenance | None = None, version: int | None = None) -> ArticleFull:
     return ArticleFull(
-        id=a.id, title=a.title, published=a.published, source=a.source, url=a.url,
+        id=a.id, title=a.title, published=a.published, source=a.source, origin=a.origin, url=a.url,
         tags=list(a.tags), snippet=a.snippet or "", body=a.body or "", category=a.category,
-        source_tags=list(a.source_tags),
+        source_tags=list(a.source_tags), provenance=provenance_out(provenance) if provenance else None,
+        version=version or (provenance.versions if provenance else 1),
     )
+
+
+def provenance_out(p: Provenance) -> ProvenanceOut:
+    r = p.republished
+    return ProvenanceOut(
+        origin=p.origin, origin_evidence=p.origin_evidence, event_date=p.event_date, event_evidence=p.event_evidence,
+        first_printing=p.first_printing, versions=p.versions,
+        republished=RepublishedOut(original=r.original, reason=r.reason, days=r.days) if r else None,
+    )
+
+
+def versions_out(article_id: str, versions: list[ArticleVersion], *, bodies: bool = True) -> VersionsOut:
+    """Every version, each with what changed from the one before (title and body, a blank line apart)."""
+    from xinwen.analysis.provenance import changed_chars
+
+    out = []
+    for i, v in enumerate(versions):
+        changes = version_changes(versions[i - 1], v) if i else None
+        out.append(VersionOut(
+            version=v.version, title=v.article.title, published=v.article.published, stored_at=v.stored_at,
+            replaced_at=v.replaced_at, changed=changed_chars(changes) if changes is not None else None,
+            body=v.article.body if bodies else None,
+            changes=[ChangeOut(op=c.op, text=c.text) for c in changes] if bodies and changes is not None else None,
+        ))
+    return VersionsOut(id=article_id, versions=out)
+
+
+def version_changes(before: ArticleVersion, after: ArticleVersion) -> list[Change]:
+    """What changed from one version to the next: the title, then the body."""
+    from xinwen.analysis.provenance import diff
+
+    return diff(before.article.title + "\n\n" + before.article.body, after.article.title + "\n\n" + after.article.body)
 
 
 def related_article(hit: RelatedHit) -> RelatedArticle:

@@ -148,7 +148,7 @@ def shard_analyze(path: str, stats: bytes, out: str, number: int) -> dict[str, A
             "published": a.published.isoformat() if a.published else None, "category": a.category,
             "tags": list(a.tags), "snippet": a.snippet, "source_tags": list(a.source_tags),
             "source_related": json.dumps([ref.__dict__ for ref in a.source_related], ensure_ascii=False),
-            "extra": json.dumps(a.extra, ensure_ascii=False, default=str), "read_from": a.origin,
+            "extra": json.dumps(a.extra, ensure_ascii=False, default=str), "read_from": a.read_from,
             "title_terms": r.title_terms, "body_terms": r.body_terms,
             "fingerprint": r.fingerprint.astype("uint64").tobytes(),
             "tag_weights": json.dumps(r.tag_weights, ensure_ascii=False), "content_hash": chash,
@@ -160,7 +160,7 @@ def shard_analyze(path: str, stats: bytes, out: str, number: int) -> dict[str, A
 
 
 def _problem(a: Article, message: str) -> Problem:
-    file, _, line = (a.origin or "").rpartition(":")
+    file, _, line = (a.read_from or "").rpartition(":")
     return Problem(file or a.id, int(line) if line.isdigit() else None, None, message)
 
 
@@ -302,7 +302,7 @@ def analyzed_rows(files: list[Path]):  # type: ignore[no-untyped-def]
                     published=parse_date(r["published"]) if r["published"] else None, category=r["category"],
                     tags=list(r["tags"] or []), snippet=r["snippet"] or "", source_tags=list(r["source_tags"] or []),
                     source_related=[RelatedRef(**x) for x in json.loads(r["source_related"] or "[]")],
-                    extra=json.loads(r["extra"] or "{}"), origin=r["read_from"],
+                    extra=json.loads(r["extra"] or "{}"), read_from=r["read_from"],
                 )
                 yield (a, r["title_terms"] or "", r["body_terms"] or "",
                        np.frombuffer(r["fingerprint"], dtype=np.uint64), json.loads(r["tag_weights"] or "{}"),

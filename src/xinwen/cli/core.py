@@ -7,10 +7,11 @@ import sys
 from typing import TYPE_CHECKING
 
 from xinwen.cli import UsageError, add_db, add_json, command, count, positive
-from xinwen.cli.output import article_line, emit, emit_all, open_collection
+from xinwen.cli.output import article_line, colour, emit, emit_all, open_collection
 
 if TYPE_CHECKING:
     from xinwen.article import Article, Problem
+    from xinwen.results import VersionsOut
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -52,8 +53,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_json(p)
     p.set_defaults(func=cmd_list)
 
-    p = command(sub, "show", "show one article", ["xinwen show 15085e53e0238419", "xinwen show a0 --json"])
+    p = command(sub, "show", "show one article, where it comes from, and (--versions) every text it has had", [
+        "xinwen show 15085e53e0238419", "xinwen show a0 --json", "xinwen show a0 --versions",
+        "xinwen show a0 --version 1"])
     p.add_argument("id", help="the article's id (as `xinwen list` prints it)")
+    p.add_argument("--versions", action="store_true",
+                   help="list every text the article has had, oldest first, with what changed each time")
+    p.add_argument("--version", type=positive, metavar="N", help="show the article's Nth text (1: the first stored)")
     add_db(p)
     add_json(p)
     p.set_defaults(func=cmd_show)
@@ -139,18 +145,64 @@ def cmd_show(args: argparse.Namespace) -> int:
     from xinwen import results
 
     with open_collection(args) as c:
-        a = c.get(args.id)
+        if args.versions:
+            out = results.versions_out(args.id, c.versions(args.id))
+        else:
+            prov = c.provenance(args.id)
+            a = c.version(args.id, args.version).article if args.version else c.get(args.id)
+    if args.versions:
+        emit(out) if args.json else print_versions(out)
+        return 0
     if args.json:
-        emit(results.full(a))
-    else:
-        print(a.title)
-        print(f"发布时间: {a.published.isoformat() if a.published else '-'}    来源: {a.source or '-'}")
-        print(f"标签: {' '.join(a.tags)}    (source's own: {' '.join(a.source_tags) or '-'})")
-        if a.url:
-            print(a.url)
-        print()
-        print(a.body)
+        emit(results.full(a, prov, args.version))
+        return 0
+    print(a.title + (f"    (version {args.version} of {prov.versions})" if args.version else ""))
+    print(f"发布时间: {a.published.isoformat() if a.published else '-'}    来源: {a.source or '-'}")
+    if not args.version:  # tags are computed for the current text only
+        print(f"标签: {' '.join(a.tags) or '-'}    (source's own: {' '.join(a.source_tags) or '-'})")
+    facts = []
+    if prov.origin:
+        facts.append(f"出处: {prov.origin}")
+    if prov.event_date:
+        facts.append(f"事件日期: {prov.event_date.isoformat()}")
+    if prov.republished:
+        facts.append(f"首发于 {prov.republished.original.isoformat()} (republished {prov.republished.days} days later)")
+    if prov.versions > 1 and not args.version:
+        facts.append(f"{prov.versions} versions (xinwen show {args.id} --versions)")
+    if facts:
+        print("    ".join(facts))
+    if a.url:
+        print(a.url)
+    print()
+    print(a.body)
     return 0
+
+
+def print_versions(out: VersionsOut) -> None:
+    """Each version's header, and what changed from the one before: [-removed-] {+added+}."""
+    paint = colour()
+    for v in out.versions:
+        when = v.stored_at or "-"
+        state = "current" if v.replaced_at is None else f"replaced {v.replaced_at}"
+        print(f"version {v.version}  {when}  {state}" + (f"  {v.changed} characters changed" if v.changed else ""))
+        if not v.changes:
+            print(f"  {v.title}")
+        else:
+            shown = []
+            for ch in v.changes:
+                text = ch.text if ch.op != "=" else _ellipsize(ch.text)
+                if ch.op == "-":
+                    text = f"\033[31m[-{text}-]\033[0m" if paint else f"[-{text}-]"
+                elif ch.op == "+":
+                    text = f"\033[32m{{+{text}+}}\033[0m" if paint else f"{{+{text}+}}"
+                shown.append(text)
+            print("  " + "".join(shown).replace("\n", "\n  "))
+        print()
+
+
+def _ellipsize(text: str, keep: int = 20) -> str:
+    """Unchanged text between edits, shortened to its ends."""
+    return text if len(text) <= 2 * keep + 1 else text[:keep] + "…" + text[-keep:]
 
 
 def cmd_tag(args: argparse.Namespace) -> int:

@@ -97,5 +97,5 @@ def read_feed(text: str, name: str) -> Iterator[Article | Problem]:
             published=published,
             source_tags=tags,
             extra=extra,
-            origin=f"{name}:{line}" if line else f"{name}:{n + 1}",
+            read_from=f"{name}:{line}" if line else f"{name}:{n + 1}",
         )

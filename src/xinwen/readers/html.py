@@ -206,5 +206,5 @@ def read_html(text: str, name: str, url: str | None = None) -> Iterator[Article 
         source=normalize(source) if source else None,
         published=page.published,
         extra={"title_derived": True} if not title else {},
-        origin=f"{name}:1",
+        read_from=f"{name}:1",
     )

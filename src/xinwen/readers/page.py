@@ -150,7 +150,7 @@ def _one_page(lines: list[str], offset: int, name: str) -> Iterator[Article | Pr
             (
                 k,
                 Article(
-                    title=r_title, body=snippet, id=rid, source_tags=r_tags, origin=f"{name}:{offset + k + 1}"
+                    title=r_title, body=snippet, id=rid, source_tags=r_tags, read_from=f"{name}:{offset + k + 1}"
                 ),
             )
         )
@@ -160,7 +160,7 @@ def _one_page(lines: list[str], offset: int, name: str) -> Iterator[Article | Pr
         published=published,
         source_tags=tags,
         source_related=[RelatedRef(a.title, list(a.source_tags), a.body, a.id) for _k, a in related],
-        origin=f"{name}:{head_no}",
+        read_from=f"{name}:{head_no}",
     )
     yield main
     for _k, article in related:

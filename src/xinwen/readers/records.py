@@ -27,7 +27,7 @@ FIELDS: dict[str, tuple[str, ...]] = {
 }  # fmt: skip
 _ROLE = {alias: role for role, aliases in FIELDS.items() for alias in aliases}
 # xinwen's own output (write_jsonl) carries these; read them back as they were.
-_OWN = ("source_tags", "source_related", "snippet", "extra", "origin")
+_OWN = ("source_tags", "source_related", "snippet", "extra", "read_from", "origin", "event_date", "provenance")
 
 TAG_SPLIT = re.compile(r"[,，|;；、\s]+")
 
@@ -122,7 +122,7 @@ def to_article(rec: dict[str, Any], file: str, line: int) -> tuple[Article | Non
         source_tags=source_tags,
         source_related=related,
         extra=extra,
-        origin=f"{file}:{line}",
+        read_from=f"{file}:{line}",
     )
     return article, problems
 

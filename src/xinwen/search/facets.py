@@ -33,6 +33,7 @@ class DocValues:
         size = columns.size
         self.sources, self.source_of = _grouped(columns.sources, size)
         self.categories, self.category_of = _grouped(columns.categories, size)
+        self.origins, self.origin_of = _grouped(columns.origins, size)
         keys, stamps = columns.published_keys, columns.published_ts
         keep = (keys >= 0) & (keys < size)
         self.ts_of = np.full(size, np.nan)
@@ -54,12 +55,14 @@ class DocValues:
         return self._tag_code.get(tag, -2)
 
     def count(self, keys: Sequence[int], k: int = FACET_SIZE) -> dict[str, list[tuple[str, int]]]:
-        """Facets of these articles: the k commonest tags and sources, and every month (newest first)."""
+        """Facets of these articles: the k commonest tags, sources and origins (the outlets stories are
+        credited to), and every month (newest first)."""
         ids = np.asarray(keys, dtype=np.int64)
         ids = ids[(ids >= 0) & (ids < len(self.source_of))]
         return {
             "tags": _top(self.tags, self.tags_of[ids].ravel(), k),
             "sources": _top(self.sources, self.source_of[ids], k),
+            "origins": _top(self.origins, self.origin_of[ids], k),
             "months": sorted(_top(self.months, self.month_of[ids], len(self.months)), reverse=True),
         }
 

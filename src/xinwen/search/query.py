@@ -7,6 +7,7 @@ What a user can type::
     -会议  -"新闻联播"        exclude a word or a phrase
     tag:低碳  -tag:会议       articles with (without) a computed tag; several tag: filters must all hold
     source:新华社            articles from a source (several source: filters: any of them)
+    origin:新华社            articles credited to an outlet (来源：新华社, 据新华社电, …; several: any of them)
     from:2024-01-01 to:2024-06-30   published in a date range (inclusive; also since:/until:,
                                     2024-06 for a month, 2024 for a year)
 
@@ -23,6 +24,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from xinwen.analysis.lexicon import stopwords
+from xinwen.analysis.origin import normalize_outlet
 from xinwen.analysis.segment import PLAIN, Segmenter
 from xinwen.dates import parse_date
 from xinwen.errors import DateError
@@ -34,10 +36,11 @@ _OPEN_QUOTES = {'"': '"', "“": "”", "”": "”", "「": "」", "『": "』"
 _FILTER_KEYS = {
     "tag": "tag", "标签": "tag",
     "source": "source", "来源": "source",
+    "origin": "origin", "出处": "origin",
     "from": "from", "since": "from",
     "to": "to", "until": "to",
 }  # fmt: skip
-_KEY = re.compile(r"([A-Za-z]+|标签|来源)[:：]")
+_KEY = re.compile(r"([A-Za-z]+|标签|来源|出处)[:：]")
 _YEAR_MONTH = re.compile(r"(\d{4})\s*(?:[-/.]|年)\s*(\d{1,2})\s*月?$")
 _YEAR = re.compile(r"(\d{4})\s*年?$")
 
@@ -76,6 +79,8 @@ class Query:
     exclude_tags: list[str] = field(default_factory=list)
     sources: list[str] = field(default_factory=list)
     exclude_sources: list[str] = field(default_factory=list)
+    origins: list[str] = field(default_factory=list)  # outlets the story is credited to (normalized)
+    exclude_origins: list[str] = field(default_factory=list)
     since: datetime | None = None  # published at or after
     until: datetime | None = None  # published before (exclusive)
     notes: list[str] = field(default_factory=list)  # what was read differently from how it was typed
@@ -88,7 +93,8 @@ class Query:
     @property
     def has_filters(self) -> bool:
         """Whether anything but words narrows the search (tags, sources, dates, phrases, exclusions)."""
-        return bool(self.tags or self.exclude_tags or self.sources or self.exclude_sources or self.since
+        return bool(self.tags or self.exclude_tags or self.sources or self.exclude_sources or self.origins
+                    or self.exclude_origins or self.since
                     or self.until or self.phrases or self.exclude_phrases or self.exclude_words)
 
     def typed_words(self) -> list[str]:
@@ -187,6 +193,8 @@ def _apply_filter(q: Query, key: str, value: str, negative: bool, quoted: bool, 
         (q.exclude_tags if negative else q.tags).append(value)
     elif key == "source":
         (q.exclude_sources if negative else q.sources).append(value)
+    elif key == "origin":  # as stored: normalized (中新网 finds 中国新闻网)
+        (q.exclude_origins if negative else q.origins).append(normalize_outlet(value) or value)
     else:
         try:
             start, end = date_range(value)

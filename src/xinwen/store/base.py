@@ -69,6 +69,20 @@ class TermsRow:
 
 
 @dataclass
+class ArticleVersion:
+    """One text a stored article has had: `version` counts from 1 (the first text stored); `article`
+    holds the record's fields as they were (title, body, url, source, category, published, source_tags,
+    extra); `stored_at` when that text was last written, `replaced_at` when the next one took its place
+    (ISO times; None for the current text)."""
+
+    version: int
+    article: Article
+    content_hash: str
+    stored_at: str | None = None
+    replaced_at: str | None = None
+
+
+@dataclass
 class TagUpdate:
     """New computed tags, snippet and (when not None) tag weights of one stored article."""
 
@@ -89,6 +103,7 @@ class DocColumns:
     tags: list[tuple[str, np.ndarray]]
     published_keys: np.ndarray  # keys of dated articles
     published_ts: np.ndarray  # their publication times (POSIX seconds)
+    origins: list[tuple[str, np.ndarray]] = field(default_factory=list)  # the outlets stories are credited to
 
 
 @dataclass(slots=True)
@@ -155,6 +170,13 @@ class Store(Protocol):
         ...
     def delete(self, ids: Sequence[str]) -> list[int]:
         """Remove articles by id (with their tags, index entries and cluster links); their keys."""
+        ...
+    def set_provenance(self, articles: Sequence[StoredArticle]) -> None:
+        """Store each article's origin, event_date and provenance (nothing else of it)."""
+        ...
+    def versions(self, key: int) -> list[ArticleVersion]:
+        """The texts of an article that later ones replaced, oldest first ([] for none, or no article):
+        `upsert` keeps the text it replaces whenever the content hash changes."""
         ...
     def set_tags(self, updates: Sequence[TagUpdate]) -> None: ...
     def get(self, article_id: str) -> StoredArticle:

@@ -64,7 +64,7 @@ import os
 import re
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import IO, TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
@@ -74,6 +74,7 @@ from xinwen.article import Article, RelatedRef
 from xinwen.errors import NotFound, StoreError
 from xinwen.store import postgres_text as pgtext
 from xinwen.store.base import (
+    ArticleVersion,
     ArticleWrite,
     ClusterFacts,
     CopyInput,
@@ -101,8 +102,12 @@ BATCH = 2000  # rows read at a time by the iterators
 
 ARTICLE_COLUMNS = (
     "key, id, url, source, category, title, body, published, tags, snippet, source_tags, source_related, "
-    "extra, origin"
+    "extra, read_from, origin, event_date, provenance"
 )
+VERSION_COLUMNS = (
+    "version, title, body, url, source, category, published, source_tags, extra, content_hash, stored_at, replaced_at"
+)
+_UTC_TEXT = "to_char({} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"+00:00\"')"
 TERMS_COLUMNS = (
     "key, title_terms, body_terms, tag_weights, "
     "to_char(ingested_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"+00:00\"')"
@@ -442,6 +447,16 @@ class PostgresStore:
             now = conn.execute("SELECT clock_timestamp()").fetchone()[0]  # inside the write lock
             final = [writes[last[i]] for i in ids]
             keys = [int(known[i]) for i in ids]
+            # a new text of a stored article: the one it replaces becomes a version
+            conn.execute(
+                f"INSERT INTO article_versions ({VERSION_COLUMNS.replace('version, ', 'article, version, ')}) "
+                "SELECT a.key, coalesce((SELECT max(v.version) FROM article_versions v WHERE v.article = a.key), 0) "
+                "+ 1, a.title, a.body, a.url, a.source, a.category, a.published, a.source_tags, a.extra, "
+                f"a.content_hash, {_UTC_TEXT.format('a.ingested_at')}, {_UTC_TEXT.format('%s::timestamptz')} "
+                "FROM articles a JOIN unnest(%s::text[], %s::text[]) AS u(id, h) ON a.id = u.id "
+                "WHERE a.content_hash <> u.h",
+                (now, ids, [w.content_hash for w in final]),
+            )
             columns = [list(c) for c in zip(*(_row_values(w) for w in final), strict=True)]
             stored = conn.execute(
                 f"INSERT INTO articles (key, id, {', '.join(_WRITTEN)}, ingested_at) "
@@ -468,16 +483,17 @@ class PostgresStore:
         vectors = [pgtext.vectors(_clean(w.title_terms) or "", _clean(w.body_terms) or "") for w in writes]
         conn.execute(
             "INSERT INTO search (article, source, category, published_ts, title_len, title_tsv, tsv, lead_tsv, "
-            "rank_tsv) SELECT k, s, c, p, n, t::tsvector, x::tsvector, l::tsvector, r::tsvector FROM unnest("
-            "%s::bigint[], %s::text[], %s::text[], %s::float8[], %s::int[], %s::text[], %s::text[], %s::text[], "
-            "%s::text[]) AS u(k, s, c, p, n, t, x, l, r) "
+            "rank_tsv, origin) SELECT k, s, c, p, n, t::tsvector, x::tsvector, l::tsvector, r::tsvector, o FROM "
+            "unnest(%s::bigint[], %s::text[], %s::text[], %s::float8[], %s::int[], %s::text[], %s::text[], "
+            "%s::text[], %s::text[], %s::text[]) AS u(k, s, c, p, n, t, x, l, r, o) "
             "ON CONFLICT (article) DO UPDATE SET source = EXCLUDED.source, category = EXCLUDED.category, "
+            "origin = EXCLUDED.origin, "
             "published_ts = EXCLUDED.published_ts, title_len = EXCLUDED.title_len, title_tsv = EXCLUDED.title_tsv, "
             "tsv = EXCLUDED.tsv, lead_tsv = EXCLUDED.lead_tsv, rank_tsv = EXCLUDED.rank_tsv",
             (keys, [_clean(w.article.source) for w in writes], [_clean(w.article.category) for w in writes],
              [w.article.published.timestamp() if w.article.published else None for w in writes],
              [len(w.article.title or "") for w in writes], [v.title for v in vectors], [v.text for v in vectors],
-             [v.lead for v in vectors], [v.rank for v in vectors]),
+             [v.lead for v in vectors], [v.rank for v in vectors], [_clean(w.article.origin) for w in writes]),
         )
 
     @staticmethod
@@ -517,6 +533,28 @@ class PostgresStore:
                   for k in keys]),
             )
             self._write_tags(conn, keys, [[_clean(t) or "" for t in final[k].tags] for k in keys])
+
+    def set_provenance(self, articles: Sequence[StoredArticle]) -> None:
+        if not articles:
+            return
+        keys = [int(x.key) for x in articles]
+        origins = [_clean(x.article.origin) for x in articles]
+        with self.transaction(), self._conn() as conn:
+            conn.execute(
+                "UPDATE articles AS a SET origin = u.o, event_date = u.e, provenance = u.p "
+                "FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::text[]) AS u(k, o, e, p) WHERE a.key = u.k",
+                (keys, origins,
+                 [x.article.event_date.isoformat() if x.article.event_date else None for x in articles],
+                 [_clean(json.dumps(x.article.provenance, ensure_ascii=False, default=str)) for x in articles]),
+            )
+            conn.execute("UPDATE search AS s SET origin = u.o FROM unnest(%s::bigint[], %s::text[]) AS u(k, o) "
+                         "WHERE s.article = u.k", (keys, origins))
+
+    def versions(self, key: int) -> list[ArticleVersion]:
+        rows = self._all(f"SELECT a.id, {', '.join('v.' + c for c in VERSION_COLUMNS.split(', '))} "
+                         "FROM article_versions v JOIN articles a ON a.key = v.article WHERE v.article = %s "
+                         "ORDER BY v.version", (int(key),))
+        return [_version(r) for r in rows]
 
     # -- reading articles --------------------------------------------------------------------
     def count(self) -> int:
@@ -602,11 +640,13 @@ class PostgresStore:
             dated = run("SELECT array_agg(article), array_agg(published_ts) FROM search "
                         "WHERE published_ts IS NOT NULL")[0]
             tags = run("SELECT tag, array_agg(article) FROM article_tags GROUP BY tag")
-            return size, sources, categories, dated, tags
+            origins = run("SELECT origin, array_agg(article) FROM search WHERE origin IS NOT NULL GROUP BY origin")
+            return size, sources, categories, dated, tags, origins
 
-        size, sources, categories, (keys, stamps), tags = self._read(read)
+        size, sources, categories, (keys, stamps), tags, origins = self._read(read)
         return DocColumns(size, _groups(sources), _groups(categories), _groups(tags), _keys(keys),
-                          np.array(stamps, dtype=np.float64) if stamps else np.zeros(0, dtype=np.float64))
+                          np.array(stamps, dtype=np.float64) if stamps else np.zeros(0, dtype=np.float64),
+                          _groups(origins))
 
     # -- copy detection -----------------------------------------------------------------------
     def iter_copy_inputs(self) -> Iterator[CopyInput]:
@@ -848,6 +888,12 @@ def _filters(q: Query, *, title: bool = False) -> tuple[list[str], list[object]]
     for source in q.exclude_sources:
         where.append("s.source IS DISTINCT FROM %s")
         args.append(_clean(source))
+    if q.origins:
+        where.append("s.origin = ANY(%s::text[])")
+        args.append([_clean(o) for o in q.origins])
+    for outlet in q.exclude_origins:
+        where.append("s.origin IS DISTINCT FROM %s")
+        args.append(_clean(outlet))
     if q.since:
         where.append("s.published_ts >= %s")
         args.append(q.since.timestamp())
@@ -886,7 +932,8 @@ def _source(match: str | None, q: Query) -> tuple[str, list[object]]:
 
 # -- rows <-> records -----------------------------------------------------------------------------
 _WRITTEN = ("url", "source", "category", "title", "body", "published", "published_ts", "tags", "snippet",
-            "source_tags", "source_related", "extra", "origin", "title_terms", "body_terms", "fingerprint",
+            "source_tags", "source_related", "extra", "read_from", "origin", "event_date", "provenance",
+            "title_terms", "body_terms", "fingerprint",
             "content_hash", "tag_weights")
 _TYPES = {"published_ts": "float8", "fingerprint": "bytea"}
 _ARRAY_CASTS = ", ".join(f"%s::{_TYPES.get(c, 'text')}[]" for c in _WRITTEN)
@@ -908,7 +955,10 @@ def _row_values(w: ArticleWrite) -> tuple:
         json.dumps(a.source_tags, ensure_ascii=False),
         json.dumps([r.__dict__ for r in a.source_related], ensure_ascii=False),
         json.dumps(a.extra, ensure_ascii=False, default=str),
+        _clean(a.read_from),
         _clean(a.origin),
+        a.event_date.isoformat() if a.event_date else None,
+        _clean(json.dumps(a.provenance, ensure_ascii=False, default=str)),
         _clean(w.title_terms) or "",
         _clean(w.body_terms) or "",
         np.asarray(w.fingerprint).astype(np.uint64).tobytes(),
@@ -919,7 +969,7 @@ def _row_values(w: ArticleWrite) -> tuple:
 
 def _stored(row: tuple) -> StoredArticle:
     (key, id_, url, source, category, title, body, published, tags, snippet, source_tags, source_related, extra,
-     origin) = row
+     read_from, origin, event_date, provenance) = row
     article = Article(
         id=id_,
         url=url,
@@ -933,9 +983,23 @@ def _stored(row: tuple) -> StoredArticle:
         source_tags=json.loads(source_tags),
         source_related=[RelatedRef(**r) for r in json.loads(source_related)],
         extra=json.loads(extra),
+        read_from=read_from,
         origin=origin,
+        event_date=date.fromisoformat(event_date) if event_date else None,
+        provenance=json.loads(provenance or "{}"),
     )
     return StoredArticle(int(key), article)
+
+
+def _version(row: tuple) -> ArticleVersion:
+    (id_, version, title, body, url, source, category, published, source_tags, extra, chash, stored_at,
+     replaced_at) = row
+    article = Article(
+        id=id_, url=url, source=source, category=category, title=title, body=body,
+        published=datetime.fromisoformat(published) if published else None, source_tags=json.loads(source_tags),
+        extra=json.loads(extra),
+    )
+    return ArticleVersion(int(version), article, chash, stored_at, replaced_at)
 
 
 def _weights(text: str | None) -> dict[str, float]:

@@ -98,6 +98,34 @@ MIGRATIONS: list[list[str]] = [
     [
         "INSERT INTO meta (key, value) VALUES ('generation', '1') ON CONFLICT (key) DO NOTHING",
     ],
+    # 6: provenance, as in SQLite: `origin` (where the record was read) becomes `read_from`; `origin` the
+    # outlet credited (kept in `search` too, where filters and facets read it), `event_date`, `provenance`
+    # (JSON evidence); `article_versions` keeps every text an update replaced
+    [
+        "ALTER TABLE articles RENAME COLUMN origin TO read_from",
+        "ALTER TABLE articles ADD COLUMN origin text",
+        "ALTER TABLE articles ADD COLUMN event_date text",
+        "ALTER TABLE articles ADD COLUMN provenance text NOT NULL DEFAULT '{}'",
+        "ALTER TABLE search ADD COLUMN origin text",
+        "CREATE INDEX search_origin ON search (origin)",
+        """CREATE TABLE article_versions (
+            article bigint NOT NULL REFERENCES articles (key) ON DELETE CASCADE,
+            version integer NOT NULL,
+            title text NOT NULL,
+            body text NOT NULL,
+            url text,
+            source text,
+            category text,
+            published text,
+            source_tags text NOT NULL DEFAULT '[]',
+            extra text NOT NULL DEFAULT '{}',
+            content_hash text NOT NULL,
+            stored_at text NOT NULL,
+            replaced_at text NOT NULL,
+            PRIMARY KEY (article, version)
+        )""",
+        "INSERT INTO meta (key, value) SELECT 'provenance_needed', '1' WHERE EXISTS (SELECT 1 FROM articles)",
+    ],
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -89,6 +89,36 @@ MIGRATIONS: list[str] = [
     """
     INSERT OR IGNORE INTO meta (key, value) VALUES ('generation', '1');
     """,
+    # 6: provenance (xinwen.analysis.provenance). The column `origin` held where the record was read
+    # ("file:line"): it is `read_from` now, and `origin` the outlet the story is credited to, faceted and
+    # filtered on (origin:新华社). `event_date` the date of the event it tells of, `provenance` the
+    # evidence for both (JSON). Articles stored before are attributed by the next writer to open the
+    # store (meta provenance_needed). `article_versions` keeps every text an update replaced: version 1
+    # is the first text stored, the article's row holds the newest.
+    """
+    ALTER TABLE articles RENAME COLUMN origin TO read_from;
+    ALTER TABLE articles ADD COLUMN origin TEXT;
+    ALTER TABLE articles ADD COLUMN event_date TEXT;
+    ALTER TABLE articles ADD COLUMN provenance TEXT NOT NULL DEFAULT '{}';
+    CREATE INDEX articles_origin ON articles (origin);
+    CREATE TABLE article_versions (
+        article INTEGER NOT NULL REFERENCES articles (rowid) ON DELETE CASCADE,
+        version INTEGER NOT NULL,
+        title TEXT NOT NULL,
+        body TEXT NOT NULL,
+        url TEXT,
+        source TEXT,
+        category TEXT,
+        published TEXT,
+        source_tags TEXT NOT NULL DEFAULT '[]',
+        extra TEXT NOT NULL DEFAULT '{}',
+        content_hash TEXT NOT NULL,
+        stored_at TEXT NOT NULL,
+        replaced_at TEXT NOT NULL,
+        PRIMARY KEY (article, version)
+    );
+    INSERT INTO meta (key, value) SELECT 'provenance_needed', '1' WHERE EXISTS (SELECT 1 FROM articles);
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

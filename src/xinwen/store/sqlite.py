@@ -23,7 +23,7 @@ import os
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
@@ -33,6 +33,7 @@ from xinwen.article import Article, RelatedRef
 from xinwen.errors import NotFound, StoreError
 from xinwen.store import fts5
 from xinwen.store.base import (
+    ArticleVersion,
     ArticleWrite,
     ClusterFacts,
     CopyInput,
@@ -49,8 +50,9 @@ if TYPE_CHECKING:
 
 ARTICLE_COLUMNS = (
     "rowid, id, url, source, category, title, body, published, tags, snippet, "
-    "source_tags, source_related, extra, origin"
+    "source_tags, source_related, extra, read_from, origin, event_date, provenance"
 )
+VERSION_COLUMNS = "version, title, body, url, source, category, published, source_tags, extra, content_hash, stored_at, replaced_at"
 CHUNK = 500  # values bound in one `IN (...)`
 TITLE_WEIGHT = 5.0  # BM25: the title weighs this many times the body
 BODY_WEIGHT = 1.0
@@ -346,24 +348,26 @@ class SQLiteStore:
             conn = self.conn
             for w in writes:
                 a = w.article
-                row = conn.execute("SELECT rowid FROM articles WHERE id=?", (a.id,)).fetchone()
+                row = conn.execute("SELECT rowid, content_hash FROM articles WHERE id=?", (a.id,)).fetchone()
                 values = _row_values(w, now)
                 if row is None:
                     cur = conn.execute(
-                        "INSERT INTO articles (id, url, source, category, title, body, published, published_ts, "
-                        "tags, snippet, source_tags, source_related, extra, origin, title_terms, body_terms, "
-                        "fingerprint, content_hash, ingested_at, tag_weights) VALUES "
-                        "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                        (a.id, *values),
+                        f"INSERT INTO articles (id, {_WRITTEN}) VALUES ({_marks(values)}, ?)", (a.id, *values)
                     )
                     key = int(cur.lastrowid or 0)
                 else:
                     key = int(row[0])
+                    if row[1] != w.content_hash:  # a new text: the one it replaces becomes a version
+                        conn.execute(
+                            "INSERT INTO article_versions (article, version, title, body, url, source, category, "
+                            "published, source_tags, extra, content_hash, stored_at, replaced_at) "
+                            "SELECT rowid, (SELECT coalesce(max(version), 0) + 1 FROM article_versions "
+                            "WHERE article = ?), title, body, url, source, category, published, source_tags, extra, "
+                            "content_hash, ingested_at, ? FROM articles WHERE rowid = ?",
+                            (key, now, key),
+                        )
                     conn.execute(
-                        "UPDATE articles SET url=?, source=?, category=?, title=?, body=?, published=?, "
-                        "published_ts=?, tags=?, snippet=?, source_tags=?, source_related=?, extra=?, origin=?, "
-                        "title_terms=?, body_terms=?, fingerprint=?, content_hash=?, ingested_at=?, tag_weights=? "
-                        "WHERE rowid=?",
+                        f"UPDATE articles SET {', '.join(c + '=?' for c in _WRITTEN.split(', '))} WHERE rowid=?",
                         (*values, key),
                     )
                 self._write_tags(key, a.tags)
@@ -386,6 +390,21 @@ class SQLiteStore:
                     self.conn.execute(f"DELETE FROM articles WHERE rowid IN ({_marks(found)})", found)
                 keys += found
         return keys
+
+    def set_provenance(self, articles: Sequence[StoredArticle]) -> None:
+        with self.transaction():
+            self.conn.executemany(
+                "UPDATE articles SET origin=?, event_date=?, provenance=? WHERE rowid=?",
+                [(s.article.origin, s.article.event_date.isoformat() if s.article.event_date else None,
+                  json.dumps(s.article.provenance, ensure_ascii=False, default=str), s.key) for s in articles],
+            )
+
+    def versions(self, key: int) -> list[ArticleVersion]:
+        row = self.conn.execute("SELECT id FROM articles WHERE rowid=?", (key,)).fetchone()
+        if row is None:
+            return []
+        return [_version(r, row[0]) for r in self.conn.execute(
+            f"SELECT {VERSION_COLUMNS} FROM article_versions WHERE article=? ORDER BY version", (key,))]
 
     def set_tags(self, updates: Sequence[TagUpdate]) -> None:
         now = datetime.now(UTC).isoformat(timespec="microseconds")  # a retag is a write: indexes resync it
@@ -498,9 +517,12 @@ class SQLiteStore:
                 "INDEXED BY articles_published WHERE published_ts IS NOT NULL").fetchone()
             tags = _groups(conn.execute(
                 "SELECT tag, group_concat(article) FROM article_tags INDEXED BY article_tags_tag GROUP BY tag"))
+            origins = _groups(conn.execute(
+                "SELECT origin, group_concat(rowid) FROM articles INDEXED BY articles_origin "
+                "WHERE origin IS NOT NULL GROUP BY origin"))
         except sqlite3.Error as exc:  # a locked or damaged database, or a dropped index
             raise StoreError(f"cannot read facet values: {exc}", file=self.path) from exc
-        return DocColumns(size, sources, categories, tags, joined_ints(keys), _joined_floats(stamps))
+        return DocColumns(size, sources, categories, tags, joined_ints(keys), _joined_floats(stamps), origins)
 
     # -- copy detection ------------------------------------------------------------------
     def iter_copy_inputs(self) -> Iterator[CopyInput]:
@@ -688,6 +710,12 @@ def _filters(q: Query) -> tuple[list[str], list[object]]:
     for source in q.exclude_sources:
         where.append("a.source IS NOT ?")
         args.append(source)
+    if q.origins:
+        where.append(f"a.origin IN ({_marks(q.origins)})")
+        args.extend(q.origins)
+    for outlet in q.exclude_origins:
+        where.append("a.origin IS NOT ?")
+        args.append(outlet)
     if q.since:
         where.append("a.published_ts >= ?")
         args.append(q.since.timestamp())
@@ -736,6 +764,13 @@ def _statements(script: str) -> list[str]:
     return out
 
 
+_WRITTEN = (
+    "url, source, category, title, body, published, published_ts, tags, snippet, source_tags, source_related, "
+    "extra, read_from, origin, event_date, provenance, title_terms, body_terms, fingerprint, content_hash, "
+    "ingested_at, tag_weights"
+)
+
+
 def _row_values(w: ArticleWrite, now: str) -> tuple:
     article = w.article
     return (
@@ -751,7 +786,10 @@ def _row_values(w: ArticleWrite, now: str) -> tuple:
         json.dumps(article.source_tags, ensure_ascii=False),
         json.dumps([r.__dict__ for r in article.source_related], ensure_ascii=False),
         json.dumps(article.extra, ensure_ascii=False, default=str),
+        article.read_from,
         article.origin,
+        article.event_date.isoformat() if article.event_date else None,
+        json.dumps(article.provenance, ensure_ascii=False, default=str),
         w.title_terms,
         w.body_terms,
         np.asarray(w.fingerprint).astype(np.uint64).tobytes(),
@@ -776,9 +814,22 @@ def _stored(row: sqlite3.Row) -> StoredArticle:
         source_tags=json.loads(row["source_tags"]),
         source_related=[RelatedRef(**r) for r in json.loads(row["source_related"])],
         extra=json.loads(row["extra"]),
+        read_from=row["read_from"],
         origin=row["origin"],
+        event_date=date.fromisoformat(row["event_date"]) if row["event_date"] else None,
+        provenance=json.loads(row["provenance"] or "{}"),
     )
     return StoredArticle(int(row["rowid"]), article)
+
+
+def _version(row: sqlite3.Row, article_id: str) -> ArticleVersion:
+    published = datetime.fromisoformat(row["published"]) if row["published"] else None
+    article = Article(
+        id=article_id, url=row["url"], source=row["source"], category=row["category"], title=row["title"],
+        body=row["body"], published=published, source_tags=json.loads(row["source_tags"]),
+        extra=json.loads(row["extra"]),
+    )
+    return ArticleVersion(int(row["version"]), article, row["content_hash"], row["stored_at"], row["replaced_at"])
 
 
 def _weights(text: str | None) -> dict[str, float]:

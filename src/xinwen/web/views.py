@@ -54,7 +54,7 @@ def part(request: Request, key: Hashable, compute: Callable[[], T]) -> T:
 
 
 def compose_query(q: str, filters: m.SearchFilters) -> str:
-    """q plus the filters in the search engine's query language (tag:, source:, from:, to:)."""
+    """q plus the filters in the search engine's query language (tag:, source:, origin:, from:, to:)."""
     parts = [q.strip()] if q.strip() else []
 
     def term(key: str, value: str) -> str:
@@ -64,6 +64,8 @@ def compose_query(q: str, filters: m.SearchFilters) -> str:
         parts.append(term("tag", filters.tag))
     if filters.source:
         parts.append(term("source", filters.source))
+    if filters.origin:
+        parts.append(term("origin", filters.origin))
     if filters.month:
         year, month = (int(x) for x in filters.month.split("-"))
         last = calendar.monthrange(year, month)[1]
@@ -117,23 +119,37 @@ def trending_tags(c: Collection, latest: list[Article]) -> list[m.RisingTag]:
     return [m.RisingTag(tag=t, now=n, before=0, ratio=float(n)) for t, n in counts.most_common(12)]
 
 
-@_get("/articles/{article_id:path}", m.ArticlePage, "One article, its related reading and its copies")
+@_get("/articles/{article_id:path}", m.ArticlePage,
+      "One article (or ?version=N: one of its earlier texts), its provenance, related reading, copies and versions")
 def article(
     request: Request, article_id: str = Path(max_length=MAX_ID, description="the article's id"),
-    k: int = Query(5, ge=1, le=20, description="how many related articles"), fmt: FormatParam = None,
+    k: int = Query(5, ge=1, le=20, description="how many related articles"),
+    version: int | None = Query(None, ge=1, le=1_000_000, description="one of the article's texts (1: the first stored)"),
+    fmt: FormatParam = None,
 ) -> Response:
     c = collection(request)
-    a = c.get(article_id)
 
-    def reading() -> tuple[list[m.RelatedArticle], list[m.ArticleSummary]]:
-        """Related articles and copies (not the article itself: a 1 MB body is not worth keeping)."""
-        copies = [x for x in c.copies(article_id) if x.id != a.id]
+    def reading() -> tuple[list[m.RelatedArticle], list[m.ArticleSummary], Any, list[Any]]:
+        """Related articles, copies, provenance and versions (not the article itself: a 1 MB body is
+        not worth keeping)."""
+        copies = [x for x in c.copies(article_id) if x.id != article_id]
         copy_ids = {x.id for x in copies}  # (the library leaves them out already; never show a story twice)
         related = [h for h in c.related(article_id, k=k) if h.article.id not in copy_ids]
-        return [m.related_article(h) for h in related], [m.summary(x) for x in copies]
+        return ([m.related_article(h) for h in related], [m.summary(x) for x in copies], c.provenance(article_id),
+                c.versions(article_id))
 
-    related, copies = part(request, ("article", article_id, k), reading)
-    return respond(request, "article.html", m.ArticlePage(article=m.full(a), related=related, copies=copies))
+    a = c.get(article_id)
+    related, copies, prov, versions = part(request, ("article", article_id, k), reading)
+    n = version or len(versions)
+    if n > len(versions):
+        raise NotFound(f"article {article_id!r} has no version {n} (it has {len(versions)})")
+    shown = versions[n - 1]
+    text = a if n == len(versions) else shown.article
+    changes = m.version_changes(versions[n - 2], shown) if n > 1 else []
+    return respond(request, "article.html", m.ArticlePage(
+        article=m.full(text, prov, n), related=related, copies=copies,
+        versions=m.versions_out(article_id, versions, bodies=False).versions,
+        changes=[m.ChangeOut(op=ch.op, text=ch.text) for ch in changes]))
 
 
 @_get("/tags/{tag:path}", m.TagPage, "A tag's articles and the tags that occur with it")
@@ -160,16 +176,18 @@ def tag_page(
 def search_page(
     request: Request,
     q: str = Query("", max_length=MAX_QUERY, description="words (all, else any), \"phrases\", -exclusions, "
-                   "tag:, source:, from:, to:"),
+                   "tag:, source:, origin:, from:, to:"),
     tag: str | None = Query(None, max_length=100, description="only articles with this tag"),
     source: str | None = Query(None, max_length=200, description="only articles from this source"),
+    origin: str | None = Query(None, max_length=200,
+                               description="only articles credited to this outlet (来源：…, 据…电)"),
     month: str | None = Query(None, pattern=r"^\d{4}-(0[1-9]|1[0-2])$",
                               description="only articles published in this month, YYYY-MM"),
     sort: Literal["relevance", "time"] = Query("relevance", description="relevance (BM25) or newest first"),
     page: int = Query(1, ge=1, le=100, description="10 hits a page (the first 1,000 hits)"),
     fmt: FormatParam = None,
 ) -> Response:
-    filters = m.SearchFilters(tag=tag or None, source=source or None, month=month or None)
+    filters = m.SearchFilters(tag=tag or None, source=source or None, origin=origin or None, month=month or None)
     query = compose_query(q, filters)
 
     def search_result() -> m.SearchPage:
