@@ -28,7 +28,13 @@ def jsonl(text: str) -> list[dict]:
 
 
 @pytest.fixture
-def db(tmp_path) -> str:
+def db(databases) -> str:
+    """A new database, once SQLite and once PostgreSQL (skipped without a test server)."""
+    return databases.new()
+
+
+@pytest.fixture
+def sqlite_db(tmp_path) -> str:
     return str(tmp_path / "x.db")
 
 
@@ -66,7 +72,7 @@ def test_ingest_sample_page_show_list_export(capsys, db, tmp_path):
     assert again["added"] == 0 and again["unchanged"] == 6
 
 
-def test_export_jsonl_round_trips_through_ingest(capsys, db, tmp_path):
+def test_export_jsonl_round_trips_through_ingest(capsys, db, tmp_path):  # into SQLite from either
     run(capsys, "ingest", str(SAMPLE), "--db", db)
     _, out, _ = run(capsys, "export", "--format", "jsonl", "--db", db)
     exported = tmp_path / "out.jsonl"
@@ -207,9 +213,10 @@ def test_every_shared_data_file_ingests_without_mapping(capsys, shared, tmp_path
         assert json.loads(out)["added"] == 0
 
 
-def test_a_database_from_before_tag_weights_is_upgraded_and_asks_for_one_fit(capsys, db):
+def test_a_database_from_before_tag_weights_is_upgraded_and_asks_for_one_fit(capsys, sqlite_db):
     import sqlite3
 
+    db = sqlite_db
     assert run(capsys, "ingest", "--db", db, str(SAMPLE))[0] == 0
     conn = sqlite3.connect(db)  # the schema of version 2: no tag weights, no section index yet
     conn.execute("ALTER TABLE articles DROP COLUMN tag_weights")
