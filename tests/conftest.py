@@ -33,7 +33,7 @@ HOSTILE_BODY_BYTES = 1_000_000
 class WebDB:
     """A database built once per session, and the ids the web tests look for in it."""
 
-    path: Path
+    path: Path | str  # a SQLite file (web_db), or a PostgreSQL DSN (tests/test_web_api.py's `web`)
     sample_id: str  # the sample page's main story (宝山)
     copy_id: str  # an earlier printing of that story, planted with another date and source
     hostile_id: str  # script tags, event attributes, a 1 MB body, emoji, right-to-left text
@@ -68,11 +68,16 @@ def hostile_record() -> dict:
 
 @pytest.fixture(scope="session")
 def web_db(tmp_path_factory: pytest.TempPathFactory) -> WebDB:
+    folder = tmp_path_factory.mktemp("web")
+    return make_web_db(folder / "web.db", folder)
+
+
+def make_web_db(location: Path | str, folder: Path) -> WebDB:
+    """The web tests' database at `location` (a SQLite file or a PostgreSQL DSN); `folder` for its input."""
     from xinwen.article import Article
     from xinwen.collection import Collection
     from xinwen.readers import read
 
-    folder = tmp_path_factory.mktemp("web")
     sample_path = ROOT / "src" / "xinwen" / "data" / "news-page.txt"
     main = next(a for a in read([str(sample_path)]) if isinstance(a, Article))
     planted = {
@@ -94,11 +99,10 @@ def web_db(tmp_path_factory: pytest.TempPathFactory) -> WebDB:
         records += picked.values()
     jsonl = folder / "web.jsonl"
     jsonl.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
-    db = folder / "web.db"
-    with Collection(db) as c:
+    with Collection(location) as c:
         report = c.ingest([str(sample_path), str(jsonl)], progress=False)
         assert not report.rejected, report.problems
-    return WebDB(db, main.id, "planted-copy", "hostile-1", corpus)
+    return WebDB(location, main.id, "planted-copy", "hostile-1", corpus)
 
 
 # -- the store backends every store test runs against (tests/test_store_conformance.py) ------------------

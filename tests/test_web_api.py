@@ -1,6 +1,7 @@
 """The REST API and the HTML pages, through FastAPI's test client, over a database built from real data
 (the sample page, a planted earlier printing of its main story, a hostile article, and a few hundred
-xinwenlianbo stories from ../shared when present; see `web_db` in conftest.py)."""
+xinwenlianbo stories from ../shared when present; see `web_db` in conftest.py; each test that asks for `web`, `client` or
+`collection` runs on SQLite and on PostgreSQL)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from urllib.parse import quote
 
 import lxml.html
 import pytest
+from conftest import WebDB, make_web_db
 from fastapi.testclient import TestClient
 
 from xinwen import results as m
@@ -22,16 +24,24 @@ JSON = {"Accept": "application/json"}
 
 
 @pytest.fixture(scope="module")
-def client(web_db) -> Iterator[TestClient]:
-    app = create_app(str(web_db.path))
+def web(backend, web_db, module_databases, tmp_path_factory) -> WebDB:
+    """The web tests' database (conftest.py's `web_db`) in each backend: the same records in PostgreSQL."""
+    if backend == "sqlite":
+        return web_db
+    return make_web_db(module_databases.new(), tmp_path_factory.mktemp("web-pg"))
+
+
+@pytest.fixture(scope="module")
+def client(web) -> Iterator[TestClient]:
+    app = create_app(str(web.path))
     with TestClient(app) as tc:
         yield tc
     app.state.collection.close()
 
 
 @pytest.fixture(scope="module")
-def collection(web_db) -> Iterator[Collection]:
-    with Collection(web_db.path, readonly=True) as c:
+def collection(web) -> Iterator[Collection]:
+    with Collection(web.path, readonly=True) as c:
         yield c
 
 
@@ -74,9 +84,9 @@ def test_home_lists_latest_articles_trending_tags_and_a_search_box(client, colle
     assert tag_links and all(h.startswith("/tags/") for h in tag_links)
 
 
-def test_article_page_shows_the_article_and_related_reading_with_reasons(client, collection, web_db):
-    a = collection.get(web_db.sample_id)
-    doc = page(client, f"/articles/{web_db.sample_id}")
+def test_article_page_shows_the_article_and_related_reading_with_reasons(client, collection, web):
+    a = collection.get(web.sample_id)
+    doc = page(client, f"/articles/{web.sample_id}")
     assert text(doc.xpath("//article/h1")[0]) == a.title
     byline = text(doc.xpath("//p[contains(@class, 'byline')]")[0])
     assert "发布时间：2024-04-14 02:15" in byline and ("来源：" in byline) == bool(a.source)
@@ -85,14 +95,14 @@ def test_article_page_shows_the_article_and_related_reading_with_reasons(client,
     paragraphs = [p.text_content() for p in doc.xpath("//div[@class='body']/p")]
     assert paragraphs == [p.strip() for p in a.body.splitlines() if p.strip()]
 
-    twin = data(client, f"/articles/{web_db.sample_id}")
+    twin = data(client, f"/articles/{web.sample_id}")
     assert twin["article"]["body"] == a.body and twin["article"]["tags"] == a.tags
     assert twin["related"], "no related articles for the sample page's main story"
     related_items = doc.xpath("//section[@class='related']//li[@class='item']")
     assert len(related_items) == len(twin["related"])
     for item, r in zip(related_items, twin["related"], strict=True):
         assert set(r["reason"]) >= {"shared_tags", "shared_terms"}
-        assert r["article"]["id"] != web_db.sample_id
+        assert r["article"]["id"] != web.sample_id
         assert item.xpath(".//h3/a/@href") == [f"/articles/{quote(r['article']['id'], safe='')}"]
         assert text(item.xpath(".//h3/a")[0]) == r["article"]["title"]
         assert [text(t) for t in item.xpath(".//a[@class='tag']")] == r["article"]["tags"]
@@ -104,15 +114,15 @@ def test_article_page_shows_the_article_and_related_reading_with_reasons(client,
             assert text(item.xpath(".//p[@class='snippet']")[0]) == " ".join(r["article"]["snippet"].split())
 
 
-def test_copies_of_the_same_story_are_listed_apart(client, web_db):
-    twin = data(client, f"/articles/{web_db.sample_id}")
+def test_copies_of_the_same_story_are_listed_apart(client, web):
+    twin = data(client, f"/articles/{web.sample_id}")
     copy_ids = [c["id"] for c in twin["copies"]]
-    assert web_db.copy_id in copy_ids, "the planted earlier printing is not listed as a copy"
+    assert web.copy_id in copy_ids, "the planted earlier printing is not listed as a copy"
     assert not {r["article"]["id"] for r in twin["related"]} & set(copy_ids)
-    doc = page(client, f"/articles/{web_db.sample_id}")
+    doc = page(client, f"/articles/{web.sample_id}")
     section = doc.xpath("//section[@class='copies']")[0]
     assert text(section.xpath("h2")[0]) == "其他来源"
-    assert f"/articles/{web_db.copy_id}" in section.xpath(".//a/@href")
+    assert f"/articles/{web.copy_id}" in section.xpath(".//a/@href")
 
 
 def test_tag_page_lists_its_articles_and_cooccurring_tags(client, collection):
@@ -131,10 +141,10 @@ def test_tag_page_lists_its_articles_and_cooccurring_tags(client, collection):
     assert "a/b?c#d" in err["error"]
 
 
-def test_search_highlights_facets_filters_sorting_and_pages(client, web_db):
+def test_search_highlights_facets_filters_sorting_and_pages(client, web):
     res = data(client, "/search?q=低碳")
     assert res["total"] > 0 and res["hits"]
-    assert web_db.sample_id in [h["article"]["id"] for h in data(client, "/search?q=低碳+宝山")["hits"]]
+    assert web.sample_id in [h["article"]["id"] for h in data(client, "/search?q=低碳+宝山")["hits"]]
     for h in res["hits"]:
         assert "<mark>" in h["highlight_html"] + h["title_html"]
     doc = page(client, "/search?q=低碳")
@@ -161,10 +171,10 @@ def test_search_highlights_facets_filters_sorting_and_pages(client, web_db):
         assert page(client, "/search?q=低碳").xpath("//nav[@class='pager']//a[@rel='next']/@href")
 
 
-def test_highlight_is_escaped_before_marking(client, web_db):
+def test_highlight_is_escaped_before_marking(client, web):
     assert str(highlight_html("<b>\ue000低碳\ue001</b>\ue000")) == "&lt;b&gt;<mark>低碳</mark>&lt;/b&gt;"
     res = data(client, "/search?q=危险标题")
-    hit = next(h for h in res["hits"] if h["article"]["id"] == web_db.hostile_id)
+    hit = next(h for h in res["hits"] if h["article"]["id"] == web.hostile_id)
     assert "&lt;script&gt;" in hit["title_html"] and "<script" not in hit["title_html"]
     doc = page(client, "/search?q=危险标题")
     assert not doc.xpath("//script") and doc.xpath("//mark")
@@ -215,10 +225,10 @@ def test_not_found_is_a_message_not_a_traceback(client):
     assert not lxml.html.fromstring(r.text).xpath("//script | //img")
 
 
-def test_hostile_article_renders_as_text(client, collection, web_db):
-    a = collection.get(web_db.hostile_id)
+def test_hostile_article_renders_as_text(client, collection, web):
+    a = collection.get(web.hostile_id)
     assert len(a.body.encode("utf-8")) >= 1_000_000
-    r = client.get(f"/articles/{web_db.hostile_id}")
+    r = client.get(f"/articles/{web.hostile_id}")
     assert r.status_code == 200
     assert "default-src 'self'" in r.headers["content-security-policy"]
     assert "&lt;script&gt;window.__xinwen_pwned" in r.text and "<script>window" not in r.text
@@ -233,15 +243,15 @@ def test_hostile_article_renders_as_text(client, collection, web_db):
     for kept in ("😀", "🎉", "🇨🇳", "\u2067", "עברית"):  # (the reader drops U+200D, U+202E and their kin)
         assert kept in a.body and kept in shown
     assert not doc.xpath("//a[@class='orig']"), "a javascript: url became a link"
-    assert data(client, f"/articles/{web_db.hostile_id}")["article"]["body"] == a.body
+    assert data(client, f"/articles/{web.hostile_id}")["article"]["body"] == a.body
 
 
-def test_every_page_has_a_json_twin_in_the_openapi_schema(client, web_db):
+def test_every_page_has_a_json_twin_in_the_openapi_schema(client, web):
     api = client.get("/openapi.json").json()
     ops = [op for methods in api["paths"].values() for op in methods.values()]
     assert all("422" not in op["responses"] and "400" in op["responses"] for op in ops)  # bad input is 400
     views = {
-        "/": m.HomePage, f"/articles/{web_db.sample_id}": m.ArticlePage, "/tags/低碳": m.TagPage,
+        "/": m.HomePage, f"/articles/{web.sample_id}": m.ArticlePage, "/tags/低碳": m.TagPage,
         "/search?q=低碳": m.SearchPage, "/trends": m.TrendsPage, "/duplicates": m.DuplicatesPage,
     }
     for path, model in views.items():
@@ -264,8 +274,8 @@ def test_docs_render_the_schema_offline(client):
     assert not external, "the docs page must not load anything from another host"
 
 
-def test_trends_chart(client, web_db):
-    if not web_db.corpus:
+def test_trends_chart(client, web):
+    if not web.corpus:
         pytest.skip("../shared not present: trends need the xinwenlianbo stories")
     twin = data(client, "/trends?period=month&top=5")
     assert 0 < len(twin["series"]) <= 5
@@ -278,13 +288,13 @@ def test_trends_chart(client, web_db):
         assert [p["period"] for p in points] == sorted(p["period"] for p in points)
 
 
-def test_duplicates_page_lists_the_planted_copy(client, web_db):
+def test_duplicates_page_lists_the_planted_copy(client, web):
     twin = data(client, "/duplicates")
-    cluster = next(c for c in twin["clusters"] if web_db.sample_id in
+    cluster = next(c for c in twin["clusters"] if web.sample_id in
                    [c["canonical"]["id"], *(x["id"] for x in c["copies"])])
-    assert cluster["canonical"]["id"] == web_db.copy_id, "the earliest printing should be canonical"
+    assert cluster["canonical"]["id"] == web.copy_id, "the earliest printing should be canonical"
     doc = page(client, "/duplicates")
-    assert f"/articles/{web_db.copy_id}" in doc.xpath("//li[@class='cluster']/h2/a/@href")
+    assert f"/articles/{web.copy_id}" in doc.xpath("//li[@class='cluster']/h2/a/@href")
 
 
 def test_empty_database_serves_every_page(tmp_path):
