@@ -1,11 +1,20 @@
-"""Build the editor-tag model shipped in src/xinwen/data/tagmodel.json.gz.
+"""Build the tag models shipped in src/xinwen/data, or a site's own from its tagged archive.
 
-It is fitted on the tnews *train* split only (../shared/data/tnews.jsonl.gz, split ==
-"train"); dev is kept for `xinwen eval tags`. Run from the repository root:
+The headline model (tagmodel.json.gz) is fitted on the tnews *train* split only
+(../shared/data/tnews.jsonl.gz, split == "train"); dev is kept for `xinwen eval tags`. The long-text
+ranker (bodyranker.json.gz, --body) is fitted on the tagged Sohu bodies (sohu_entities_dev and
+sohu_keywords_dev), with one ranker more per cross-validation fold, trained without it, which
+`xinwen eval tags` tags that fold with. --archive is the user's path: learn a site's house style
+from its own tagged articles (any file xinwen reads whose records carry tags/keywords), the shipped
+model as the prior (analysis/tags/learn.py, learn_from_archive), and save the model for
+$XINWEN_TAG_MODEL. Run from the repository root:
 
     python bench/build_tag_model.py                  # writes src/xinwen/data/tagmodel.json.gz
     python bench/build_tag_model.py --holdout 0.2 --out /tmp/tm.json.gz
         # fit on 80% of train and report on the other 20% (also train), for tuning
+    python bench/build_tag_model.py --body           # writes src/xinwen/data/bodyranker.json.gz
+    python bench/build_tag_model.py --archive export.jsonl --out site.json.gz
+        # learn from a tagged archive; says what it learned and measured on a held-out fifth
 
 Two parts: counts (keyphraseness, word -> tag associations) over all train titles, and
 the headline ranker's weights, fitted with cross-fitting: the titles of each of FOLDS
@@ -30,7 +39,7 @@ import numpy as np  # noqa: E402
 from xinwen.analysis.segment import segment  # noqa: E402
 from xinwen.analysis.stats import CorpusStats  # noqa: E402
 from xinwen.analysis.tags import neighbours as tagneighbours  # noqa: E402
-from xinwen.analysis.tags.model import MODEL_FILE, build_tag_model  # noqa: E402
+from xinwen.analysis.tags.model import BODY_RANKER_FILE, MODEL_FILE, build_tag_model  # noqa: E402
 from xinwen.analysis.tags.neighbours import NeighbourIndex  # noqa: E402
 from xinwen.analysis.tags.ranker import fit_ranker, fit_trees, training_rows  # noqa: E402
 from xinwen.analysis.tags.scorer import _taggable  # noqa: E402
@@ -94,15 +103,66 @@ def report(model, held: list[tuple[str, list[str]]]) -> str:
     return f"held-out train titles with >= 3 tags: n={len(rows)} hits={int(hits)} F1@3={f1 / max(len(rows), 1):.4f}"
 
 
+def build_body_ranker(out: Path) -> int:
+    """The long-text ranker on both Sohu sets, and one per fold trained without it (learn.fold_of)."""
+    from xinwen.analysis.tags.learn import FOLDS, article_key, featurize, fit_body_ranker, fold_of
+    from xinwen.analysis.tags.learn import with_house as plain
+    from xinwen.analysis.tags.model import TagModel
+    from xinwen.evaluation.tags import SOHU_KEYS, sohu_articles
+
+    t0 = time.perf_counter()
+    base = plain(TagModel.default(), {}, None)  # features need the headline model's counts only
+    examples = []
+    sizes = {}
+    for name, key in SOHU_KEYS.items():
+        arts = sohu_articles(name)
+        sizes[key] = len(arts)
+        examples += featurize([(article_key(a, i, key), a) for i, a in enumerate(arts)], base)
+    print(f"featurized {len(examples)} articles in {time.perf_counter() - t0:.1f} s")
+    ranker = fit_body_ranker(examples)
+    ranker["folds"] = [fit_body_ranker([e for e in examples if fold_of(e.key) != k]) for k in range(FOLDS)]
+    ranker["trained_on"] = sizes
+    ranker["fold_key"] = "zlib.crc32('data set key:record id') % 5"
+    data = json.dumps(ranker, ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode("utf-8")
+    with open(out, "wb") as raw, gzip.GzipFile(filename="", fileobj=raw, mode="wb", compresslevel=9, mtime=0) as fh:
+        fh.write(data)
+    print(f"long-text ranker: {len(ranker['trees'])} trees, {FOLDS} fold rankers, "
+          f"{out.stat().st_size / 1e6:.2f} MB in {time.perf_counter() - t0:.1f} s -> {out}")
+    return 0
+
+
+def learn_archive(path: Path, out: Path | None) -> int:
+    """The user's path: learn a house style from a tagged archive and save the model."""
+    from xinwen.analysis.tags.learn import learn_from_archive
+    from xinwen.article import Article
+    from xinwen.readers import read
+
+    articles = [a for a in read([str(path)]) if isinstance(a, Article)]
+    model, report = learn_from_archive(articles)
+    print(report.summary())
+    if out is not None and report.trees:
+        model.save(out)
+        print(f"saved {out} ({out.stat().st_size / 1e6:.2f} MB): XINWEN_TAG_MODEL={out} xinwen ingest ...")
+    return 0
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--tnews", type=Path, default=TNEWS)
-    ap.add_argument("--out", type=Path, default=ROOT / "src" / "xinwen" / "data" / MODEL_FILE)
+    ap.add_argument("--body", action="store_true", help="build the long-text ranker (bodyranker.json.gz)")
+    ap.add_argument("--archive", type=Path, help="learn from a tagged archive (any file xinwen reads)")
+    ap.add_argument("--out", type=Path, default=None)
     ap.add_argument("--holdout", type=float, default=0.0, help="leave out the last share of train and report on it")
     ap.add_argument("--hold-out-first", type=int, default=0, metavar="N",
                     help="leave out the first N tnews titles with >= 3 tags (for `xinwen eval related` on them; "
                          "use with --out and $XINWEN_TAG_MODEL)")
     args = ap.parse_args()
+    data = ROOT / "src" / "xinwen" / "data"
+    if args.body:
+        return build_body_ranker(args.out or data / BODY_RANKER_FILE)
+    if args.archive:
+        return learn_archive(args.archive, args.out)
+    args.out = args.out or data / MODEL_FILE
     if not args.tnews.exists():
         print(f"missing {args.tnews}: the tnews data set is needed to build the model", file=sys.stderr)
         return 1

@@ -18,8 +18,9 @@ def test_eval_tags_json_shape(shared, capsys):
     assert main(["eval", "tags", "--json", "--limit", "12"]) == 0
     report = json.loads(capsys.readouterr().out)
     names = [d["name"] for d in report["datasets"]]
-    assert len(names) == 3
+    assert len(names) == 5
     assert any("page" in n for n in names) and any("tnews" in n for n in names) and any("csl" in n for n in names)
+    assert sum("sohu" in n and "cross-validated" in n for n in names) == 2  # full articles, fold models
     for d in report["datasets"]:
         assert d["n"] == (6 if "page" in d["name"] else 12)
         for system in SYSTEMS:

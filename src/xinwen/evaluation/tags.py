@@ -8,6 +8,13 @@ P@k and R@k averaged over articles, F1@k the mean of per-article F1, with its 95
 interval over the articles (how much another sample of the same size could differ).
 tnews dev: the first 2,000 titles with >= 3 tags (as the anchors in SOURCES.md), or the first
 --limit N of its 6,580.
+
+Full articles (sohu_entities_dev: human-annotated core entities; sohu_keywords_dev: the site's own
+keywords) are what the long-text ranker was trained on, so they are scored cross-validated: each
+article is tagged by the public path with the ranker of its fold (shipped in bodyranker.json.gz,
+trained without that fold: learn.fold_of), matched case-insensitively (5g = 5G). Beside it,
+`xinwen+archive`: the same fold's model after `learn_from_archive` on the other folds of the same data
+set, what a site gets once `xinwen fit` has learned its own tagged archive.
 """
 
 from __future__ import annotations
@@ -17,6 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from xinwen.analysis.tags.model import TagModel
 from xinwen.article import Article
 from xinwen.evaluation import datasets
 from xinwen.evaluation.bootstrap import interval
@@ -69,6 +77,7 @@ class TagDataset:
     name: str
     articles: list[Article]
     note: str = ""
+    cross_validated: bool = False  # tagged by fold models (the ranker was trained on this data set)
 
 
 @dataclass
@@ -88,22 +97,81 @@ def load_datasets(limit: int | None = None) -> tuple[list[TagDataset], list[str]
     loaders: list[tuple[str, str, Callable[[], list[Article]]]] = [
         ("tnews-dev", "tnews dev titles (>= 3 tags)", lambda: datasets.tnews_dev(3, limit or TNEWS_LIMIT)),
         ("csl", "csl abstracts (2-8 keywords)", lambda: datasets.csl_abstracts(2, 8, limit)),
+        ("sohu-entities", "sohu entities (full articles, cross-validated)", lambda: sohu_articles(SOHU_ENTITIES, limit)),
+        ("sohu-keywords", "sohu keywords (full articles, cross-validated)", lambda: sohu_articles(SOHU_KEYWORDS, limit)),
     ]
     for key, name, load in loaders:
         try:
-            found.append(TagDataset(key, name, load()))
+            found.append(TagDataset(key, name, load(), cross_validated=key.startswith("sohu")))
         except DatasetMissing as exc:
             missing.append(str(exc))
     return found, missing
 
 
-def xinwen_tags(articles: list[Article]) -> list[list[str]]:
-    """The public path: a Collection without a fitted corpus tags the articles, as `xinwen tag` does."""
+SOHU_ENTITIES = "sohu_entities_dev.jsonl.gz"
+SOHU_KEYWORDS = "sohu_keywords_dev.jsonl.gz"
+SOHU_KEYS = {SOHU_ENTITIES: "sohu-entities", SOHU_KEYWORDS: "sohu-keywords"}
+
+
+def sohu_articles(name: str, limit: int | None = None) -> list[Article]:
+    """Full Sohu articles with their human or house tags as `source_tags` (read as `xinwen tag` reads a
+    JSONL record); `id` is the record's id."""
+    out = []
+    for r in datasets.records(name):
+        out.append(datasets.as_read({"id": str(r["id"]), "title": r["title"], "body": r["body"]}, r["keywords"],
+                                    name))
+        if limit and len(out) >= limit:
+            break
+    return out
+
+
+def fold_keys(ds_key: str, articles: list[Article]) -> list[str]:
+    """The keys the long-text ranker's folds are drawn from (learn.fold_of), as bench/build_tag_model.py
+    made them: data set key and record id."""
+    from xinwen.analysis.tags.learn import article_key
+
+    return [article_key(a, i, ds_key) for i, a in enumerate(articles)]
+
+
+def xinwen_tags(articles: list[Article], model: TagModel | None = None) -> list[list[str]]:
+    """The public path: a Collection without a fitted corpus tags the articles, as `xinwen tag` does;
+    with `model`, the same analyzer (no fitted corpus) with that tag model."""
+    copies = [Article(title=a.title, body=a.body, id=a.id) for a in articles]
+    if model is not None:
+        from xinwen.analysis.pipeline import Analyzer
+
+        analyzer = Analyzer(model=model)
+        return [analyzer.analyze(a).tags for a in copies]
     from xinwen.collection import Collection
 
     with Collection(":memory:") as c:
-        copies = [Article(title=a.title, body=a.body, id=a.id) for a in articles]
         return [a.tags for a in c.tag(copies) if isinstance(a, Article)]
+
+
+def cross_validated_tags(ds: TagDataset, archive: bool = False) -> list[list[str]]:
+    """Tags of each article by the public path with the long-text ranker of its fold (trained without
+    it); with `archive`, that model after learning from the rest of the data set (its other folds) as
+    a site's archive."""
+    from xinwen.analysis.tags.learn import FOLDS, fold_of, learn_from_archive, with_house
+    from xinwen.analysis.tags.model import TagModel
+
+    base = TagModel.default()
+    folds = (base.body_ranker or {}).get("folds")
+    if not folds:
+        raise DatasetMissing(f"{ds.key}: the shipped long-text ranker has no fold models to cross-validate with")
+    keys = fold_keys(ds.key, ds.articles)
+    out: list[list[str]] = [[] for _ in ds.articles]
+    for k in range(FOLDS):
+        mine = [i for i, key in enumerate(keys) if fold_of(key) == k]
+        if not mine:
+            continue
+        model = with_house(base, {}, folds[k])
+        if archive:
+            rest = [a for key, a in zip(keys, ds.articles, strict=True) if fold_of(key) != k]
+            model, _ = learn_from_archive(rest, model, held_out=False)
+        for i, tags in zip(mine, xinwen_tags([ds.articles[i] for i in mine], model), strict=True):
+            out[i] = tags
+    return out
 
 
 def _jieba(method: str) -> Callable[[str], list[str]]:
@@ -116,18 +184,28 @@ def _jieba(method: str) -> Callable[[str], list[str]]:
     return lambda text: fn(text, topK=K)
 
 
+def _lower(tags: list[list[str]]) -> list[list[str]]:
+    return [[t.lower() for t in ts] for ts in tags]
+
+
 def evaluate_dataset(ds: TagDataset) -> dict[str, Any]:
     gold = [a.source_tags for a in ds.articles]
+    fix = _lower if ds.cross_validated else (lambda tags: tags)  # the Sohu sets match case-insensitively
+    gold = fix(gold)
     out: dict[str, Any] = {"key": ds.key, "name": ds.name, "n": len(ds.articles)}
     t0 = time.perf_counter()
-    ours = xinwen_tags(ds.articles)
-    out["xinwen"] = score(ours, gold, time.perf_counter() - t0).to_dict()
+    ours = cross_validated_tags(ds) if ds.cross_validated else xinwen_tags(ds.articles)
+    out["xinwen"] = score(fix(ours), gold, time.perf_counter() - t0).to_dict()
+    if ds.cross_validated:
+        t0 = time.perf_counter()
+        ours = cross_validated_tags(ds, archive=True)
+        out["xinwen+archive"] = score(fix(ours), gold, time.perf_counter() - t0).to_dict()
     texts = [a.title + "\n" + a.body if a.body else a.title for a in ds.articles]
     for label, method in (("jieba-tfidf", "tfidf"), ("jieba-textrank", "textrank")):
         fn = _jieba(method)
         t0 = time.perf_counter()
         pred = [fn(t) for t in texts]
-        out[label] = score(pred, gold, time.perf_counter() - t0).to_dict()
+        out[label] = score(fix(pred), gold, time.perf_counter() - t0).to_dict()
     return out
 
 
@@ -142,7 +220,9 @@ def format_report(report: TagReport) -> str:
     lines = [f"{'data set':<44} {'n':>5}  {'system':<15} {'hits':>5} {'P@3':>6} {'R@3':>6} {'F1@3':>6} "
              f"{'95% interval':>13} {'ms/art':>7}"]
     for d in report.datasets:
-        for system in ("xinwen", "jieba-tfidf", "jieba-textrank"):
+        for system in ("xinwen", "xinwen+archive", "jieba-tfidf", "jieba-textrank"):
+            if system not in d:
+                continue
             s = d[system]
             name, n = (d["name"], str(d["n"])) if system == "xinwen" else ("", "")
             lo, hi = s["f1_ci"]

@@ -27,6 +27,7 @@ from xinwen.errors import StoreError
 
 MODEL_VERSION = 1
 MODEL_FILE = "tagmodel.json.gz"
+BODY_RANKER_FILE = "bodyranker.json.gz"  # the long-text ranker shipped beside the headline model
 MAX_NGRAM = 4  # tokens joined into one candidate phrase
 _SMOOTH = 4.0  # pseudo-counts pulling a rarely seen word's keyphraseness to the base rate
 
@@ -54,6 +55,8 @@ class TagModel:
         base_rate: float = 0.1,
         ranker: dict | None = None,
         neighbours: dict | None = None,
+        body_ranker: dict | None = None,
+        house: dict | None = None,
     ) -> None:
         self.n_docs = n_docs
         self.tags = tags or {}  # tag -> [times tagged while in the title, times tagged]
@@ -65,6 +68,14 @@ class TagModel:
         # building, and as shipped {"hashed": counts of hashed character runs and words (no text),
         # "tags": [[...], ...]}
         self.neighbours = neighbours
+        # the long-text ranker (body.py's features, boosted trees; learn.py fits it), or None
+        self.body_ranker = body_ranker
+        # what a site's own archive of tagged articles taught (learn.learn_from_archive): per term
+        # [articles that carry it as a tag, articles whose text holds it], and the share tagged
+        self.house: dict = house or {}
+        self._house_counts: dict[str, list[int]] = self.house.get("terms", {})
+        self.house_tags: frozenset[str] = frozenset(t for t, (tagged, _) in self._house_counts.items() if tagged)
+        self._body = None  # the long-text ranker made ready to score, on first use
         # built without the first N tnews titles with >= 3 tags (`xinwen eval related` reports on them)
         self.held_out_first = 0
         self._index = None
@@ -80,10 +91,28 @@ class TagModel:
         return term in self.tags
 
     def prefixes(self) -> frozenset[str]:
-        """Every proper prefix of a tag (to stop extending a phrase early)."""
+        """Every proper prefix of a tag, the house's tags too (to stop extending a phrase early)."""
         if self._prefixes is None:
-            self._prefixes = frozenset(t[:i] for t in self.tags for i in range(1, len(t)))
+            self._prefixes = frozenset(t[:i] for t in (*self.tags, *self.house_tags) for i in range(1, len(t)))
         return self._prefixes
+
+    def house_features(self, terms: list[str]):  # type: ignore[no-untyped-def]
+        """Per term, from the site's own archive: P(tagged | in the text) smoothed toward the archive's
+        base rate, log(1 + articles holding it), and whether it was ever a tag there (numpy columns)."""
+        import numpy as np
+
+        base = float(self.house.get("base_rate", 0.05))
+        counts = np.array([self._house_counts.get(t, (0, 0)) for t in terms], dtype=np.float64).reshape(-1, 2)
+        tagged, seen = counts[:, 0], counts[:, 1]
+        return (tagged + _SMOOTH * base) / (seen + _SMOOTH), np.log1p(seen), (tagged > 0).astype(np.float64)
+
+    def long_text_ranker(self):  # type: ignore[no-untyped-def]
+        """The long-text ranker made ready to score (ranker.Ranker), or None when the model has none."""
+        if self._body is None and self.body_ranker:
+            from xinwen.analysis.tags.ranker import Ranker
+
+            self._body = Ranker(self.body_ranker)
+        return self._body
 
     def keyphraseness(self, term: str) -> float:
         """P(editor tags `term` | `term` is in the text), smoothed toward the base rate."""
@@ -134,7 +163,8 @@ class TagModel:
         data = {
             "version": MODEL_VERSION, "n_docs": self.n_docs, "base_rate": self.base_rate,
             "tags": self.tags, "present": self.present, "assoc": self.assoc, "ranker": self.ranker,
-            "neighbours": _shippable(self.neighbours),
+            "neighbours": _shippable(self.neighbours), "house": self.house or None,
+            "body_ranker": None if self.body_ranker is _shipped_body_ranker() else self.body_ranker,
         }  # fmt: skip
         if self.held_out_first:
             data["held_out_first"] = self.held_out_first
@@ -161,7 +191,7 @@ class TagModel:
             raise StoreError("tag model of another version; rebuild it", file=where)
         model = cls(
             data["n_docs"], data["tags"], data["present"], data["assoc"], data["base_rate"], data.get("ranker"),
-            data.get("neighbours"),
+            data.get("neighbours"), data.get("body_ranker") or _shipped_body_ranker(), data.get("house"),
         )
         model.held_out_first = int(data.get("held_out_first", 0))
         return model
@@ -175,6 +205,17 @@ class TagModel:
             return TagModel()
         with res.open("rb") as raw, gzip.open(raw, "rt", encoding="utf-8") as fh:
             return TagModel._from_dict(json.load(fh), MODEL_FILE)
+
+
+@lru_cache(maxsize=1)
+def _shipped_body_ranker() -> dict | None:
+    """The long-text ranker shipped in xinwen/data (None if the file is missing). A model saved without
+    one of its own (the headline model, a site's model built before it had bodies) uses this one."""
+    res = resources.files("xinwen").joinpath("data/" + BODY_RANKER_FILE)
+    if not res.is_file():
+        return None
+    with res.open("rb") as raw, gzip.open(raw, "rt", encoding="utf-8") as fh:
+        return json.load(fh)
 
 
 def build_tag_model(

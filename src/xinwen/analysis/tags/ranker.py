@@ -176,6 +176,8 @@ class Ranker:
         self.value = np.asarray(parts[4], dtype=np.float64)
         self.roots = np.asarray(roots, dtype=np.int64)
         self.depth = depth
+        self.leaf = self.left == np.arange(len(self.left))
+        self.children = np.stack([self.left, self.right], axis=1).ravel()  # node * 2 + (goes right)
 
     def scores(self, rows: np.ndarray) -> np.ndarray:
         """Log-odds of the feature rows."""
@@ -183,12 +185,23 @@ class Ranker:
             return rows @ self.weights + self.bias
         rows = np.ascontiguousarray(rows, dtype=np.float64)
         flat = rows.ravel()
-        start = (np.arange(len(rows)) * rows.shape[1])[:, None]
-        node = np.broadcast_to(self.roots, (len(rows), len(self.roots))).copy()  # every row walks every tree
-        for _ in range(self.depth):  # a leaf leads to itself: walking the deepest tree's depth ends at leaves
-            node = np.where(flat[start + self.feature[node]] <= self.threshold[node], self.left[node],
-                            self.right[node])
-        return self.bias + self.value[node].sum(axis=1)
+        n, trees = len(rows), len(self.roots)
+        # every row walks every tree; a (row, tree) pair leaves the walk at its leaf, so that the work is
+        # the sum of the paths' lengths rather than the deepest tree's depth times all pairs
+        start = np.repeat(np.arange(n, dtype=np.int64) * rows.shape[1], trees)
+        node = np.tile(self.roots, n)
+        active = np.flatnonzero(~self.leaf[node])
+        base = start[active]
+        for _ in range(self.depth):
+            if not active.size:
+                break
+            at = node[active]
+            right = flat[base + self.feature[at]] > self.threshold[at]
+            at = self.children[2 * at + right]
+            node[active] = at
+            going = ~self.leaf[at]
+            active, base = active[going], base[going]
+        return self.bias + self.value[node].reshape(n, trees).sum(axis=1)
 
 
 def _global_children(children: list[int], leaf: list[bool], offset: int) -> list[int]:
@@ -225,14 +238,19 @@ def training_rows(
     return np.vstack(xs), np.concatenate(ys)
 
 
-def fit_trees(x: np.ndarray, y: np.ndarray, iterations: int = 250, leaves: int = 31) -> dict:
+def fit_trees(
+    x: np.ndarray, y: np.ndarray, iterations: int = 250, leaves: int = 31, *, features: tuple[str, ...] = FEATURES,
+    learning_rate: float = 0.1, min_leaf: int = 20, max_features: float = 1.0, sample_weight: np.ndarray | None = None,
+) -> dict:
     """Gradient-boosted trees (log loss), as plain data for the tag model: per tree the
-    arrays feature, threshold, left, right (-1 at a leaf) and value."""
+    arrays feature, threshold, left, right (-1 at a leaf) and value. `features` names the columns
+    (the headline ranker's FEATURES, or body.BODY_FEATURES for the long-text ranker)."""
     from sklearn.ensemble import HistGradientBoostingClassifier
 
     gb = HistGradientBoostingClassifier(
-        max_iter=iterations, max_leaf_nodes=leaves, learning_rate=0.1, early_stopping=False, random_state=0
-    ).fit(x, y)
+        max_iter=iterations, max_leaf_nodes=leaves, learning_rate=learning_rate, early_stopping=False,
+        random_state=0, min_samples_leaf=min_leaf, max_features=max_features,
+    ).fit(x, y, sample_weight=sample_weight)
     trees = []
     for (pred,) in gb._predictors:
         nodes = pred.nodes
@@ -244,7 +262,7 @@ def fit_trees(x: np.ndarray, y: np.ndarray, iterations: int = 250, leaves: int =
             [-1 if lf else int(v) for lf, v in zip(leaf, nodes["right"], strict=True)],
             [round(float(v), 6) if lf else 0.0 for lf, v in zip(leaf, nodes["value"], strict=True)],
         ])  # fmt: skip
-    return {"features": list(FEATURES), "bias": float(np.ravel(gb._baseline_prediction)[0]), "trees": trees}
+    return {"features": list(features), "bias": float(np.ravel(gb._baseline_prediction)[0]), "trees": trees}
 
 
 def fit_ranker(x: np.ndarray, y: np.ndarray, c: float = 1.0) -> dict:

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from xinwen.analysis.lexicon import stopwords
 from xinwen.analysis.segment import Segmented, Tagged
 from xinwen.analysis.stats import CorpusStats
+from xinwen.analysis.tags.body import score_body
 from xinwen.analysis.tags.model import MAX_NGRAM, TagModel
 from xinwen.analysis.tags.ranker import FEATURES, HeadlineScores, score_title
 
@@ -58,6 +59,8 @@ TITLE_PHRASES = True  # a two-word phrase of the title that the body repeats is 
 VERB_FACTOR = 0.6  # a plain verb (创新, 扶贫) counts less than a noun
 HEADING_WEIGHT = 3.0  # a short line without end punctuation: a section heading
 _PLACE_SUFFIX = "区市县省镇"
+CONFIDENT = 0.4  # a full article: the long-text ranker's candidates at least this likely come first
+SALIENCE_SCALE = 0.99  # ... then the salience formula's, scaled below the ranker's (1 + p)
 
 
 def _body_weights(tokens: Tagged) -> list[float]:
@@ -262,8 +265,35 @@ class TagScorer:
         return self.stats.idf(term)
 
     def score(self, seg: Segmented) -> dict[str, float]:
+        """Each candidate's score, higher is better: a full article's by the long-text ranker
+        (body.py: the probability that an editor tags it), a headline's by the headline ranker
+        (log-odds), else by the salience formula above."""
+        if seg.body and self.model.long_text_ranker() is not None:
+            return self._score_article(seg)
         if self.ranks_headline(seg):
             return score_title(seg.title, self.model, self.stats, _taggable)
+        return self._salience(seg)
+
+    def _score_article(self, seg: Segmented) -> dict[str, float]:
+        """A full article: the candidates the long-text ranker is confident an editor tags (probability
+        at least CONFIDENT) first, scored 1 + p; the rest of the k by the salience formula, scaled below
+        1. The ranker learned from tagged news bodies which names and terms a story is about; when it is
+        unsure, the words the story develops most are the safer guess (a house that tags topics, not
+        names)."""
+        ranked = score_body(seg, self.model, self.stats)
+        confident = {t: 1.0 + p for t, p in ranked.items() if p >= CONFIDENT}
+        if len(choose(confident, 3)) >= 3:
+            return confident
+        salience = self._salience(seg)
+        top = max(salience.values(), default=0.0) or 1.0
+        scores = ArticleScores((t, SALIENCE_SCALE * max(v, 0.0) / top) for t, v in salience.items())
+        scores.update(confident)
+        # a word the story develops may stand beside the name that holds it (博物馆, 中国航海博物馆)
+        scores.nested = frozenset(t for t in salience if t not in confident and any(t in c for c in confident))
+        return scores
+
+    def _salience(self, seg: Segmented) -> dict[str, float]:
+        """The salience formula of the module's docstring (no learned ranker)."""
         cands = self.candidates(seg)
         model = self.model
         has_body = bool(seg.body)
@@ -308,14 +338,23 @@ def overlaps(a: str, b: str) -> bool:
     return any(a[-k:] == b[:k] or b[-k:] == a[:k] for k in range(2, n))
 
 
+class ArticleScores(dict):
+    """Scores of a full article's candidates; `nested`: the words editors tag on their own that may be
+    chosen beside a chosen name holding them."""
+
+    nested: frozenset[str] = frozenset()
+
+
 def choose(scores: dict[str, float], k: int) -> list[str]:
     """Best first; a candidate overlapping a chosen one is skipped, except among a headline's
-    ranker scores (ranker.HeadlineScores), where nested tags are what editors pick."""
+    ranker scores (ranker.HeadlineScores), where nested tags are what editors pick, and an article's
+    `nested` words inside a chosen name (ArticleScores)."""
     if isinstance(scores, HeadlineScores):
         return sorted(scores, key=lambda w: (-scores[w], w))[:k]
+    nested = scores.nested if isinstance(scores, ArticleScores) else frozenset()
     chosen: list[str] = []
     for term in sorted(scores, key=lambda w: (-scores[w], w)):
-        if any(overlaps(term, c) for c in chosen):
+        if any(overlaps(term, c) and not (term in nested and term in c) for c in chosen):
             continue
         chosen.append(term)
         if len(chosen) == k:
