@@ -376,3 +376,59 @@ def test_the_collection_api_on_postgres_matches_sqlite(shared: Path, pg_database
     finally:
         pg.close()
         lite.close()
+
+
+def test_serve_with_workers_reads_postgres_and_sees_new_articles(pg_databases, tmp_path: Path):
+    """`xinwen serve --db postgresql://... --workers 2` (the URL reaches the workers as it is, not as a
+    file path) answers pages and /search, and an article another process stores afterwards is served
+    without a restart."""
+    import signal
+    import socket
+    import time
+
+    import httpx
+
+    from xinwen.collection import Collection
+
+    dsn = pg_databases.new()
+    with Collection(dsn) as c:
+        c.ingest([str(SAMPLE)], progress=False)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    log = (tmp_path / "serve.log").open("w")
+    proc = subprocess.Popen([sys.executable, "-m", "xinwen.cli", "serve", "--db", dsn, "--port", str(port),
+                             "--workers", "2"], stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    base = f"http://127.0.0.1:{port}"
+
+    def count() -> int:
+        return int(httpx.get(base + "/", headers={"Accept": "application/json"}, timeout=10).json()["count"])
+
+    try:
+        for _ in range(600):  # until it listens
+            if proc.poll() is not None:
+                pytest.fail(f"xinwen serve exited: {(tmp_path / 'serve.log').read_text()[-2000:]}")
+            try:
+                if httpx.get(base + "/", timeout=5).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.2)
+        assert count() == 6
+        found = httpx.get(base + "/search", params={"q": "低碳", "format": "json"}, timeout=10).json()
+        assert found["total"] >= 1 and found["hits"][0]["article"]["title"].startswith("上海宝山")
+        new = {"id": "served-new", "title": "新华书店开展全民阅读活动", "body": "全民阅读活动在各地新华书店举行。"}
+        with Collection(dsn) as c:  # another process's write, in real life
+            c.ingest([str(jsonl(tmp_path / "new.jsonl", [new]))], progress=False, fit=False)
+        seen = [count() for _ in range(4)]  # new connections: either worker
+        assert seen == [7] * 4
+        found = httpx.get(base + "/search", params={"q": "全民阅读", "format": "json"}, timeout=10).json()
+        assert [h["article"]["id"] for h in found["hits"]] == ["served-new"]
+        assert httpx.get(base + "/articles/served-new", timeout=10).status_code == 200
+    finally:
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.wait(30)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+        log.close()

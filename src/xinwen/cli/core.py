@@ -212,10 +212,11 @@ def cmd_tag(args: argparse.Namespace) -> int:
     from xinwen.article import Problem
     from xinwen.collection import Collection, default_db
     from xinwen.readers import read
+    from xinwen.store.postgres import is_dsn
 
     items: list[Article | Problem] = _read_stdin() if args.path == "-" else list(read([args.path]))
     db = args.db or default_db()
-    with Collection(db, readonly=True) if Path(db).exists() else Collection(":memory:") as c:
+    with Collection(db, readonly=True) if is_dsn(db) or Path(db).exists() else Collection(":memory:") as c:
         tagged = []
         for item in c.tag(items):
             if isinstance(item, Problem):

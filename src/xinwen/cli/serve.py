@@ -72,13 +72,20 @@ def _environment(values: dict[str, str]) -> Iterator[None]:
                 os.environ[k] = v
 
 
+def _absolute(db: str) -> str:
+    """Where the workers find the database: a SQLite file's absolute path, a PostgreSQL URL as it is."""
+    from xinwen.store.postgres import is_dsn
+
+    return db if is_dsn(db) else os.path.abspath(db)
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     from xinwen.cli import UsageError
     from xinwen.collection import Collection, default_db
 
     db = args.db or default_db()
     Collection(db, readonly=True).close()  # a clear error now if there is no database
-    env = {"XINWEN_DB": os.path.abspath(db)}
+    env = {"XINWEN_DB": _absolute(db)}
     token_file = getattr(args, "token_file", None)
     origins: list[str] = getattr(args, "cors_origin", [])
     in_flight = getattr(args, "max_in_flight", None)
@@ -121,7 +128,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         return 0
     if main_story:
         print(f"the sample page's story: http://{args.host}:{args.port}/articles/{quote(main_story.id, safe='')}")
-    with _environment({"XINWEN_DB": os.path.abspath(db)}):
+    with _environment({"XINWEN_DB": _absolute(db)}):
         _run_server(db, args.host, args.port, workers=1)
     return 0
 
@@ -134,7 +141,7 @@ def _run_server(db: str, host: str, port: int, *, workers: int = 1) -> None:
     from xinwen.errors import XinwenError
     from xinwen.web.settings import ServeSettings
 
-    settings = ServeSettings.from_env(os.path.abspath(db))
+    settings = ServeSettings.from_env(_absolute(db))
     with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
         probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn: TIME_WAIT is no conflict
         try:
