@@ -125,6 +125,52 @@ def check_exclusive(first, second) -> None:  # type: ignore[no-untyped-def]
         assert got
 
 
+def test_fit_runs_once_at_a_time(databases, monkeypatch: pytest.MonkeyPatch):
+    """Two collections on one database (two processes on two machines, in real life) fit at once: the
+    second fit waits for the first to end (the store's "fit" lock) and never runs beside it. On SQLite
+    and on PostgreSQL."""
+    import time
+
+    from xinwen.analysis.stats import CorpusStats
+    from xinwen.collection import Collection
+
+    db = databases.new()
+    with Collection(db) as c:
+        c.ingest([str(SAMPLE)], progress=False, fit=False)
+    real = CorpusStats.fit_texts
+    guard, running, most = threading.Lock(), [0], [0]
+
+    def fit_texts(*args, **kwargs):  # type: ignore[no-untyped-def]
+        with guard:
+            running[0] += 1
+            most[0] = max(most[0], running[0])
+        try:
+            time.sleep(0.5)  # a window in which a second fit would run beside this one
+            return real(*args, **kwargs)
+        finally:
+            with guard:
+                running[0] -= 1
+
+    monkeypatch.setattr(CorpusStats, "fit_texts", staticmethod(fit_texts))
+    errors: list[BaseException] = []
+
+    def fit() -> None:
+        try:
+            with Collection(db) as c:
+                c.fit(progress=False)
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=fit) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors and most[0] == 1
+    with Collection(db) as c:
+        assert not c.fit_pending() and c.stats() is not None and c.stats().n_docs == c.count() == 6
+
+
 # -- a server ------------------------------------------------------------------------------------------
 def test_exclusive_on_postgres(pg_databases):
     from xinwen.store.postgres import PostgresStore

@@ -9,6 +9,7 @@ copy index); each is refreshed from the store's change token, never from module-
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import os
 import random
@@ -122,7 +123,21 @@ class Collection:
     ) -> CorpusStats:
         """Fit corpus statistics on the stored articles (document frequencies, new words found in
         them, the words of `user_dict`), save them as the collection's fitted state, and retag every
-        article. The user dictionary is kept in the statistics, so a later fit without it keeps its words."""
+        article. The user dictionary is kept in the statistics, so a later fit without it keeps its words.
+        One fit at a time: a fit (or an ingest that fits) in another process, on any machine, ends
+        before this one begins (the store's "fit" lock: an advisory lock in PostgreSQL, a file lock
+        beside a SQLite database)."""
+        with self.store.exclusive("fit"):
+            self._refresh_stats()
+            return self._fit(progress=progress, user_dict=user_dict, discover=discover)
+
+    def _refresh_stats(self) -> None:
+        """Take up the statistics stored meanwhile (another process fitted them while this one waited)."""
+        if self._analyzer is not None and self.store.read_state(STATS) != self._analyzer.stats.to_bytes():
+            self._analyzer = None
+            self._copies = None  # its segmenter is the analyzer's
+
+    def _fit(self, *, progress: bool | None, user_dict: str | Path | None, discover: bool) -> CorpusStats:
         from xinwen.analysis.lexicon import read_user_dict
         from xinwen.analysis.pipeline import Analyzer
         from xinwen.analysis.stats import CorpusStats
@@ -299,23 +314,33 @@ class Collection:
         stream: Iterable[Article | Problem] = items
         before: np.ndarray | None = None
         resumed = False
-        if fit:
-            head, stream = _head(items, FIT_SAMPLE)
-            resumed = self.fit_pending()
-            new = self._new_in(head)
-            if resumed or self._stale(self.count() + new):
-                self.store.set_meta(FIT_PENDING, "1")
-                before = self.store.keys()
-                self._fit_sample([x for x in head if isinstance(x, Article)], covers=self.count() + new)
-            stream = itertools.chain(head, stream)
-        report = ingest(self.store, self.analyzer, self.copy_detector, stream, workers=workers, progress=progress)
-        if before is not None:
-            old = [int(k) for k in before if int(k) not in report.written]
-            if old:
-                self.retag_if_changed(old, force=resumed, progress=progress)
-            self._save_stats(self.analyzer.stats, covers=self.count())
-            self.fit_vectors()
-            self.store.set_meta(FIT_PENDING, None)
+        with contextlib.ExitStack() as fitting:
+            if fit:
+                head, stream = _head(items, FIT_SAMPLE)
+                new = self._new_in(head)
+                if self.fit_pending() or self._stale(self.count() + new):
+                    # one fit at a time (see `fit`): wait for another process's fit, and its ingest, to
+                    # end, then take up its statistics; a fit still pending once the lock is held was
+                    # interrupted (its process died)
+                    fitting.enter_context(self.store.exclusive("fit"))
+                    self._refresh_stats()
+                    resumed = self.fit_pending()
+                    if resumed or self._stale(self.count() + new):
+                        self.store.set_meta(FIT_PENDING, "1")
+                        before = self.store.keys()
+                        self._fit_sample([x for x in head if isinstance(x, Article)], covers=self.count() + new)
+                    else:
+                        fitting.close()  # fitted by another process meanwhile: nothing to hold
+                stream = itertools.chain(head, stream)
+            report = ingest(self.store, self.analyzer, self.copy_detector, stream, workers=workers,
+                            progress=progress)
+            if before is not None:
+                old = [int(k) for k in before if int(k) not in report.written]
+                if old:
+                    self.retag_if_changed(old, force=resumed, progress=progress)
+                self._save_stats(self.analyzer.stats, covers=self.count())
+                self.fit_vectors()
+                self.store.set_meta(FIT_PENDING, None)
         return report
 
     def _new_in(self, head: list[Article | Problem]) -> int:
