@@ -1,9 +1,10 @@
 """Cost of the duplicate check per ingested article: ours beside datasketch MinHash LSH, same input, same run.
 
-    nice python bench/bench_dups.py [--articles 1000] [--work /tmp/xinwen-bench] [--rebuild]
+    nice python bench/bench_dups.py [--articles 1000] [--work /tmp/xinwen-bench] [--rebuild] [--kinds tuned]
 
 Over the 100,000-article database of bench_related.py (built there on first use), 1,000 new
-articles arrive: 500 copies of stored xinwenlianbo stories (the edits of `xinwen eval dups`) and
+articles arrive: 500 copies of stored xinwenlianbo stories (the edits `xinwen eval dups` calls
+"tuned", or copies of the kinds named by --kinds: replace5, excerpt, traditional, combined …) and
 500 generated like the database's own. Each is segmented (not timed: ingest segments once for
 everything), stored, then timed on one core:
 - xinwen: the fingerprint (word bigrams, MinHash) and the copy check of `xinwen.linking.copies`
@@ -35,7 +36,7 @@ from timing import pct, pin_one_core  # noqa: E402
 from xinwen.analysis.fingerprint import fingerprint  # noqa: E402
 from xinwen.analysis.segment import segment  # noqa: E402
 from xinwen.collection import Collection  # noqa: E402
-from xinwen.evaluation.dups import plant_copy  # noqa: E402
+from xinwen.evaluation.dups import KINDS, plant  # noqa: E402
 
 
 def datasketch_signature(words: list[str]):  # type: ignore[no-untyped-def]
@@ -48,19 +49,28 @@ def datasketch_signature(words: list[str]):  # type: ignore[no-untyped-def]
     return m
 
 
+class _RolledBack(Exception):
+    """Leaves the store's transaction, undoing what the bench wrote."""
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--work", type=Path, default=Path("/tmp/xinwen-bench"))
     parser.add_argument("--rebuild", action="store_true")
     parser.add_argument("--articles", type=int, default=1000)
+    parser.add_argument("--kinds", default="tuned", help=f"kinds of copies, some of {','.join(KINDS)}")
     args = parser.parse_args()
+    kinds = args.kinds.split(",")
+    if not set(kinds) <= set(KINDS):
+        parser.error(f"--kinds: some of {','.join(KINDS)}")
     db = bench_db(args.work, args.rebuild)
     print(pin_one_core())
     real = stories()
     rng = random.Random(21)
     chars = [ch for s in real[:3000] for ch in s["body"] if "\u4e00" <= ch <= "\u9fff"]
     half = args.articles // 2
-    copies = [plant_copy(s, rng, chars, i) for i, s in enumerate(rng.sample([s for s in real if len(s["body"]) > 100], half))]
+    copies = [plant(s, kinds[i % len(kinds)], rng, chars, i)
+              for i, s in enumerate(rng.sample([s for s in real if len(s["body"]) > 100], half))]
     fresh = [dict(g, id=f"new-{g['id']}") for g in generated(real, args.articles - half, seed=999)]
     new = [p.copy for p in copies] + fresh
     rng.shuffle(new)
@@ -76,28 +86,29 @@ def main() -> None:
         stored = dict(conn.execute("SELECT id, rowid FROM articles"))
         ours_fp, ours_check = [], []
         rowid_of = {}
-        conn.execute("BEGIN")  # rolled back at the end: the database stays as built
         try:
-            for a in new:
-                cur = conn.execute(
-                    "INSERT INTO articles (id, title, body, published, published_ts, content_hash, ingested_at) "
-                    "VALUES (?, ?, ?, ?, strftime('%s', ?), 'bench', 'bench')",
-                    (a["id"], a["title"], a["body"], a["date"], a["date"]))
-                rowid_of[a["id"]] = cur.lastrowid
-                t0 = time.perf_counter()
-                sig = fingerprint(words[a["id"]])
-                t1 = time.perf_counter()
-                conn.execute("UPDATE articles SET fingerprint=? WHERE rowid=?", (sig.tobytes(), cur.lastrowid))
-                t2 = time.perf_counter()
-                index._check([(cur.lastrowid, a["body"], sig)])
-                t3 = time.perf_counter()
-                ours_fp.append((t1 - t0) * 1000)
-                ours_check.append((t3 - t2) * 1000)
-            heads = dict(conn.execute("SELECT article, canonical FROM duplicate_of"))
-            found = sum(1 for p in copies if heads.get(rowid_of[p.copy["id"]]) is not None
-                        and heads.get(rowid_of[p.copy["id"]]) == heads.get(stored[p.original]))
-        finally:
-            conn.execute("ROLLBACK")
+            with store.transaction():  # rolled back at the end: the database stays as built
+                for a in new:
+                    cur = conn.execute(
+                        "INSERT INTO articles (id, title, body, published, published_ts, content_hash, ingested_at) "
+                        "VALUES (?, ?, ?, ?, strftime('%s', ?), 'bench', 'bench')",
+                        (a["id"], a["title"], a["body"], a["date"], a["date"]))
+                    rowid_of[a["id"]] = cur.lastrowid
+                    t0 = time.perf_counter()
+                    sig = fingerprint(words[a["id"]])
+                    t1 = time.perf_counter()
+                    conn.execute("UPDATE articles SET fingerprint=? WHERE rowid=?", (sig.tobytes(), cur.lastrowid))
+                    t2 = time.perf_counter()
+                    index._check([(cur.lastrowid, a["body"], sig)])
+                    t3 = time.perf_counter()
+                    ours_fp.append((t1 - t0) * 1000)
+                    ours_check.append((t3 - t2) * 1000)
+                heads = dict(conn.execute("SELECT article, canonical FROM duplicate_of"))
+                found = sum(1 for p in copies if heads.get(rowid_of[p.copy["id"]]) is not None
+                            and heads.get(rowid_of[p.copy["id"]]) == heads.get(stored[p.original]))
+                raise _RolledBack
+        except _RolledBack:
+            pass
         n_stored = len(stored)
         signatures = [(r[0], r[1]) for r in conn.execute("SELECT id, body FROM articles")]
 

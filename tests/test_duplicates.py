@@ -14,7 +14,7 @@ import pytest
 from xinwen.analysis.fingerprint import fingerprint, similarity
 from xinwen.cli import main
 from xinwen.collection import Collection
-from xinwen.evaluation.dups import change_characters, plant_copy
+from xinwen.evaluation.dups import KINDS, change_characters, plant, plant_copy
 from xinwen.linking.copycheck import compare
 
 
@@ -76,6 +76,39 @@ def test_planted_copies_are_found_whatever_the_edit(planted):
     assert len(missed) <= 1, missed
 
 
+@pytest.fixture(scope="module")
+def noisy(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list]:
+    """400 stories and 5 copies of each kind of `xinwen eval dups` (changed characters anywhere, excerpts,
+    moved paragraphs, Traditional script, full-width forms, headers and footers, all of them), shuffled in."""
+    if not (SHARED / "data" / "xinwenlianbo.jsonl.gz").is_file():
+        pytest.skip(f"../shared not present: the real-data tests need {SHARED}")
+    base = stories(SHARED, 400)
+    rng = random.Random(17)
+    chars = [ch for s in base for ch in s["body"] if "\u4e00" <= ch <= "\u9fff"]
+    pool = [s for s in base if len(s["body"]) >= 150]
+    copies = [plant(s, kind, rng, chars, i) for kind in KINDS if kind != "tuned"
+              for i, s in enumerate(rng.sample(pool, 5))]
+    stream = base + [p.copy for p in copies]
+    random.Random(18).shuffle(stream)
+    folder = tmp_path_factory.mktemp("noisy")
+    db = folder / "n.db"
+    with Collection(db) as c:
+        c.ingest([write(folder / "s.jsonl", stream)], progress=False, fit=False)
+    return db, copies
+
+
+def test_copies_under_noise_are_found_at_ingest(noisy):
+    """Through the whole path (the copy-form MinHash, the LSH, the text check, the clusters)."""
+    db, copies = noisy
+    with Collection(db) as c:
+        groups = clusters(c)
+    missed = [(p.copy["id"], p.kind) for p in copies if p.original not in groups.get(p.copy["id"], [])]
+    assert len(missed) <= 1, missed
+    wrong = [(p.copy["id"], x) for p in copies for x in groups.get(p.copy["id"], [])
+             if x not in (p.copy["id"], p.original) and not x.startswith("copy-")]
+    assert not wrong, wrong
+
+
 def test_canonical_is_the_earliest_printing(planted):
     db, copies, base = planted
     dates = {s["id"]: s["date"] for s in base} | {p.copy["id"]: p.copy["date"] for p in copies}
@@ -103,8 +136,8 @@ def test_unrelated_stories_are_not_merged(planted):
 
 
 def test_template_stories_stay_apart(shared, tmp_path):
-    """State-visit ceremonies and obituaries share most of their text but are different stories:
-    figures, names and titles tell them apart."""
+    """State-visit ceremonies and obituaries share most of their text but are different stories: other
+    figures and names in the same places tell them apart."""
     records = stories(shared, title=r"举行仪式欢迎.*访华|同志逝世$")
     assert len(records) > 100
     with Collection(tmp_path / "t.db") as c:

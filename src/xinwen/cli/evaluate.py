@@ -33,7 +33,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     q = _sub(evsub, "dups", "copies planted among the xinwenlianbo corpus: recall and precision beside TF-IDF cosine",
              "xinwen eval dups --limit 3000 --planted 300", limit_help="only the first N stories of the corpus")
-    q.add_argument("--planted", type=positive, default=1000, help="how many copies to plant")
+    q.add_argument("--planted", type=positive, default=1000,
+                   help="copies to plant of each kind (tuned, replace5, replace10, excerpt, reorder, traditional, "
+                   "fullwidth, headers, combined)")
     q.set_defaults(run=_run_dups)
 
     q = _sub(evsub, "search", "find a story again from 2-3 words of its title, beside LIKE scanning",

@@ -51,7 +51,9 @@ def figures(evaluation: str, report: dict[str, Any]) -> dict[str, dict[str, Any]
     """data set -> xinwen's figures, from an evaluation's report (as its to_dict gives it)."""
     if "datasets" in report:
         return {d["key"]: d["xinwen"] for d in report["datasets"] if d.get("key")}
-    return {OVERALL: report.get("xinwen", {})}
+    out = {OVERALL: report.get("xinwen", {})}
+    out |= {kind: d["xinwen"] for kind, d in report.get("kinds", {}).items()}  # dups: each kind of copy
+    return out | report.get("negatives", {})  # dups: pairs of different stories ("apart")
 
 
 def check(evaluation: str, report: dict[str, Any]) -> list[Check]:

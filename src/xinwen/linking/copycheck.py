@@ -1,56 +1,118 @@
 """The precise check that two texts are copies of one story (after MinHash found them as candidates).
 
-A copy keeps most of the other's text: a new date, a source or editor line, 5-10% of the
-characters changed, or cut to 70% of its length. So the test is containment, not only
-Jaccard: the share of the shorter text's character trigrams found in the longer one
-(CONTAINMENT), with the shorter at least MIN_SIZE_RATIO of the longer.
+A copy keeps the story's text, but not exactly: a portal cuts it (an excerpt, cut anywhere), adds
+a source line, an editor line or share prompts, prints it in Traditional script or with full-width
+digits, moves paragraphs, and OCR or typing changes a character here and there, inside figures
+and names too (2023 -> 20的3). A template is another story in the same words: a state visit, an
+obituary, a session of a congress, a personnel notice, a daily report, with other names and
+figures in the same places. The check tells them apart by aligning the two texts and looking at
+what stands in the same slot, not by comparing sets of figures or names (a stray character in a
+figure makes "a figure the other lacks" on both sides, just as a template does).
 
-Chinese news is full of templates (state visits, obituaries, meeting notices) whose texts
-share 70-90% of their trigrams and are different stories. What tells them apart is what a
-copy keeps and a template changes: the figures and the names. When each text has a number
-the other lacks, or each repeats a two-character run (a name: 菲佐 twice in one, 斯特勒 twice
-in the other; jieba does not know most foreign names, so no part-of-speech test) that the
-other never has, or each names a work in 《》 the other does not, they are two stories. A
-copy may lose some of these (cut, or a changed character) but does not bring in others, so
-the loss is on one side only.
+1. Both texts are taken in their copy form (xinwen.analysis.fingerprint: Simplified, half-width,
+   header and footer lines dropped, white space dropped, each punctuation mark as a placeholder,
+   so that changing a character, punctuation or not, never shifts the text).
+2. Cheap filters: the shorter at least MIN_SIZE_RATIO of the longer (a 40% excerpt is a copy),
+   and at least CONTAINMENT of the shorter's character trigrams in the longer.
+3. Alignment (`_align`): anchors are trigrams found exactly once in each text; anchors one after
+   another on one diagonal (the same offset between the texts) form runs; runs are extended along
+   their diagonal while the texts stay mostly alike, past a character one text has and the other
+   lacks (a changed line break), never past a line break the other text does not have there;
+   stretches of the shorter text still left out are placed where most of their trigrams agree
+   (text whose every trigram recurs has no anchors). A run is compared character by character:
+   a changed character is a one-character slot between equal neighbours. Between two runs that
+   follow each other in both texts, a short difference (MAX_SLOT) is a slot too (a name of another
+   length, an inserted word); elsewhere the alignment jumps (a moved paragraph, a cut).
+   Coverage: the share of the shorter text's letters and digits inside runs and slots (up to
+   COVERAGE_SLACK left out where paragraphs were cut or moved do not count), at least MIN_COVERAGE:
+   another story that shares some sentences has long stretches outside.
+4. Template evidence (`_evidence`), slot by slot. Noise is measured on the pair itself: the share
+   of aligned characters changed alone (one here, one there), and each sign weighs as far as noise
+   at that rate would rarely make it:
+   - figure: a figure where the other has another figure (3日 / 23日, 0.5 / 0.6): the digits around
+     the slot are all digits on both sides (a figure broken by a stray character, 20的3, is none)
+     and not two figures the other text has too (swapped by a misalignment). Strong.
+   - number: a Chinese number where the other has another, where numbers are counted (第二 / 第三,
+     三次会议 / 四次会议, 十四届 / 十五届); noise makes one when it changes a numeral into another.
+   - changed: several characters changed in a row (a name of the same length, 吴政隆 / 谌贻琴).
+   - repeated: the same change of two or more characters at two places (夏巴兹 ... 夏巴兹 / 塔里克 ...
+     塔里克): random changes do not repeat. Strong.
+   - length: a replacement of another length (汪洋 / 王沪宁): changing characters keeps the length,
+     unless the other text had white space there. Strong.
+   - inserted: two or more letters or digits on one side only, found nowhere in the other. Weak.
+   - moved: the alignment jumps in the middle of lines in both texts (a rewrite moves clauses; a
+     copy moves whole paragraphs). Weak.
+   The pair is a template when the weights reach TEMPLATE_EVIDENCE (one strong sign, or two weak).
 """
 
 from __future__ import annotations
 
+import math
 import re
-from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from itertools import combinations
 
 import numpy as np
 
-from xinwen.text import fold_width
+from xinwen.analysis.fingerprint import BREAK, PLACEHOLDER, SPACE, copy_form, form_arrays, word_chars
 
-CONTAINMENT = 0.7
-MIN_SIZE_RATIO = 0.5
-MIN_CHARS = 50  # shorter texts (after normalization) take no part in copy detection
-
-_WORD_CHARS = re.compile(r"\w+")
-_CN = "〇零一二三四五六七八九十百千两"
-# figures, and numbers written in Chinese when whole: ordinals (第二十八届 -> 二十八; a changed
-# character leaves 第二十X届, which is none, or X十八届 -> 十八, part of one), sessions (三次会议),
-# years (二〇二四年)
-_NUMBER = re.compile(rf"\d+(?:\.\d+)?|(?<=第)[{_CN}]+(?=[次届期轮批号个条项章节集名位天年])|[{_CN}]+(?=届)"
-                     rf"|[{_CN}]+(?=次(?:全体)?会议)|[〇零一二三四五六七八九]{{4}}(?=年)")
-_CN_NUMBER = re.compile(rf"^[{_CN}]+$")
-_WORK_TITLE = re.compile(r"《([^》]{1,40})》")
-
+CONTAINMENT = 0.45  # character trigrams of the shorter found in the longer (a cheap filter)
+MIN_SIZE_RATIO = 0.35
+COVERAGE_SLACK = 8  # letters and digits of the shorter text left out at seams that do not count
+MIN_COVERAGE = 0.9  # the shorter's share inside aligned runs and slots
+MIN_CHARS = 50  # shorter texts (letters and digits of the copy form) take no part in copy detection
+MAX_SLOT = 16  # a longer difference between two aligned runs is no slot
+FILL_MIN = 12  # a stretch of the shorter text left out this long is looked for again
+FILL_MAX_OCCURRENCES = 4
+FILL_VOTES = 3
+SPACE_REACH = 3
+BREAK_REACH = 12  # a line break this near a jump of the alignment makes it a seam (paragraphs may start alike)
+MAX_HOPS = 8  # characters one text has and the other lacks, passed over when extending a run
+HOP_MIN = 5  # characters alike that a run must go on for after such a character
+LONG_CHANGE = 3  # characters changed in a row, in place, that can be a sign (when noise would not do it)
+SPARE_SEARCH = 2  # characters one side of a slot has more, placed by trying every way (beyond: not placed)
+MIN_RATE = 0.01  # the noise rate assumed at least
+CN_SHARE = 0.018  # share of Chinese numerals (一二三 …) among the characters of news text
+# a sign's weight: strong when noise makes it with a chance below the first, weak below the second
+CHANGED_CHANCE = (0.0005, 0.005)
+NUMBER_CHANCE = (0.005, 0.05)
+WEIGHT_STRONG = 2
+WEIGHT_WEAK = 1
+TEMPLATE_EVIDENCE = 2
 
 _BITS = np.int64(21)  # a code point fits in 21 bits: runs of characters are packed into one int64
-_LOW = np.int64((1 << 21) - 1)
+_PLACE = ord(PLACEHOLDER)
+_CN_DIGITS = "〇零一二三四五六七八九十百千万两"
+_COUNTERS = set("次届年月日号期批个名位岁周天项条件家座轮种类回")  # what a Chinese number counts, after it
+_ORDINAL = "第"
+_FIGURES = re.compile(f"[0-9]+|[{_CN_DIGITS}]+")
 
 
 def normalize(text: str) -> str:
-    """Full-width folded, letters and digits only (punctuation, spaces and line breaks dropped)."""
-    return "".join(_WORD_CHARS.findall(fold_width(text)))
+    """The copy form of a text without its placeholders: letters and digits only."""
+    return copy_form(text).replace(PLACEHOLDER, "")
 
 
 def trigrams(norm: str) -> set[str]:
     return {norm[i : i + 3] for i in range(len(norm) - 2)} if len(norm) >= 3 else ({norm} if norm else set())
+
+
+def eligible(text: str) -> bool:
+    """Whether a body is long enough to take part in copy detection."""
+    return word_chars(copy_form(text)) >= MIN_CHARS
+
+
+@dataclass
+class Slot:
+    """One place where the aligned texts differ: a[a_start:a_end] stands where b[b_start:b_end] does."""
+
+    a_start: int
+    a_end: int
+    b_start: int
+    b_end: int
+    before: int = 0  # alike characters trimmed off before and after (a stretch between two runs)
+    after: int = 0
+    moved: bool = False  # no slot: the alignment jumps here, in the middle of lines
 
 
 @dataclass
@@ -59,90 +121,31 @@ class CopyCheck:
 
     containment: float
     size_ratio: float
-    number_conflict: bool = False
-    name_conflict: bool = False  # names or titles of works
+    coverage: float = 0.0
+    gap: int = 0  # the longest stretch of the shorter text outside the alignment
+    evidence: int = 0  # template evidence, in weights
+    signs: list[str] = field(default_factory=list)  # the template signs found: "figure 3/23", ...
+
+    @property
+    def number_conflict(self) -> bool:
+        """A figure or Chinese number where the other has another."""
+        return any(s.startswith(("figure", "number")) for s in self.signs)
+
+    @property
+    def name_conflict(self) -> bool:
+        """Other words in the same place: a name changed, repeated, of another length."""
+        return any(s.startswith(("repeated", "length", "changed")) for s in self.signs)
 
     @property
     def is_copy(self) -> bool:
         return (self.containment >= CONTAINMENT and self.size_ratio >= MIN_SIZE_RATIO
-                and not self.number_conflict and not self.name_conflict)
-
-
-class Text:
-    """A text prepared once for many comparisons (character runs as packed integers, numpy)."""
-
-    __slots__ = ("raw", "norm", "codes", "grams", "_numbers", "_repeated", "_repeated3", "_titles", "_chars")
-
-    def __init__(self, raw: str) -> None:
-        self.raw = fold_width(raw)
-        self.norm = "".join(_WORD_CHARS.findall(self.raw))
-        self.codes = np.frombuffer(self.norm.encode("utf-32-le"), dtype="<u4").astype(np.int64)
-        c = self.codes
-        if len(c) >= 3:
-            self.grams = _sorted_unique((c[:-2] << (2 * _BITS)) | (c[1:-1] << _BITS) | c[2:])
-        else:
-            self.grams = c[:1].copy()
-        self._numbers: list[str] | None = None
-        self._repeated: np.ndarray | None = None
-        self._repeated3: np.ndarray | None = None
-        self._titles: set[str] | None = None
-        self._chars: np.ndarray | None = None
-
-    @property
-    def chars(self) -> np.ndarray:
-        if self._chars is None:
-            self._chars = _sorted_unique(self.codes)
-        return self._chars
-
-    @property
-    def titles(self) -> set[str]:
-        """Titles of works, laws and documents in 《》."""
-        if self._titles is None:
-            self._titles = set(_WORK_TITLE.findall(self.raw))
-        return self._titles
-
-    @property
-    def ends_in_number(self) -> bool:
-        """Whether the last figure sits in the last tenth of the text (where a cut would fall)."""
-        if not self.numbers:
-            return False
-        last = self.numbers[-1]
-        return self.norm.rfind(last) + len(last) >= 0.9 * len(self.norm)
-
-    @property
-    def numbers(self) -> list[str]:
-        """Figures, and ordinals written in Chinese (三 of 第三次, 十四 of 十四届)."""
-        if self._numbers is None:
-            self._numbers = _NUMBER.findall(self.raw)
-        return self._numbers
-
-    @property
-    def repeated(self) -> np.ndarray:
-        """Two-character runs the text has at least twice (what a story repeats: its names), packed."""
-        if self._repeated is None:
-            c = self.codes
-            self._repeated = _twice((c[:-1] << _BITS) | c[1:]) if len(c) >= 2 else c[:0]
-        return self._repeated
-
-    @property
-    def repeated3(self) -> np.ndarray:
-        """Three-character runs the text has at least twice, packed."""
-        if self._repeated3 is None:
-            c = self.codes
-            self._repeated3 = _twice((c[:-2] << (2 * _BITS)) | (c[1:-1] << _BITS) | c[2:]) if len(c) >= 3 else c[:0]
-        return self._repeated3
+                and self.coverage >= MIN_COVERAGE and self.evidence < TEMPLATE_EVIDENCE)
 
 
 def _sorted_unique(values: np.ndarray) -> np.ndarray:
     """np.unique by sorting (several times faster on short arrays than numpy's hashing unique)."""
     v = np.sort(values)
     return v[np.concatenate(([True], v[1:] != v[:-1]))] if len(v) else v
-
-
-def _twice(runs: np.ndarray) -> np.ndarray:
-    """The values that occur at least twice, sorted."""
-    v = np.sort(runs)
-    return _sorted_unique(v[1:][v[1:] == v[:-1]]) if len(v) > 1 else v[:0]
 
 
 def _member(values: np.ndarray, sorted_set: np.ndarray) -> np.ndarray:
@@ -153,9 +156,79 @@ def _member(values: np.ndarray, sorted_set: np.ndarray) -> np.ndarray:
     return sorted_set[at] == values
 
 
-def eligible(text: str) -> bool:
-    """Whether a body is long enough to take part in copy detection."""
-    return len(normalize(text)) >= MIN_CHARS
+class Text:
+    """A text prepared once for many comparisons: its copy form as code points, its trigrams packed
+    into integers (numpy), where it had white space, and, when first aligned, the trigrams it has
+    exactly once."""
+
+    __slots__ = ("raw", "form", "codes", "packed", "grams", "spaces", "lines", "_once", "_once_pos", "_figures")
+
+    def __init__(self, raw: str) -> None:
+        self.raw = raw
+        all_codes, kind = form_arrays(raw)
+        space = (kind == SPACE) | (kind == BREAK)
+        if space.any():
+            self.codes = all_codes[~space]
+            # spaces[i]: white space characters before the form's character i (spaces[len]: all of them);
+            # lines[i]: line breaks before it
+            self.spaces = np.concatenate((np.cumsum(space)[~space], [int(space.sum())]))
+            breaks = kind == BREAK
+            self.lines = np.concatenate((np.cumsum(breaks)[~space], [int(breaks.sum())]))
+        else:
+            self.codes = all_codes
+            self.spaces = self.lines = np.zeros(len(all_codes) + 1, dtype=np.int64)
+        self.form = self.codes.astype("<u4").tobytes().decode("utf-32-le")
+        c = self.codes
+        if len(c) >= 3:
+            self.packed = (c[:-2] << (2 * _BITS)) | (c[1:-1] << _BITS) | c[2:]
+        else:
+            self.packed = c[:1].copy()
+        self.grams = _sorted_unique(self.packed)
+        self._once: np.ndarray | None = None
+        self._once_pos: np.ndarray | None = None
+        self._figures: set[str] | None = None
+
+    @property
+    def cn_share(self) -> float:
+        """The share of its characters that are Chinese numerals."""
+        return sum(self.form.count(c) for c in _CN_DIGITS) / max(len(self.form), 1)
+
+    @property
+    def figures(self) -> set[str]:
+        """Its figures (runs of digits) and Chinese numbers."""
+        if self._figures is None:
+            self._figures = set(_FIGURES.findall(self.form))
+        return self._figures
+
+    def once(self) -> tuple[np.ndarray, np.ndarray]:
+        """The trigrams found exactly once (sorted) and where they start."""
+        if self._once is None or self._once_pos is None:
+            order = np.argsort(self.packed, kind="stable")
+            g = self.packed[order]
+            if len(g):
+                change = g[1:] != g[:-1]
+                single = np.concatenate(([True], change)) & np.concatenate((change, [True]))
+            else:
+                single = np.zeros(0, dtype=bool)
+            self._once, self._once_pos = g[single], order[single]
+        return self._once, self._once_pos
+
+    def space_within(self, start: int, end: int) -> int:
+        """White space characters the text had between its characters start - 1 and end."""
+        return int(self.spaces[end] - (self.spaces[start - 1] if start > 0 else 0))
+
+    def near_break(self, start: int, end: int) -> bool:
+        """Whether the text had a line break within BREAK_REACH characters of the stretch start:end."""
+        return bool(self.lines[min(len(self.form), end + BREAK_REACH)] > self.lines[max(0, start - BREAK_REACH)])
+
+    def breaks_inside(self, start: int, end: int) -> bool:
+        """Whether the text had a line break between two characters of start:end."""
+        return end - start >= 2 and bool(self.lines[end - 1] > self.lines[start])
+
+    def breaks(self, start: int, end: int) -> tuple[int, int]:
+        """Line breaks the text had right before its character `start`, and after it up to `end`."""
+        before = int(self.lines[start] - (self.lines[start - 1] if start > 0 else 0))
+        return before, int(self.lines[end] - self.lines[start])
 
 
 def compare(a: Text | str, b: Text | str) -> CopyCheck:
@@ -164,76 +237,453 @@ def compare(a: Text | str, b: Text | str) -> CopyCheck:
     tb = b if isinstance(b, Text) else Text(b)
     if not len(ta.grams) or not len(tb.grams):
         return CopyCheck(0.0, 0.0)
-    small, large = sorted((len(ta.grams), len(tb.grams)))
-    if small / large < MIN_SIZE_RATIO:
-        return CopyCheck(0.0, small / large)
+    ratio = min(len(ta.codes), len(tb.codes)) / max(len(ta.codes), len(tb.codes))
+    if ratio < MIN_SIZE_RATIO:
+        return CopyCheck(0.0, ratio)
     shared = int(_member(ta.grams, tb.grams).sum())
-    check = CopyCheck(shared / small, small / large)
-    if check.containment < CONTAINMENT or check.size_ratio < MIN_SIZE_RATIO:
+    check = CopyCheck(shared / min(len(ta.grams), len(tb.grams)), ratio)
+    if check.containment < CONTAINMENT:
         return check
-    check.number_conflict = number_conflict(ta.numbers, tb.numbers, ta.ends_in_number, tb.ends_in_number)
-    if not check.number_conflict:
-        strong_a, weak_a = _unmatched_repeats(ta, tb)
-        strong_b, weak_b = _unmatched_repeats(tb, ta)
-        strong_a += len(_unmatched_titles(ta, tb))
-        strong_b += len(_unmatched_titles(tb, ta))
-        check.name_conflict = bool(strong_a and (strong_b or weak_b) or strong_b and weak_a)
+    if len(ta.codes) > len(tb.codes):
+        ta, tb = tb, ta  # the shorter first: coverage is its share, and what is left of it is looked for again
+    slots, covered = _align(ta, tb)
+    words = ta.codes != _PLACE
+    n_words = int(words.sum())
+    slack = min(COVERAGE_SLACK, _at_seams(ta, ~covered & words))
+    check.coverage = min(1.0, (int((covered & words).sum()) + slack) / n_words) if n_words else 0.0
+    check.gap = _longest_false(covered)
+    # weighed whatever the coverage: two stories that share a frame (an excerpt of it matches both) are
+    # told apart by what stands in their common slots (xinwen.linking.copies keeps them in two clusters)
+    check.evidence, check.signs = _evidence(ta, tb, slots, int(covered.sum()))
     return check
-
-
-def _unmatched_repeats(a: Text, b: Text) -> tuple[int, int]:
-    """What `a` repeats and `b` never has: a name (菲佐 twice against 斯特勒 twice), as (strong, weak)
-    evidence. Strong: runs of two characters neither of which `b` uses, and runs of three with a
-    character `b` never uses; a changed character keeps its neighbours (院息 for 信息), and the same
-    change twice in the same three characters does not happen by chance. Weak: runs of two with one
-    character `b` never uses (卡尼 against 阿尔巴尼斯; or 院息 twice, by chance)."""
-    two = a.repeated
-    first, second = _member(two >> _BITS, b.chars), _member(two & _LOW, b.chars)
-    three = a.repeated3
-    in_b = [_member((three >> (k * _BITS)) & _LOW, b.chars) for k in range(3)]
-    strong = int((~first & ~second).sum()) + int((~(in_b[0] & in_b[1] & in_b[2])).sum())
-    weak = int((first != second).sum())
-    return strong, weak
-
-
-def _unmatched_titles(a: Text, b: Text) -> list[str]:
-    """Titles in 《》 of `a` that `b` neither contains nor has a close variant of (a changed character)."""
-    out = []
-    for t in a.titles:
-        if t in b.raw:
-            continue
-        if any(len(set(t) & set(u)) >= 0.5 * max(len(t), len(u)) for u in b.titles):
-            continue
-        out.append(t)
-    return out
 
 
 def is_copy(a: Text | str, b: Text | str) -> bool:
     return compare(a, b).is_copy
 
 
-def number_conflict(a: list[str], b: list[str], a_cut: bool = False, b_cut: bool = False) -> bool:
-    """Each side has a figure the other lacks. The last figure of a text may be cut short when
-    it ends the text (a copy cut at 70% can end in "20" where the other has "2024"); `a_cut`
-    and `b_cut` say whether that can be so."""
-    missing_a = Counter(a) - Counter(b)
-    missing_b = Counter(b) - Counter(a)
-    if not missing_a or not missing_b:
+# -- alignment ---------------------------------------------------------------------------------
+
+def _at_seams(text: Text, left_out: np.ndarray) -> int:
+    """How many of the characters left out are in stretches that begin or end at a line break or an end of
+    the text: what a cut or a moved paragraph leaves unaligned (a template differs inside its lines)."""
+    edges = np.flatnonzero(np.diff(np.concatenate(([0], left_out.astype(np.int8), [0]))))
+    total = 0
+    for start, end in zip(edges[::2].tolist(), edges[1::2].tolist(), strict=True):
+        if start == 0 or end == len(left_out) or text.lines[start] > text.lines[start - 1] \
+                or text.lines[end] > text.lines[end - 1]:
+            total += end - start
+    return total
+
+
+def _longest_false(mask: np.ndarray) -> int:
+    """The longest run of False in a boolean array."""
+    if not len(mask):
+        return 0
+    edges = np.flatnonzero(np.diff(np.concatenate(([True], mask, [True])).astype(np.int8)))
+    return int((edges[1::2] - edges[::2]).max()) if len(edges) else 0
+
+
+def _align(a: Text, b: Text) -> tuple[list[Slot], np.ndarray]:
+    """The slots of the two texts' alignment, and which characters of `a` (the shorter) are aligned."""
+    runs = _extend(a, b, _anchor_runs(a, b))
+    in_a = _covered(runs, len(a.codes))
+    if in_a.mean() < MIN_COVERAGE and len(a.codes) >= FILL_MIN:
+        more = _fill(a, b, runs, in_a)
+        if len(more):
+            runs = _extend(a, b, _ordered(np.concatenate((runs, more))))
+            in_a = _covered(runs, len(a.codes))
+    if not len(runs):
+        return [], in_a
+    slots = _run_slots(a, b, runs)
+    for s in _between_slots(a, b, runs):
+        in_a[s.a_start - s.before : s.a_end + s.after] = True  # the whole stretch between the runs
+        if s.a_end > s.a_start or s.b_end > s.b_start or s.moved:
+            slots.append(s)
+    return slots, in_a
+
+
+def _covered(runs: np.ndarray, n: int) -> np.ndarray:
+    """Which of n characters of `a` the runs cover."""
+    mask = np.zeros(n, dtype=bool)
+    for start, end, _ in runs.tolist():
+        mask[start:end] = True
+    return mask
+
+
+def _ordered(runs: np.ndarray) -> np.ndarray:
+    """Runs in the order of `a`, each ending where the next starts at the latest."""
+    runs = runs[np.argsort(runs[:, 0], kind="stable")]
+    runs[:-1, 1] = np.minimum(runs[:-1, 1], runs[1:, 0])
+    return runs[runs[:, 1] > runs[:, 0]]
+
+
+def _fill(a: Text, b: Text, runs: np.ndarray, in_a: np.ndarray) -> np.ndarray:
+    """More runs, for stretches of `a` left out (FILL_MIN characters or more): text whose every trigram
+    recurs (a paragraph printed twice in one story) has no anchors, and, moved, no neighbour to be
+    reached from. Each stretch goes where most of its trigrams agree on one diagonal, among the
+    places of `b` no run covers (a trigram found up to FILL_MAX_OCCURRENCES times there)."""
+    in_b = np.zeros(len(b.codes), dtype=bool)
+    for start, end, d in runs.tolist():
+        in_b[start + d : end + d] = True
+    free = np.flatnonzero(~(in_b[:-2] | in_b[1:-1] | in_b[2:])) if len(b.codes) >= 3 else np.empty(0, np.int64)
+    if not len(free):
+        return np.empty((0, 3), dtype=np.int64)
+    order = np.argsort(b.packed[free], kind="stable")
+    values, places = b.packed[free][order], free[order]
+    edges = np.flatnonzero(np.diff(np.concatenate(([1], in_a.astype(np.int8), [1]))))
+    out = []
+    for q0, q1 in zip(edges[::2].tolist(), edges[1::2].tolist(), strict=True):
+        if q1 - q0 < FILL_MIN:
+            continue
+        q = np.arange(q0, q1 - 2)
+        lo = np.searchsorted(values, a.packed[q], side="left")
+        n = np.minimum(np.searchsorted(values, a.packed[q], side="right") - lo, FILL_MAX_OCCURRENCES)
+        if not n.sum():
+            continue
+        at = np.arange(int(n.sum())) + np.repeat(lo - (np.cumsum(n) - n), n)
+        qs = np.repeat(q, n)
+        d = places[at] - qs
+        diagonals, votes = np.unique(d, return_counts=True)
+        best = int(np.argmax(votes))
+        if votes[best] < FILL_VOTES:
+            continue
+        on = qs[d == diagonals[best]]
+        out.append((int(on.min()), int(on.max()) + 3, int(diagonals[best])))
+    return np.array(out, dtype=np.int64).reshape(-1, 3)
+
+
+def _anchor_runs(a: Text, b: Text) -> np.ndarray:
+    """Runs of anchors as rows (a_start, a_end, diagonal), in the order of `a`: anchors are trigrams found
+    once in each text, a run is anchors one after another on one diagonal (an anchor alone on its
+    diagonal is a coincidence, dropped), from the first anchor's start to the last one's end."""
+    ka, pa = a.once()
+    kb, pb = b.once()
+    _, ia, ib = np.intersect1d(ka, kb, assume_unique=True, return_indices=True)
+    if len(ia) < 2:
+        return np.empty((0, 3), dtype=np.int64)
+    order = np.argsort(pa[ia])
+    i, j = pa[ia][order], pb[ib][order]
+    d = j - i
+    keep = np.concatenate(([False], d[1:] == d[:-1])) | np.concatenate((d[:-1] == d[1:], [False]))
+    i, d = i[keep], d[keep]
+    if not len(i):
+        return np.empty((0, 3), dtype=np.int64)
+    first = np.flatnonzero(np.concatenate(([True], d[1:] != d[:-1])))
+    last = np.concatenate((first[1:], [len(i)])) - 1
+    runs = np.stack((i[first], i[last] + 3, d[first]), axis=1)
+    # runs on different diagonals may overlap by a trigram's tail: the later one starts where it starts
+    runs[:-1, 1] = np.minimum(runs[:-1, 1], runs[1:, 0])
+    return runs[runs[:, 1] > runs[:, 0]]
+
+
+def _extend(a: Text, b: Text, runs: np.ndarray) -> np.ndarray:
+    """Each run extended along its diagonal while the texts go on mostly alike, then past a character or
+    two that one text has and the other lacks, up to the neighbouring runs: text whose trigrams all
+    recur (a headline repeated in the story, two near-identical paragraphs) has no anchors of its
+    own, and a character changed where the other text had a line break shifts the diagonal."""
+    out: list[tuple[int, int, int]] = []
+    n_a, n_b = len(a.codes), len(b.codes)
+    for k in range(len(runs)):
+        start, end, d = (int(v) for v in runs[k])
+        lo = out[-1][1] if out else 0
+        hi = int(runs[k + 1, 0]) if k + 1 < len(runs) else n_a
+        left: list[tuple[int, int, int]] = []
+        start -= _reach(a, b, start, d, lo, -1)
+        s, sd = start, d
+        for _ in range(MAX_HOPS):
+            hop = max(((_reach(a, b, e, nd, lo, -1), e, nd) for e, nd in
+                       ((s, sd - 1), (s, sd - 2), (s - 1, sd + 1), (s - 2, sd + 2)) if lo <= e and 0 <= e + nd <= n_b),
+                      default=(0, 0, 0))
+            if hop[0] < HOP_MIN:
+                break
+            left.append((hop[1] - hop[0], hop[1], hop[2]))
+            s, sd = hop[1] - hop[0], hop[2]
+        out += left[::-1]
+        end += _reach(a, b, end, d, hi, 1)
+        out.append((start, end, d))
+        e, ed = end, d
+        for _ in range(MAX_HOPS):
+            hop = max(((_reach(a, b, s2, nd, hi, 1), s2, nd) for s2, nd in
+                       ((e, ed + 1), (e, ed + 2), (e + 1, ed - 1), (e + 2, ed - 2)) if s2 <= hi and 0 <= s2 + nd <= n_b),
+                      default=(0, 0, 0))
+            if hop[0] < HOP_MIN:
+                break
+            out.append((hop[1], hop[1] + hop[0], hop[2]))
+            e, ed = hop[1] + hop[0], hop[2]
+    return np.array(out, dtype=np.int64).reshape(-1, 3)
+
+
+def _reach(a: Text, b: Text, at: int, d: int, limit: int, step: int) -> int:
+    """How far the texts stay alike on diagonal d from `at` (exclusive of `at` when going left, step -1)
+    towards `limit` in `a`, within both texts, and not past a line break that the other text does not
+    have there (a run that went on into the next paragraph of one text would pass a seam)."""
+    if step > 0:
+        stop = min(limit, len(b.codes) - d)
+        if stop <= at:
+            return 0
+        # breaks before the characters at + 1 .. stop - 1 (one before the first is where the run left off)
+        seam = np.flatnonzero(np.diff(a.lines[at:stop]) != np.diff(b.lines[at + d : stop + d]))
+        stop = at + 1 + int(seam[0]) if len(seam) else stop
+        return _alike(a.codes[at:stop] == b.codes[at + d : stop + d])
+    stop = max(limit, -d)
+    if stop >= at:
+        return 0
+    seam = np.flatnonzero(np.diff(a.lines[stop:at]) != np.diff(b.lines[stop + d : at + d]))
+    stop = stop + 1 + int(seam[-1]) if len(seam) else stop
+    return _alike((a.codes[stop:at] == b.codes[stop + d : at + d])[::-1])
+
+
+def _alike(equal: np.ndarray) -> int:
+    """How long a stretch of compared characters stays alike from its start: up to the first four of
+    which three differ, less the differing characters at its end."""
+    n = len(equal)
+    if n >= 4:
+        differ = np.concatenate(([0], np.cumsum(~equal)))
+        bad = np.flatnonzero(differ[4:] - differ[:-4] >= 3)
+        n = int(bad[0]) if len(bad) else n
+    while n and not equal[n - 1]:
+        n -= 1
+    return n
+
+
+def _run_slots(a: Text, b: Text, runs: np.ndarray) -> list[Slot]:
+    """Characters that differ inside runs, neighbours grouped: slots of the same length on each side."""
+    lengths = runs[:, 1] - runs[:, 0]
+    total = int(lengths.sum())
+    pos = np.arange(total) + np.repeat(runs[:, 0] - (np.cumsum(lengths) - lengths), lengths)
+    other = pos + np.repeat(runs[:, 2], lengths)
+    at = np.flatnonzero(a.codes[pos] != b.codes[other])
+    if not len(at):
+        return []
+    run_of = np.repeat(np.arange(len(runs)), lengths)
+    breaks = np.concatenate(([True], (at[1:] != at[:-1] + 1) | (run_of[at[1:]] != run_of[at[:-1]])))
+    starts = at[breaks]
+    ends = np.concatenate((at[np.flatnonzero(breaks)[1:] - 1], [at[-1]])) + 1
+    return [Slot(int(pos[s]), int(pos[s]) + e - s, int(other[s]), int(other[s]) + e - s)
+            for s, e in zip(starts.tolist(), ends.tolist(), strict=True)]
+
+
+def _jump(a: Text, b: Text, a0: int, a1: int, b0: int, b1: int) -> Slot:
+    """Where the alignment leaves one run for another that is not next to it in `b`: an empty slot, marked
+    `moved` when no line break is near in `a` and near an end in `b` (a copy moves paragraphs, whole or
+    cut; a rewrite moves clauses inside them)."""
+    moved = not a.near_break(a0, a1) and not (b.near_break(b0, b0) and b.near_break(b1, b1))
+    if moved:  # the texts alike across the jump on either diagonal: a phrase printed twice, no move
+        moved = not (_alike_at(a, b, a1 - 4, b1 - 4) or _alike_at(a, b, a0, b0))
+    return Slot(a1, a1, b1, b1, moved=moved)
+
+
+def _alike_at(a: Text, b: Text, i: int, j: int, n: int = 4) -> bool:
+    """Whether a[i:i+n] and b[j:j+n] agree on all but one character."""
+    if i < 0 or j < 0 or i + n > len(a.codes) or j + n > len(b.codes):
         return False
-    # a Chinese ordinal with a changed character reads as part of itself (二十八 -> 十八)
-    for x in list(missing_a):
-        if _CN_NUMBER.match(x):
-            part = next((y for y in missing_b if missing_b[y] > 0 and _CN_NUMBER.match(y) and (x in y or y in x)),
-                        None)
-            if part is not None:
-                n = min(missing_a[x], missing_b[part])
-                missing_a[x] -= n
-                missing_b[part] -= n
-    for last, other, cut in ((a[-1] if a else None, missing_b, a_cut), (b[-1] if b else None, missing_a, b_cut)):
-        own = missing_a if other is missing_b else missing_b
-        if cut and last is not None and own[last] > 0:
-            longer = next((x for x in other if x != last and x.startswith(last)), None)
-            if longer is not None:
-                own[last] -= 1
-                other[longer] -= 1
-    return sum(v for v in missing_a.values() if v > 0) > 0 and sum(v for v in missing_b.values() if v > 0) > 0
+    return int((a.codes[i : i + n] == b.codes[j : j + n]).sum()) >= n - 1
+
+
+def _between_slots(a: Text, b: Text, runs: np.ndarray) -> list[Slot]:
+    """The stretches between runs that follow each other in both texts, when both are short (MAX_SLOT),
+    trimmed of what they start and end with alike (the slot may be empty then)."""
+    out = []
+    for k in range(len(runs) - 1):
+        a0, a1 = int(runs[k, 1]), int(runs[k + 1, 0])
+        b0, b1 = a0 + int(runs[k, 2]), a1 + int(runs[k + 1, 2])
+        if b1 < b0:  # the next run starts inside this one in b: this one ends earlier on both sides
+            if b0 - b1 > 2:
+                out.append(_jump(a, b, a0, a1, b0, b1))  # b goes back: a moved paragraph, or text moved
+                continue
+            a0 -= b0 - b1
+            b0 = b1
+        if a1 - a0 > MAX_SLOT or b1 - b0 > MAX_SLOT or a1 < a0:
+            out.append(_jump(a, b, a0, a1, b0, b1))
+            continue
+        if a1 - a0 == b1 - b0:  # the same length: compared in place, as inside a run
+            differ = np.flatnonzero(a.codes[a0:a1] != b.codes[b0:b1])
+            if len(differ):
+                groups = np.split(differ, np.flatnonzero(np.diff(differ) > 1) + 1)
+                out += [Slot(a0 + int(g[0]), a0 + int(g[-1]) + 1, b0 + int(g[0]), b0 + int(g[-1]) + 1) for g in groups]
+            out.append(Slot(a0, a0, b0, b0, before=0, after=a1 - a0))  # the stretch, for the coverage
+            continue
+        x, y = a.form[a0:a1], b.form[b0:b1]
+        p = 0
+        while p < min(len(x), len(y)) and x[p] == y[p]:
+            p += 1
+        q = 0
+        while q < min(len(x), len(y)) - p and x[len(x) - 1 - q] == y[len(y) - 1 - q]:
+            q += 1
+        out.append(Slot(a0 + p, a1 - q, b0 + p, b1 - q, before=p, after=q))
+    return out
+
+
+# -- what the slots say --------------------------------------------------------------------------
+
+def _token(form: str, start: int, end: int, kind: str) -> tuple[int, int]:
+    """The slot's stretch extended over neighbouring characters of the same kind ("digit" or "cn")."""
+    ok = _is_digit if kind == "digit" else _is_cn
+    while start > 0 and ok(form[start - 1]):
+        start -= 1
+    while end < len(form) and ok(form[end]):
+        end += 1
+    return start, end
+
+
+def _is_digit(ch: str) -> bool:
+    return "0" <= ch <= "9"
+
+
+def _is_cn(ch: str) -> bool:
+    return ch in _CN_DIGITS
+
+
+def _counted(form: str, start: int, end: int) -> bool:
+    """Whether a Chinese number stands where a number is read: 第 before it, or a counter after it."""
+    return (start > 0 and form[start - 1] == _ORDINAL) or (end < len(form) and form[end] in _COUNTERS)
+
+
+def _figure(a: Text, b: Text, s: Slot, kind: str) -> tuple[str, str] | None:
+    """The two figures (kind "digit") or counted Chinese numbers ("cn") the slot holds, when it holds one on
+    each side and they differ; a figure with a stray character in it is none."""
+    ok = _is_digit if kind == "digit" else _is_cn
+    x, y = a.form[s.a_start : s.a_end], b.form[s.b_start : s.b_end]
+    if not all(map(ok, x)) or not all(map(ok, y)):
+        return None
+    a0, a1 = _token(a.form, s.a_start, s.a_end, kind)
+    b0, b1 = _token(b.form, s.b_start, s.b_end, kind)
+    ta, tb = a.form[a0:a1], b.form[b0:b1]
+    if not ta or not tb or ta == tb:
+        return None
+    if kind == "cn" and not (_counted(a.form, a0, a1) and _counted(b.form, b0, b1)):
+        return None
+    return ta, tb
+
+
+def _evidence(a: Text, b: Text, slots: list[Slot], aligned: int) -> tuple[int, list[str]]:
+    """Template evidence in the slots (see the module text): its weight and the signs.
+
+    What noise does is measured on the pair itself: `rate`, the share of aligned characters changed
+    in place. Noise changes each character with that chance, into one drawn about as often as
+    characters occur in Chinese text; a sign counts as far as noise at that rate would rarely make it
+    (its chance, `_tail`, below STRONG_CHANCE or WEAK_CHANCE of the kind)."""
+    signs: list[str] = []
+    weight = 0
+    numbers: dict[str, set[tuple[int, int]]] = {}
+    words: dict[tuple[str, str], set[tuple[int, int]]] = {}
+    # noise changes characters one here, one there: its rate is measured on the lone changed characters
+    # (the changed names and figures of a template, several characters each, do not count)
+    # (the changed names and figures of a template, several characters each, do not count); at rate r a
+    # changed character stands alone with chance (1 - r)**2, which the estimate undoes
+    changed = sum(1 for s in slots if s.a_end - s.a_start == 1 and s.b_end - s.b_start == 1 and not s.moved)
+    lone = min((changed + 1) / max(aligned, 1), 0.25)  # one more: a short text's few changes say little
+    rate = max(lone / (1 - lone) ** 2, MIN_RATE)
+    for s in slots:
+        if s.moved:
+            signs.append(f"moved {a.form[max(0, s.a_start - 4) : s.a_start + 4]}")
+            weight += WEIGHT_WEAK
+            continue
+        x, y = a.form[s.a_start : s.a_end], b.form[s.b_start : s.b_end]
+        fig = _figure(a, b, s, "digit")
+        if fig:
+            if fig[0] not in b.figures or fig[1] not in a.figures:  # else two figures swapped: misaligned
+                signs.append(f"figure {fig[0]}/{fig[1]}")
+                weight += WEIGHT_STRONG
+            continue
+        num = _figure(a, b, s, "cn")
+        if num:
+            if num[0] not in b.figures or num[1] not in a.figures:
+                numbers.setdefault(f"{num[0]}/{num[1]}", set()).add((s.a_start, s.b_start))
+            continue
+        if len(x) == len(y):  # characters changed in place
+            k = _changed_run(x, y)
+            if k >= LONG_CHANGE:  # k in a row: about aligned * rate**k such runs by chance
+                weight += _sign(signs, f"changed {x}/{y}", aligned * rate ** k, CHANGED_CHANCE)
+            if PLACEHOLDER not in x and PLACEHOLDER not in y:
+                words.setdefault((x, y), set()).add((s.a_start, s.b_start))
+            continue
+        # a character changed where the other had a space or a line break lengthens a slot: noise (where
+        # the alignment puts the extra character among changed ones is a guess: white space near it counts)
+        if len(x) < len(y):
+            spare = a.space_within(max(0, s.a_start - SPACE_REACH), min(len(a.form), s.a_end + SPACE_REACH))
+        else:
+            spare = b.space_within(max(0, s.b_start - SPACE_REACH), min(len(b.form), s.b_end + SPACE_REACH))
+        if abs(len(x) - len(y)) <= spare:
+            k = _changed_run(x, y)
+            if k >= LONG_CHANGE:  # a long change with a space in it is still a long change
+                weight += _sign(signs, f"changed {x}/{y}", aligned * rate ** k, CHANGED_CHANCE)
+            continue
+        if a.breaks(s.a_start, s.a_end) != b.breaks(s.b_start, s.b_end):
+            continue  # a seam between paragraphs (moved, or cut), not one slot
+        if a.breaks_inside(s.a_start - s.before, s.a_end + s.after) or \
+                b.breaks_inside(s.b_start - s.before, s.b_end + s.after):
+            continue  # a line where the other has another line: lines moved (a headline, away from its story)
+        wx, wy = x.replace(PLACEHOLDER, ""), y.replace(PLACEHOLDER, "")
+        if wx and wy and max(len(wx), len(wy)) >= 2:
+            signs.append(f"length {x}/{y}")  # changing characters keeps the length
+            weight += WEIGHT_STRONG
+        elif not (wx and wy) and len(wx or wy) >= 2:
+            if (x or y) not in (b.form if x else a.form):  # not a piece moved from elsewhere
+                signs.append(f"inserted {x or y}")
+                weight += WEIGHT_WEAK
+    if numbers:
+        # noise makes a Chinese number another when it changes one of its characters into one of them
+        places = sum(_distinct(p) for p in numbers.values())
+        chance = _tail(changed * a.cn_share * CN_SHARE, places)
+        for num in numbers:
+            weight += _sign(signs, f"number {num}", chance, NUMBER_CHANCE)
+    for (x, y), places in words.items():
+        # the same change of two or more characters at two places or more: a name. (The same change of one
+        # character may be a systematic misreading, 己 for 已, or a script variant: no sign.)
+        if len(x) >= 2 and _distinct(places) >= 2:
+            signs.append(f"repeated {x}/{y}")
+            weight += WEIGHT_STRONG
+    return weight, signs
+
+
+def _changed_run(x: str, y: str) -> int:
+    """The most letters or digits changed in a row, in place, between two stretches: what a name of the
+    same length replaced by another changes. A changed punctuation mark is no part of a name; when one
+    stretch is longer (a character changed where the other had white space), the extra characters are
+    taken out where they leave the fewest changes (up to SPARE_SEARCH of them; beyond, every character
+    of the shorter counts as changed)."""
+    if len(x) != len(y):
+        long, short = (x, y) if len(x) > len(y) else (y, x)
+        extra = len(long) - len(short)
+        if extra > SPARE_SEARCH:
+            return len(short)
+        best = None
+        for out in combinations(range(len(long)), extra):
+            kept = "".join(ch for i, ch in enumerate(long) if i not in out)
+            differ = sum(u != v for u, v in zip(kept, short, strict=True))
+            if best is None or differ < best[0]:
+                best = (differ, kept)
+        assert best is not None
+        x, y = best[1], short
+    run = longest = 0
+    for u, v in zip(x, y, strict=True):
+        run = run + 1 if u != v and u != PLACEHOLDER and v != PLACEHOLDER else 0
+        longest = max(longest, run)
+    return longest
+
+
+def _sign(signs: list[str], sign: str, chance: float, limits: tuple[float, float]) -> int:
+    """The weight of a sign that noise makes with this chance (strong below limits[0], weak below
+    limits[1]), noted in `signs` when it has one."""
+    weight = WEIGHT_STRONG if chance < limits[0] else WEIGHT_WEAK if chance < limits[1] else 0
+    if weight:
+        signs.append(sign)
+    return weight
+
+
+def _tail(mean: float, k: int) -> float:
+    """P(X >= k) for X Poisson with this mean: the chance of k or more events expected `mean` times."""
+    if k <= 0:
+        return 1.0
+    term = total = math.exp(-mean)
+    for i in range(1, k):
+        term *= mean / i
+        total += term
+    return max(0.0, 1.0 - total)
+
+
+def _distinct(places: set[tuple[int, int]]) -> int:
+    """Places that differ in both texts (a repeated paragraph of one aligned twice is one place)."""
+    return min(len({p for p, _ in places}), len({q for _, q in places}))
