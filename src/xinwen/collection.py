@@ -270,19 +270,26 @@ class Collection:
         from xinwen.ingest import ingest_analyzed
 
         stats, problems, files = load_analysis(folder)
-        adopt = self.analyzer.stats.n_docs == 0 or self._stale(self.count() + stats.n_docs)
-        if adopt:
-            self.store.set_meta(FIT_PENDING, "1")
-            self._save_stats(stats, covers=self.count() + stats.n_docs)
-            self._analyzer = Analyzer(stats)
-            self._copies = None
-        report = ingest_analyzed(self.store, self.copy_detector, analyzed_rows(files), progress=progress)
-        report.problems = problems + report.problems
-        report.rejected += sum(1 for p in problems if p.message.startswith("cannot analyze"))
-        if adopt:
-            self._save_stats(stats, covers=self.count())
-            self.fit_vectors()
-            self.store.set_meta(FIT_PENDING, None)
+        with contextlib.ExitStack() as fitting:
+            adopt = self.analyzer.stats.n_docs == 0 or self._stale(self.count() + stats.n_docs)
+            if adopt:  # taking up its statistics is a fit: one at a time (see `fit`)
+                fitting.enter_context(self.store.exclusive("fit"))
+                self._refresh_stats()
+                adopt = self.analyzer.stats.n_docs == 0 or self._stale(self.count() + stats.n_docs)
+            if adopt:
+                self.store.set_meta(FIT_PENDING, "1")
+                self._save_stats(stats, covers=self.count() + stats.n_docs)
+                self._analyzer = Analyzer(stats)
+                self._copies = None
+            else:
+                fitting.close()
+            report = ingest_analyzed(self.store, self.copy_detector, analyzed_rows(files), progress=progress)
+            report.problems = problems + report.problems
+            report.rejected += sum(1 for p in problems if p.message.startswith("cannot analyze"))
+            if adopt:
+                self._save_stats(stats, covers=self.count())
+                self.fit_vectors()
+                self.store.set_meta(FIT_PENDING, None)
         return report
 
     def ingest_records(
