@@ -99,7 +99,7 @@ def test_sample_page_low_carbon_finds_the_main_story_with_marks_and_facets(page_
     assert f"{MARK_OPEN}低碳{MARK_CLOSE}" in top.highlight
     assert f"{MARK_OPEN}低碳{MARK_CLOSE}" in top.title_highlight
     assert plain(top.highlight).strip("…") in top.article.body.replace("\n", " ")
-    assert set(r.facets) == {"tags", "sources", "months"}
+    assert set(r.facets) == {"tags", "sources", "origins", "months"}
     assert ("2024-04", 1) in r.facets["months"]
     assert sum(n for _, n in r.facets["months"]) <= r.total
     for tag, n in r.facets["tags"]:
@@ -250,7 +250,7 @@ def test_cli_search_json_and_hostile(capsys, small):
     assert main(["search", "交通", "--db", db, "--json", "--facets"]) == 0
     *hits, obj = [json.loads(x) for x in capsys.readouterr().out.splitlines()]  # facets: a line of their own
     assert len(hits) == 4 and all("article" in h for h in hits)
-    assert obj["total"] == 4 and set(obj["facets"]) == {"tags", "sources", "months"}
+    assert obj["total"] == 4 and set(obj["facets"]) == {"tags", "sources", "origins", "months"}
     assert all({"value", "count"} == v.keys() for vs in obj["facets"].values() for v in vs)
     for text in ['"', "from:nonsense 长江", "NEAR(", "'; DROP TABLE articles; --"]:
         assert main(["search", text, "--db", db]) == 0
