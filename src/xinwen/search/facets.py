@@ -28,8 +28,9 @@ TZ_OFFSET = 8 * 3600  # China Standard Time
 class DocValues:
     """Each article's source, section, publication time, month and tags, indexed by key (codes: -1 for none)."""
 
-    def __init__(self, columns: DocColumns, token: int = 0) -> None:
+    def __init__(self, columns: DocColumns, token: int = 0, rewritten: int = 0) -> None:
         self.token = token
+        self.rewritten = rewritten  # the store's rewrite token when these were read
         size = columns.size
         self.sources, self.source_of = _grouped(columns.sources, size)
         self.categories, self.category_of = _grouped(columns.categories, size)
@@ -48,11 +49,56 @@ class DocValues:
         self.tags_of[articles, column] = codes
         self._tag_code: dict[str, int] | None = None
 
-    def tag_code(self, tag: str) -> int:
-        """The code of a tag (-2 when no article has it)."""
+    @property
+    def size(self) -> int:
+        """One more than the largest key held."""
+        return len(self.source_of)
+
+    def extended(self, delta: DocColumns, token: int, rewritten: int) -> DocValues:
+        """These values with the articles of `delta` added (store.doc_columns(after=self.size - 1): keys
+        above every key here), as a new object: readers of this one are not disturbed. Equal to what a full
+        read of the store would give; costs a copy of the arrays, not a read of every article."""
+        new = object.__new__(DocValues)
+        new.token, new.rewritten = token, rewritten
+        size = max(delta.size, self.size)
+        new.sources, new.source_of = _merge(self.sources, self.source_of, delta.sources, size)
+        new.categories, new.category_of = _merge(self.categories, self.category_of, delta.categories, size)
+        new.origins, new.origin_of = _merge(self.origins, self.origin_of, delta.origins, size)
+        keys, stamps = delta.published_keys, delta.published_ts
+        keep = (keys >= self.size) & (keys < size)
+        keys, stamps = keys[keep], stamps[keep]
+        new.ts_of = _padded(self.ts_of, size, np.nan)
+        new.ts_of[keys] = stamps
+        months = _month_names(stamps)
+        by_month: dict[str, list[int]] = {}
+        for k, m in zip(keys.tolist(), months, strict=True):
+            by_month.setdefault(m, []).append(k)
+        new.months, new.month_of = _merge(self.months, self.month_of, [(m, np.array(k)) for m, k in by_month.items()],
+                                          size)
+        new.tags, remap = _merged_names(self.tags, [t for t, _ in delta.tags])
+        old = remap[self.tags_of] if remap is not None else self.tags_of
+        code = {t: i for i, t in enumerate(new.tags)} if remap is not None else self._codes()
+        pairs = sorted((int(k), code[t]) for t, ks in delta.tags for k in ks.tolist() if self.size <= k < size)
+        width = old.shape[1]
+        rows: dict[int, list[int]] = {}
+        for k, c in pairs:
+            rows.setdefault(k, []).append(c)
+        width = max([width, *(len(r) for r in rows.values())])
+        new.tags_of = np.full((size, width), -1, dtype=np.int32)
+        new.tags_of[: len(old), : old.shape[1]] = old
+        for k, r in rows.items():
+            new.tags_of[k, : len(r)] = r
+        new._tag_code = code if remap is not None else self._tag_code
+        return new
+
+    def _codes(self) -> dict[str, int]:
         if self._tag_code is None:
             self._tag_code = {t: i for i, t in enumerate(self.tags)}
-        return self._tag_code.get(tag, -2)
+        return self._tag_code
+
+    def tag_code(self, tag: str) -> int:
+        """The code of a tag (-2 when no article has it)."""
+        return self._codes().get(tag, -2)
 
     def count(self, keys: Sequence[int], k: int = FACET_SIZE) -> dict[str, list[tuple[str, int]]]:
         """Facets of these articles: the k commonest tags, sources and origins (the outlets stories are
@@ -68,7 +114,9 @@ class DocValues:
 
 
 class DocValuesCache:
-    """A store's doc values, read again when its change token has moved."""
+    """A store's doc values, brought up to date when its change token has moved: by reading only the
+    articles added since, when none stored before has changed (the store's rewrite token stands still:
+    the usual case while an ingest or a crawler adds news), else by reading them all again."""
 
     def __init__(self, store: Store) -> None:
         self.store = store
@@ -83,7 +131,15 @@ class DocValuesCache:
         with self._lock:
             values = self._values
             if values is None or values.token != token:
-                values = self._values = DocValues(self.store.doc_columns(), token)
+                # the rewrite token first, then the change token, then the values: a write that lands in
+                # between moves the change token again, and the next call looks once more
+                rewritten = self.store.rewrite_token()
+                token = self.store.change_token()
+                if values is not None and values.rewritten == rewritten:
+                    values = values.extended(self.store.doc_columns(after=values.size - 1), token, rewritten)
+                else:
+                    values = DocValues(self.store.doc_columns(), token, rewritten)
+                self._values = values
         return values
 
 
@@ -105,6 +161,44 @@ def _grouped(groups: list[tuple[str, np.ndarray]], size: int) -> tuple[list[str]
     of = np.full(size, -1, dtype=np.int32)
     of[keys] = codes
     return names, of
+
+
+def _padded(values: np.ndarray, size: int, fill: float | int) -> np.ndarray:
+    """A copy of `values`, grown to `size` with `fill`."""
+    out = np.full(size, fill, dtype=values.dtype)
+    out[: len(values)] = values
+    return out
+
+
+def _merged_names(names: list[str], more: list[str]) -> tuple[list[str], np.ndarray | None]:
+    """The sorted names with `more` added, and the old codes -> new codes (indexed by old code; code -1
+    maps to -1 through the last entry); None when nothing was added."""
+    known = set(names)
+    extra = sorted({m for m in more if m and m not in known})
+    if not extra:
+        return names, None
+    merged = sorted(names + extra)
+    index = {n: i for i, n in enumerate(merged)}
+    return merged, np.array([index[n] for n in names] + [-1], dtype=np.int32)
+
+
+def _merge(names: list[str], of: np.ndarray, groups: list[tuple[str, np.ndarray]], size: int
+           ) -> tuple[list[str], np.ndarray]:
+    """One value per article (as _grouped gives), with the values of new articles (`groups`) added."""
+    merged, remap = _merged_names(names, [v for v, _ in groups])
+    out = _padded(remap[of] if remap is not None else of, size, -1)
+    index = {n: i for i, n in enumerate(merged)} if groups else {}
+    for value, keys in groups:
+        if value:
+            keys = keys[(keys >= len(of)) & (keys < size)]
+            out[keys] = index[value]
+    return merged, out
+
+
+def _month_names(stamps: np.ndarray) -> list[str]:
+    """'YYYY-MM' of publication times, in China Standard Time."""
+    months = (stamps + TZ_OFFSET).astype("int64").astype("datetime64[s]").astype("datetime64[M]")
+    return [str(m) for m in months]
 
 
 def _months(keys: np.ndarray, stamps: np.ndarray, size: int) -> tuple[list[str], np.ndarray]:

@@ -138,6 +138,11 @@ class Store(Protocol):
     def change_token(self) -> int:
         """Changes whenever a write commits (from any process or connection)."""
         ...
+    def rewrite_token(self) -> int:
+        """Changes whenever a write changes or deletes an article stored before (a new text, new tags, its
+        provenance); adding new articles leaves it as it is. New articles always get keys above every
+        stored one, so a reader whose rewrite token has not moved can read just those (`doc_columns(after)`)."""
+        ...
     def schema_version(self) -> int: ...
     def exclusive(self, name: str, *, wait: bool = True) -> AbstractContextManager[bool]:
         """Hold the store-wide lock `name` for the block, against every process and thread that asks for
@@ -203,7 +208,10 @@ class Store(Protocol):
     def keys_written_since(self, stamp: str) -> np.ndarray:
         """Keys of the articles written after `stamp` (a TermsRow.stamp)."""
         ...
-    def doc_columns(self) -> DocColumns: ...
+    def doc_columns(self, after: int = 0) -> DocColumns:
+        """The doc values of every article, or (after > 0) of the articles with a key above `after`: what
+        was added since a reader loaded them, when nothing stored before has changed (`rewrite_token`)."""
+        ...
 
     # -- copy detection -------------------------------------------------------
     def iter_copy_inputs(self) -> Iterator[CopyInput]: ...

@@ -305,6 +305,16 @@ class PostgresStore:
         value = self._one("SELECT value FROM meta WHERE key = 'generation'")
         return int(value) if value is not None else 0
 
+    def rewrite_token(self) -> int:
+        value = self._one("SELECT value FROM meta WHERE key = 'rewritten'")
+        return int(value) if value is not None else 0
+
+    @staticmethod
+    def _rewritten(conn: psycopg.Connection) -> None:
+        """Mark the open transaction as one that changes articles stored before (see rewrite_token)."""
+        conn.execute("INSERT INTO meta (key, value) SELECT 'rewritten', (value::bigint + 1)::text FROM meta "
+                     "WHERE key = 'generation' ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value")
+
     @contextlib.contextmanager
     def exclusive(self, name: str, *, wait: bool = True) -> Iterator[bool]:
         """Hold the lock `name` against every process using this database (a session-level advisory lock
@@ -447,6 +457,8 @@ class PostgresStore:
             now = conn.execute("SELECT clock_timestamp()").fetchone()[0]  # inside the write lock
             final = [writes[last[i]] for i in ids]
             keys = [int(known[i]) for i in ids]
+            if len(new_ids) < len(ids):
+                self._rewritten(conn)
             # a new text of a stored article: the one it replaces becomes a version
             conn.execute(
                 f"INSERT INTO article_versions ({VERSION_COLUMNS.replace('version, ', 'article, version, ')}) "
@@ -514,6 +526,8 @@ class PostgresStore:
             cleaned = [_clean(i) or "" for i in ids]
             gone = dict(conn.execute("DELETE FROM articles WHERE id = ANY(%s::text[]) RETURNING id, key",
                                      (cleaned,)).fetchall())
+            if gone:
+                self._rewritten(conn)
         return [int(gone[i]) for i in dict.fromkeys(cleaned) if i in gone]
 
     def set_tags(self, updates: Sequence[TagUpdate]) -> None:
@@ -523,6 +537,7 @@ class PostgresStore:
         keys = list(final)
         with self.transaction(), self._conn() as conn:
             now = conn.execute("SELECT clock_timestamp()").fetchone()[0]  # a retag is a write: indexes resync it
+            self._rewritten(conn)
             conn.execute(
                 "UPDATE articles AS a SET tags = u.tags, snippet = u.snippet, tag_weights = coalesce(u.w, a.tag_weights), "
                 "ingested_at = %s FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::text[]) AS u(k, tags, snippet, w) "
@@ -540,6 +555,7 @@ class PostgresStore:
         keys = [int(x.key) for x in articles]
         origins = [_clean(x.article.origin) for x in articles]
         with self.transaction(), self._conn() as conn:
+            self._rewritten(conn)
             conn.execute(
                 "UPDATE articles AS a SET origin = u.o, event_date = u.e, provenance = u.p "
                 "FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::text[]) AS u(k, o, e, p) WHERE a.key = u.k",
@@ -628,19 +644,22 @@ class PostgresStore:
         return _keys(self._one("SELECT array_agg(key ORDER BY key) FROM articles WHERE ingested_at > %s::timestamptz",
                                (stamp,)))
 
-    def doc_columns(self) -> DocColumns:
+    def doc_columns(self, after: int = 0) -> DocColumns:
         def read(conn: psycopg.Connection) -> tuple:
             def run(sql: str) -> list[tuple]:
-                return conn.execute(sql, binary=True).fetchall()
+                return conn.execute(sql, (after,) if after > 0 else None, binary=True).fetchall()
 
-            size = int(run("SELECT coalesce(max(key), 0) FROM articles")[0][0]) + 1
-            sources = run("SELECT source, array_agg(article) FROM search WHERE source IS NOT NULL GROUP BY source")
-            categories = run("SELECT category, array_agg(article) FROM search "
-                             "WHERE category IS NOT NULL GROUP BY category")
-            dated = run("SELECT array_agg(article), array_agg(published_ts) FROM search "
-                        "WHERE published_ts IS NOT NULL")[0]
-            tags = run("SELECT tag, array_agg(article) FROM article_tags GROUP BY tag")
-            origins = run("SELECT origin, array_agg(article) FROM search WHERE origin IS NOT NULL GROUP BY origin")
+            newer = "article > %s AND " if after > 0 else ""  # a few new articles: their rows, by key
+            size = int(run("SELECT coalesce(max(key), 0) FROM articles" + (" WHERE key > %s" if after > 0 else ""))[0][0])
+            size = max(size, after) + 1
+            sources = run(f"SELECT source, array_agg(article) FROM search WHERE {newer}source IS NOT NULL GROUP BY source")
+            categories = run(f"SELECT category, array_agg(article) FROM search "
+                             f"WHERE {newer}category IS NOT NULL GROUP BY category")
+            dated = run(f"SELECT array_agg(article), array_agg(published_ts) FROM search "
+                        f"WHERE {newer}published_ts IS NOT NULL")[0]
+            tags = run("SELECT tag, array_agg(article) FROM article_tags "
+                       + ("WHERE article > %s " if after > 0 else "") + "GROUP BY tag")
+            origins = run(f"SELECT origin, array_agg(article) FROM search WHERE {newer}origin IS NOT NULL GROUP BY origin")
             return size, sources, categories, dated, tags, origins
 
         size, sources, categories, (keys, stamps), tags, origins = self._read(read)

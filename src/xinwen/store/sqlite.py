@@ -192,6 +192,15 @@ class SQLiteStore:
         row = self.conn.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()
         return int(row[0]) if row else 0
 
+    def rewrite_token(self) -> int:
+        row = self.conn.execute("SELECT value FROM meta WHERE key = 'rewritten'").fetchone()
+        return int(row[0]) if row else 0
+
+    def _rewritten(self) -> None:
+        """Mark the open transaction as one that changes articles stored before (see rewrite_token)."""
+        self.conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('rewritten', "
+                          "(SELECT CAST(value AS INTEGER) + 1 FROM meta WHERE key = 'generation'))")
+
     @contextlib.contextmanager
     def exclusive(self, name: str, *, wait: bool = True) -> Iterator[bool]:
         """Hold the lock `name` against every process and thread (see base.Store.exclusive): an flock on
@@ -357,6 +366,7 @@ class SQLiteStore:
                     key = int(cur.lastrowid or 0)
                 else:
                     key = int(row[0])
+                    self._rewritten()
                     if row[1] != w.content_hash:  # a new text: the one it replaces becomes a version
                         conn.execute(
                             "INSERT INTO article_versions (article, version, title, body, url, source, category, "
@@ -387,12 +397,16 @@ class SQLiteStore:
                 found = [r[0] for r in self.conn.execute(
                     f"SELECT rowid FROM articles WHERE id IN ({_marks(chunk)})", chunk)]
                 if found:
+                    self._rewritten()
                     self.conn.execute(f"DELETE FROM articles WHERE rowid IN ({_marks(found)})", found)
                 keys += found
         return keys
 
     def set_provenance(self, articles: Sequence[StoredArticle]) -> None:
+        if not articles:
+            return
         with self.transaction():
+            self._rewritten()
             self.conn.executemany(
                 "UPDATE articles SET origin=?, event_date=?, provenance=? WHERE rowid=?",
                 [(s.article.origin, s.article.event_date.isoformat() if s.article.event_date else None,
@@ -409,6 +423,7 @@ class SQLiteStore:
     def set_tags(self, updates: Sequence[TagUpdate]) -> None:
         now = datetime.now(UTC).isoformat(timespec="microseconds")  # a retag is a write: indexes resync it
         with self.transaction():
+            self._rewritten()
             for u in updates:
                 self.conn.execute(
                     "UPDATE articles SET tags=?, snippet=?, tag_weights=coalesce(?, tag_weights), ingested_at=? "
@@ -500,10 +515,12 @@ class SQLiteStore:
         return joined_ints(self.conn.execute(
             "SELECT group_concat(rowid) FROM articles WHERE ingested_at > ?", (stamp,)).fetchone()[0])
 
-    def doc_columns(self) -> DocColumns:
+    def doc_columns(self, after: int = 0) -> DocColumns:
         conn = self.conn
         try:
             size = int(conn.execute("SELECT coalesce(max(rowid), 0) FROM articles").fetchone()[0]) + 1
+            if after > 0:  # a few new articles: their rows, by key
+                return self._doc_columns_after(size, after)
             # read from covering indexes, rowids joined into one string per value (a Python row per article
             # would cost ~1.5 us each; the table's rows hold the body and would be read whole)
             sources = _groups(conn.execute(
@@ -523,6 +540,24 @@ class SQLiteStore:
         except sqlite3.Error as exc:  # a locked or damaged database, or a dropped index
             raise StoreError(f"cannot read facet values: {exc}", file=self.path) from exc
         return DocColumns(size, sources, categories, tags, joined_ints(keys), _joined_floats(stamps), origins)
+
+    def _doc_columns_after(self, size: int, after: int) -> DocColumns:
+        rows = self.conn.execute(
+            "SELECT rowid, source, category, origin, published_ts FROM articles WHERE rowid > ? ORDER BY rowid",
+            (after,)).fetchall()
+        tags = _groups(self.conn.execute(
+            "SELECT tag, group_concat(article) FROM article_tags WHERE article > ? GROUP BY tag", (after,)))
+
+        def grouped(column: int) -> list[tuple[str, np.ndarray]]:
+            by: dict[str, list[int]] = {}
+            for r in rows:
+                if r[column] is not None:
+                    by.setdefault(r[column], []).append(int(r[0]))
+            return [(v, np.array(k, dtype=np.int64)) for v, k in by.items()]
+
+        dated = [(int(r[0]), float(r[4])) for r in rows if r[4] is not None]
+        return DocColumns(size, grouped(1), grouped(2), tags, np.array([k for k, _ in dated], dtype=np.int64),
+                          np.array([t for _, t in dated], dtype=np.float64), grouped(3))
 
     # -- copy detection ------------------------------------------------------------------
     def iter_copy_inputs(self) -> Iterator[CopyInput]:
