@@ -924,6 +924,26 @@ def test_sigterm_stops_after_the_current_article(site, tmp_path) -> None:
     assert queue == [room.url(i) for i in (2, 1)]  # what is left waits for the next run
 
 
+def test_a_second_watcher_of_one_collection_is_refused(site, tmp_path) -> None:
+    room = Newsroom(site)
+    reached, release = threading.Event(), threading.Event()
+    room.publish(1, route=blocking(reached, release))
+    db = tmp_path / "news.db"
+    first = watch_process(db, room.feed)
+    try:
+        assert reached.wait(WAIT), "no fetch of article 1"
+        second = watch_process(db, room.feed, once=True)
+        out, err = second.communicate(timeout=WAIT)
+        assert second.returncode == 1 and "another xinwen watch" in err.decode() and "Traceback" not in err.decode()
+    finally:
+        release.set()
+        first.kill()
+        first.wait(WAIT)
+    again = watch_process(db, room.feed, once=True)  # the lock went with the process
+    assert again.wait(WAIT) == 0, again.stderr.read().decode() if again.stderr else ""
+    assert stored_urls(db) == [room.url(1)]
+
+
 def test_saved_pages_served_over_http_are_fetched_decoded_and_extracted(shared, site, tmp_path) -> None:
     """Saved pages of real sites, one of them re-encoded in GBK (served with charset=gbk) and three that say
     gb2312 over UTF-8 bytes: the watcher stores what reading the saved file stores."""

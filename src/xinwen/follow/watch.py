@@ -104,6 +104,15 @@ class Watcher:
         ends the run; anything else that goes wrong stays with its source or its article."""
         if not self.sources:
             return
+        # one watcher a collection: two would both save the sources' state, each over the other's
+        with self.collection.store.exclusive("watch", wait=False) as held:
+            if not held:
+                raise XinwenError(f"{self.collection.location}: another xinwen watch is following sources into "
+                                  "this collection; stop it first (one watcher a collection: it keeps the "
+                                  "sources' state), or give it these sources too")
+            self._run(once=once)
+
+    def _run(self, *, once: bool) -> None:
         if once:
             for s in self.sources:
                 if self.stop.is_set():
