@@ -61,9 +61,28 @@ class IngestReport:
 _worker_analyzer: Analyzer | None = None
 
 
-def _init_worker(stats: bytes) -> None:
+def _init_worker(stats: bytes, parent: int) -> None:
     global _worker_analyzer  # one per worker process: that process's analyzer
+    _die_with(parent)
     _worker_analyzer = Analyzer(CorpusStats.from_bytes(stats))
+
+
+def _die_with(parent: int) -> None:
+    """End this worker process when the ingest that started it ends, even by kill -9. A worker left
+    behind waits for work forever, holding what it inherited open: the ingest's PostgreSQL connections
+    (a session holding the write lock: every other writer would wait for it) and the fit lock (the next
+    ingest would wait for it). Linux: prctl(PR_SET_PDEATHSIG); elsewhere nothing is done."""
+    import ctypes
+    import signal
+
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(1, int(signal.SIGKILL))  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != parent:  # the ingest died before the signal was asked for
+        os._exit(1)
 
 
 def _analyze_in_worker(articles: list[Article]) -> list[Analysis | str]:
@@ -132,7 +151,7 @@ def ingest(
     seen_lines: set[str] = set()
     refused = 0  # records read but not stored (analysis or storage refused them)
     copies.ensure_ready()  # load or rebuild the copy index before any batch
-    pool = (ProcessPoolExecutor(workers, initializer=_init_worker, initargs=(analyzer.stats.to_bytes(),))
+    pool = (ProcessPoolExecutor(workers, initializer=_init_worker, initargs=(analyzer.stats.to_bytes(), os.getpid()))
             if workers > 1 else None)
     bar = tqdm(desc="ingest", unit=" articles", disable=not (show_progress() if progress is None else progress))
     pending: tuple[list[Article], dict[str, str], list] | None = None
