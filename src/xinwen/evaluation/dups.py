@@ -6,7 +6,8 @@ copied, each copy with a new date (30-400 days later) and the edits of its kind:
 
 - tuned: what the check was first tuned on: no change to the text, 5-10% of its Chinese characters
   replaced by others drawn from the corpus, or cut to 70% of its length; a source line on top and an
-  editor line at the end, each with chance 1/2 (`plant_copy`).
+  editor line at the end, each with chance 1/2 (`plant_copy`); of stories long enough for 70% of them
+  to take part in copy detection (shorter copies take no part by design: copycheck.MIN_CHARS).
 - replace5, replace10: 5% or 10% of the characters replaced at random places, anywhere (inside
   figures, dates, names, punctuation and white space too), by characters drawn from the corpus.
 - excerpt: 40-100% of the story, cut at any point at both ends (of stories long enough for 40% of
@@ -237,6 +238,8 @@ def planted_corpus(n: int = N_PLANTED, limit: int | None = None, seed: int = SEE
             candidates = [s for s in pool if "\n" in s["body"].strip()]
         elif kind in ("excerpt", "combined"):  # a 40% excerpt still long enough to take part
             candidates = [s for s in pool if sizes[s["id"]] * 0.4 >= MIN_CHARS]
+        elif kind == "tuned":  # a copy cut to 70% still long enough to take part
+            candidates = [s for s in pool if sizes[s["id"]] * 0.7 >= MIN_CHARS]
         for i, s in enumerate(rng.sample(candidates, min(n, len(candidates)))):
             planted.append(plant(s, kind, rng, chars, i))
     return stories, planted

@@ -5,7 +5,8 @@ signature is the article's fingerprint (xinwen.analysis.fingerprint). When a bat
 stored, every new or changed article is looked up in an LSH index over those signatures,
 candidates whose signatures agree on at least MIN_SIGNATURE_SIMILARITY of their values are
 checked on the text (copycheck.py), and the article joins the clusters of the copies it
-has. A cluster's canonical article is the earliest published; on a tie (or no date), the
+has: a cluster through its canonical (a copy of a member that is none of the canonical stays out), and
+never two clusters whose canonicals are templates of each other. A cluster's canonical article is the earliest published; on a tie (or no date), the
 longest body; then the first stored. It is recomputed whenever a member joins or leaves,
 so an earlier printing that arrives later becomes the canonical one.
 
@@ -27,12 +28,12 @@ from xinwen.analysis.fingerprint import (
     NUM_PERM,
     band_keys,
     band_keys_many,
-    fingerprint,
+    fingerprint_text,
     is_empty,
 )
 from xinwen.analysis.segment import Segmenter
 from xinwen.article import Article
-from xinwen.linking.copycheck import Text, compare, eligible
+from xinwen.linking.copycheck import TEMPLATE_EVIDENCE, Text, compare, eligible
 from xinwen.store.base import Store, Written
 
 INDEX_VERSION = 1  # bump to recluster every stored article on next use
@@ -151,7 +152,8 @@ class MinHashIndex:
 
 class CopyDetector:
     """Copy detection for one store: the in-memory LSH over signatures, and the clusters in the store.
-    `segmenter` fingerprints stored articles again when the fingerprint scheme has changed."""
+    Stored articles are fingerprinted again (of their text: no segmenting) when the fingerprint scheme has
+    changed; `segmenter` is the collection's."""
 
     def __init__(self, store: Store, segmenter: Segmenter, analyzed_chars: int | None = None) -> None:
         from xinwen.limits import limits
@@ -209,7 +211,7 @@ class CopyDetector:
                     sig = row.fingerprint
                     body = row.body[: self.analyzed_chars]
                     if refingerprint or sig is None or len(sig) != NUM_PERM:
-                        sig = fingerprint(self.segmenter.segment("", body).body_words())
+                        sig = fingerprint_text(body)  # what fingerprint() of its words gives, unsegmented
                         changed.append((row.key, sig))
                     batch.append((row.key, body, sig))
                 self.store.set_fingerprints(changed)
@@ -244,7 +246,7 @@ class CopyDetector:
                 text = Text(body)
                 texts = self._texts_of([k for k, _ in cands])
                 matches = [k for k, _ in cands if k in texts and compare(text, texts[k]).is_copy]
-                matches = self._confirm_with_canonicals(text, matches)
+                matches = self._one_story(self._confirm_with_canonicals(text, matches))
             self.store.add_to_copy_index(key)
             self.lsh.add(key, sig)
             self.seen_max = max(self.seen_max, key)
@@ -263,6 +265,30 @@ class CopyDetector:
         texts = self._texts_of(sorted(unchecked))
         good = {h for h in unchecked if h in texts and compare(text, texts[h]).is_copy}
         return [m for m in matches if heads.get(m, m) in matches or heads.get(m, m) in good]
+
+    def _one_story(self, matches: list[int]) -> list[int]:
+        """The matches (most similar first) that can be printings of one story: those in the best match's
+        cluster, and those in another cluster whose canonical is no template of the canonicals kept (what
+        stands in their common slots differs: copycheck's evidence). An article that matches two template
+        stories (an excerpt of the frame they share, or a copy whose noise hides what tells them apart)
+        must not join them into one cluster."""
+        if len(matches) < 2:
+            return matches
+        heads = self.store.canonicals(matches)
+        if len({heads.get(m, m) for m in matches}) < 2:
+            return matches
+        kept = [heads.get(matches[0], matches[0])]
+        texts = self._texts_of(sorted({heads.get(m, m) for m in matches}))
+        out = [matches[0]]
+        for m in matches[1:]:
+            head = heads.get(m, m)
+            if head not in kept:
+                if head not in texts or any(k not in texts or compare(texts[k], texts[head]).evidence >= TEMPLATE_EVIDENCE
+                                            for k in kept):
+                    continue
+                kept.append(head)
+            out.append(m)
+        return out
 
     def _texts_of(self, keys: list[int]) -> dict[int, Text]:
         """Stored bodies prepared for the text check (the recently checked ones kept: templates and

@@ -69,6 +69,7 @@ SPACE_REACH = 3
 BREAK_REACH = 12  # a line break this near a jump of the alignment makes it a seam (paragraphs may start alike)
 MAX_HOPS = 8  # characters one text has and the other lacks, passed over when extending a run
 HOP_MIN = 5  # characters alike that a run must go on for after such a character
+QUICK = 48  # characters _reach compares in Python before numpy takes over
 LONG_CHANGE = 3  # characters changed in a row, in place, that can be a sign (when noise would not do it)
 SPARE_SEARCH = 2  # characters one side of a slot has more, placed by trying every way (beyond: not placed)
 MIN_RATE = 0.01  # the noise rate assumed at least
@@ -161,7 +162,8 @@ class Text:
     into integers (numpy), where it had white space, and, when first aligned, the trigrams it has
     exactly once."""
 
-    __slots__ = ("raw", "form", "codes", "packed", "grams", "spaces", "lines", "_once", "_once_pos", "_figures")
+    __slots__ = ("raw", "form", "codes", "packed", "grams", "spaces", "lines", "_once", "_once_pos", "_figures",
+                 "_line_list")
 
     def __init__(self, raw: str) -> None:
         self.raw = raw
@@ -187,6 +189,7 @@ class Text:
         self._once: np.ndarray | None = None
         self._once_pos: np.ndarray | None = None
         self._figures: set[str] | None = None
+        self._line_list: list[int] | None = None
 
     @property
     def cn_share(self) -> float:
@@ -212,6 +215,12 @@ class Text:
                 single = np.zeros(0, dtype=bool)
             self._once, self._once_pos = g[single], order[single]
         return self._once, self._once_pos
+
+    def line_list(self) -> list[int]:
+        """`lines` as a Python list (for character-by-character work)."""
+        if self._line_list is None:
+            self._line_list = self.lines.tolist()
+        return self._line_list
 
     def space_within(self, start: int, end: int) -> int:
         """White space characters the text had between its characters start - 1 and end."""
@@ -300,7 +309,21 @@ def _align(a: Text, b: Text) -> tuple[list[Slot], np.ndarray]:
         in_a[s.a_start - s.before : s.a_end + s.after] = True  # the whole stretch between the runs
         if s.a_end > s.a_start or s.b_end > s.b_start or s.moved:
             slots.append(s)
-    return slots, in_a
+    return _merged(slots), in_a
+
+
+def _merged(slots: list[Slot]) -> list[Slot]:
+    """The slots in the order of `a`, those that touch in both texts as one (罗文 against 长星 inside a run,
+    right after 信 that one text has more: 罗文 against 信长星)."""
+    out: list[Slot] = []
+    for s in sorted(slots, key=lambda s: (s.a_start, s.b_start, s.a_end)):
+        last = out[-1] if out else None
+        if last is not None and not last.moved and not s.moved and s.a_start == last.a_end \
+                and s.b_start == last.b_end:
+            out[-1] = Slot(last.a_start, s.a_end, last.b_start, s.b_end, last.before, s.after)
+        else:
+            out.append(s)
+    return out
 
 
 def _covered(runs: np.ndarray, n: int) -> np.ndarray:
@@ -417,11 +440,17 @@ def _extend(a: Text, b: Text, runs: np.ndarray) -> np.ndarray:
 def _reach(a: Text, b: Text, at: int, d: int, limit: int, step: int) -> int:
     """How far the texts stay alike on diagonal d from `at` (exclusive of `at` when going left, step -1)
     towards `limit` in `a`, within both texts, and not past a line break that the other text does not
-    have there (a run that went on into the next paragraph of one text would pass a seam)."""
+    have there (a run that went on into the next paragraph of one text would pass a seam).
+
+    Most calls end within a few characters (a hop tried and not taken), so the first QUICK characters
+    are compared in Python first; numpy takes over for a longer stretch."""
     if step > 0:
         stop = min(limit, len(b.codes) - d)
         if stop <= at:
             return 0
+        n = _reach_quick(a, b, at, d, min(stop, at + QUICK), 1, at + QUICK >= stop)
+        if n is not None:
+            return n
         # breaks before the characters at + 1 .. stop - 1 (one before the first is where the run left off)
         seam = np.flatnonzero(np.diff(a.lines[at:stop]) != np.diff(b.lines[at + d : stop + d]))
         stop = at + 1 + int(seam[0]) if len(seam) else stop
@@ -429,9 +458,47 @@ def _reach(a: Text, b: Text, at: int, d: int, limit: int, step: int) -> int:
     stop = max(limit, -d)
     if stop >= at:
         return 0
+    n = _reach_quick(a, b, at, d, max(stop, at - QUICK), -1, at - QUICK <= stop)
+    if n is not None:
+        return n
     seam = np.flatnonzero(np.diff(a.lines[stop:at]) != np.diff(b.lines[stop + d : at + d]))
     stop = stop + 1 + int(seam[-1]) if len(seam) else stop
     return _alike((a.codes[stop:at] == b.codes[stop + d : at + d])[::-1])
+
+
+def _reach_quick(a: Text, b: Text, at: int, d: int, end: int, step: int, whole: bool) -> int | None:
+    """_reach over the window from `at` to `end` (inside both texts), in Python: the answer when the stretch
+    ends inside the window (at a seam, or where three of four characters differ) or the window is the
+    `whole` stretch, else None."""
+    la, lb = a.line_list(), b.line_list()
+    if step > 0:
+        lo, hi = at, end
+        for i in range(lo, hi - 1):  # a seam: a line break between i and i + 1 in one text only
+            if la[i + 1] - la[i] != lb[i + d + 1] - lb[i + d]:
+                hi = i + 1
+                break
+        x, y = a.form[lo:hi], b.form[lo + d : hi + d]
+        seam = hi < end
+    else:
+        lo, hi = end, at
+        for i in range(hi - 1, lo, -1):
+            if la[i] - la[i - 1] != lb[i + d] - lb[i + d - 1]:
+                lo = i
+                break
+        x, y = a.form[lo:hi][::-1], b.form[lo + d : hi + d][::-1]
+        seam = lo > end
+    differ = [u != v for u, v in zip(x, y, strict=True)]
+    n = len(differ)
+    bad = False
+    for i in range(n - 3):
+        if differ[i] + differ[i + 1] + differ[i + 2] + differ[i + 3] >= 3:
+            n, bad = i, True
+            break
+    if not bad and not seam and not whole:
+        return None  # alike to the end of the window: the stretch may go on
+    while n and differ[n - 1]:
+        n -= 1
+    return n
 
 
 def _alike(equal: np.ndarray) -> int:
@@ -575,6 +642,7 @@ def _evidence(a: Text, b: Text, slots: list[Slot], aligned: int) -> tuple[int, l
     changed = sum(1 for s in slots if s.a_end - s.a_start == 1 and s.b_end - s.b_start == 1 and not s.moved)
     lone = min((changed + 1) / max(aligned, 1), 0.25)  # one more: a short text's few changes say little
     rate = max(lone / (1 - lone) ** 2, MIN_RATE)
+    pairs: list[str] = []  # slots with two or more letters or digits changed in a row
     for s in slots:
         if s.moved:
             signs.append(f"moved {a.form[max(0, s.a_start - 4) : s.a_start + 4]}")
@@ -594,6 +662,8 @@ def _evidence(a: Text, b: Text, slots: list[Slot], aligned: int) -> tuple[int, l
             continue
         if len(x) == len(y):  # characters changed in place
             k = _changed_run(x, y)
+            if k >= 2:
+                pairs.append(f"{x}/{y}")
             if k >= LONG_CHANGE:  # k in a row: about aligned * rate**k such runs by chance
                 weight += _sign(signs, f"changed {x}/{y}", aligned * rate ** k, CHANGED_CHANCE)
             if PLACEHOLDER not in x and PLACEHOLDER not in y:
@@ -607,6 +677,8 @@ def _evidence(a: Text, b: Text, slots: list[Slot], aligned: int) -> tuple[int, l
             spare = b.space_within(max(0, s.b_start - SPACE_REACH), min(len(b.form), s.b_end + SPACE_REACH))
         if abs(len(x) - len(y)) <= spare:
             k = _changed_run(x, y)
+            if k >= 2:
+                pairs.append(f"{x}/{y}")
             if k >= LONG_CHANGE:  # a long change with a space in it is still a long change
                 weight += _sign(signs, f"changed {x}/{y}", aligned * rate ** k, CHANGED_CHANCE)
             continue
@@ -629,6 +701,11 @@ def _evidence(a: Text, b: Text, slots: list[Slot], aligned: int) -> tuple[int, l
         chance = _tail(changed * a.cn_share * CN_SHARE, places)
         for num in numbers:
             weight += _sign(signs, f"number {num}", chance, NUMBER_CHANCE)
+    if len(pairs) >= 2:
+        # several words changed, each of two characters or more (罗文/信长星, 河北/江苏, 河北/青海): noise changes
+        # two characters in a row about aligned * rate**2 times. (One such change alone says little.)
+        weight += _sign(signs, f"changed {' '.join(pairs[:3])}", _tail(aligned * rate**2, len(pairs)),
+                        CHANGED_CHANCE)
     for (x, y), places in words.items():
         # the same change of two or more characters at two places or more: a name. (The same change of one
         # character may be a systematic misreading, 己 for 已, or a script variant: no sign.)
