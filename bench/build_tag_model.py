@@ -121,6 +121,10 @@ def build_body_ranker(out: Path) -> int:
     print(f"featurized {len(examples)} articles in {time.perf_counter() - t0:.1f} s")
     ranker = fit_body_ranker(examples)
     ranker["folds"] = [fit_body_ranker([e for e in examples if fold_of(e.key) != k]) for k in range(FOLDS)]
+    # one more per data set, trained without any of it: the prior a site's own archive starts from when
+    # `xinwen eval tags --archive` learns that data set's house style (the shipped model never saw the site)
+    ranker["without"] = {key: fit_body_ranker([e for e in examples if not e.key.startswith(key + ":")])
+                         for key in SOHU_KEYS.values()}
     ranker["trained_on"] = sizes
     ranker["fold_key"] = "zlib.crc32('data set key:record id') % 5"
     data = json.dumps(ranker, ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode("utf-8")

@@ -141,6 +141,7 @@ class Collection:
         from xinwen.analysis.lexicon import read_user_dict
         from xinwen.analysis.pipeline import Analyzer
         from xinwen.analysis.stats import CorpusStats
+        from xinwen.analysis.tags.learn import learn_house
 
         self.attribute_stored()
         user_words = read_user_dict(user_dict) if user_dict else list(self.analyzer.stats.user_words)
@@ -151,6 +152,8 @@ class Collection:
             ((s.article.title or "", s.article.body or "") for s in self.store.iter_articles()),
             discover_words=discover, user_words=user_words,
         )
+        # the house style of the articles that carry their source's own tags (analysis/tags/learn.py)
+        stats.house = learn_house((s.article for s in self.store.iter_articles()), stats)
         self._save_stats(stats, covers=self.count())
         self._analyzer = Analyzer(stats)
         self._copies = None  # its segmenter is the analyzer's

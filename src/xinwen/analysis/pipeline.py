@@ -82,6 +82,10 @@ class Analyzer:
         # a longer body is analyzed on its first analyzed_chars (memory and time stay bounded)
         self.analyzed_chars = analyzed_chars or limits().analyzed_chars
         self.model = model if model is not None else active_tag_model()
+        if model is None and self.stats.house:  # the house style `xinwen fit` learned from tagged articles
+            from xinwen.analysis.tags.learn import house_model
+
+            self.model = house_model(self.model, self.stats.house)
         # exactly this collection's words: nothing learned by another collection in this process
         self.segmenter = Segmenter.with_words(self.stats.user_words + self.stats.vocabulary + env_user_words())
 

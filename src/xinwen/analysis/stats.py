@@ -31,6 +31,7 @@ class CorpusStats:
         vocabulary: list[str] | None = None,
         user_words: list[str] | None = None,
         covers: int | None = None,
+        house: dict | None = None,
     ):
         self.n_docs = n_docs  # the documents counted (all of a small collection, or a sample of a large one)
         # how many articles the collection held when these statistics were fitted for it (ingest refits
@@ -42,6 +43,9 @@ class CorpusStats:
         self.vocabulary_set: frozenset[str] = frozenset(self.vocabulary) | frozenset(self.user_words)
         self._prefixes = frozenset(w[:i] for w in self.vocabulary_set for i in range(1, len(w)))
         self._idf_cache: dict[str, float] = {}
+        # what `xinwen fit` learned from the collection's own tagged articles (tags/learn.py, learn_house):
+        # the house's tag counts, its long-text ranker and the report of what it measured; None when none
+        self.house = house
 
     # -- fitting ---------------------------------------------------------
     @classmethod
@@ -114,7 +118,7 @@ class CorpusStats:
         return {
             "version": STATS_VERSION, "n_docs": self.n_docs, "covers": self.covers, "df": self.df,
             "vocabulary": self.vocabulary, "user_words": self.user_words,
-        }  # fmt: skip
+        } | ({"house": self.house} if self.house else {})  # fmt: skip
 
     def to_bytes(self) -> bytes:
         return json.dumps(self.to_dict(), ensure_ascii=False).encode("utf-8")
@@ -130,5 +134,5 @@ class CorpusStats:
         data = loaded
         return cls(
             int(data["n_docs"]), dict(data["df"]), list(data.get("vocabulary", [])),
-            list(data.get("user_words", [])), int(data.get("covers", data["n_docs"])),
+            list(data.get("user_words", [])), int(data.get("covers", data["n_docs"])), data.get("house"),
         )

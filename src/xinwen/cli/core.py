@@ -70,7 +70,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_db(p)
     p.set_defaults(func=cmd_tag)
 
-    p = command(sub, "fit", "refit corpus statistics on the stored articles and retag them", [
+    p = command(sub, "fit", "refit corpus statistics and the house tag style (from articles with their source's "
+                "tags) on the stored articles and retag them", [
         "xinwen fit", "xinwen fit --user-dict words.txt"])
     p.add_argument("--user-dict", metavar="FILE", help="words to keep whole (one a line; also $XINWEN_USER_DICT)")
     p.add_argument("--no-discover", action="store_true", help="do not learn new words from the corpus")
@@ -241,11 +242,15 @@ def cmd_fit(args: argparse.Namespace) -> int:
     with open_collection(args, readonly=False, retag_note=False) as c:
         stats = c.fit(user_dict=args.user_dict, discover=not args.no_discover)
         n = c.count()
+    from xinwen.analysis.tags.learn import house_summary
+
     out = {"documents": stats.n_docs, "vocabulary": len(stats.df), "new_words": len(stats.vocabulary),
-           "user_words": len(stats.user_words), "retagged": n}
+           "user_words": len(stats.user_words), "retagged": n,
+           "house": (stats.house or {}).get("report")}  # what the collection's own tagged articles taught
     emit(out) if args.json else print(
         f"fitted on {stats.n_docs} articles, {len(stats.df)} words ({len(stats.vocabulary)} new: "
         f"{' '.join(stats.vocabulary[:10])}{' …' if len(stats.vocabulary) > 10 else ''}); retagged {n}"
+        + (f"\nhouse style: {house_summary(stats.house)}" if stats.house else "")
     )
     return 0
 

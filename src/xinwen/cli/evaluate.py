@@ -21,8 +21,11 @@ def register(sub: argparse._SubParsersAction) -> None:
         "xinwen eval tags", "xinwen eval related --datasets sina800 --json", "xinwen eval dups --check"])
     evsub = p.add_subparsers(dest="eval_command", metavar="WHAT")
 
-    q = _sub(evsub, "tags", "tags vs. editors' tags (page, tnews dev, csl), beside jieba TF-IDF and TextRank",
-             "xinwen eval tags --limit 500")
+    q = _sub(evsub, "tags", "tags vs. editors' tags (page, tnews dev, csl, full Sohu articles cross-validated), "
+             "beside jieba TF-IDF and TextRank", "xinwen eval tags --limit 500")
+    q.add_argument("--archive", action="store_true",
+                   help="also learn each full-article set's house style from its other folds (as `xinwen fit` "
+                   "does from a collection's tagged articles) and score the fold it left out")
     q.set_defaults(run=_run_tags)
 
     q = _sub(evsub, "related", "related articles: same-category / shared-tag precision@5 beside TF-IDF cosine",
@@ -81,7 +84,7 @@ def _sub(evsub: argparse._SubParsersAction, name: str, help: str, example: str, 
 def _run_tags(args: argparse.Namespace) -> tuple[Any, Callable[[Any], str]]:
     from xinwen.evaluation.tags import evaluate_tags, format_report
 
-    return evaluate_tags(limit=args.limit), format_report
+    return evaluate_tags(limit=args.limit, archive=getattr(args, "archive", False)), format_report
 
 
 def _run_related(args: argparse.Namespace) -> tuple[Any, Callable[[Any], str]]:

@@ -12,9 +12,10 @@ tnews dev: the first 2,000 titles with >= 3 tags (as the anchors in SOURCES.md),
 Full articles (sohu_entities_dev: human-annotated core entities; sohu_keywords_dev: the site's own
 keywords) are what the long-text ranker was trained on, so they are scored cross-validated: each
 article is tagged by the public path with the ranker of its fold (shipped in bodyranker.json.gz,
-trained without that fold: learn.fold_of), matched case-insensitively (5g = 5G). Beside it,
-`xinwen+archive`: the same fold's model after `learn_from_archive` on the other folds of the same data
-set, what a site gets once `xinwen fit` has learned its own tagged archive.
+trained without that fold: learn.fold_of), matched case-insensitively (5g = 5G). With --archive,
+beside it `xinwen+archive`: each fold tagged by the ranker trained without any of that data set (the
+site is new to it), after `learn_from_archive` on the set's other folds: what a site gets once
+`xinwen fit` has learned its own tagged archive.
 """
 
 from __future__ import annotations
@@ -166,9 +167,10 @@ def cross_validated_tags(ds: TagDataset, archive: bool = False) -> list[list[str
         if not mine:
             continue
         model = with_house(base, {}, folds[k])
-        if archive:
+        if archive:  # a site's archive: the ranker that never saw this data set, taught by its other folds
+            prior = (base.body_ranker or {}).get("without", {}).get(ds.key) or folds[k]
             rest = [a for key, a in zip(keys, ds.articles, strict=True) if fold_of(key) != k]
-            model, _ = learn_from_archive(rest, model, held_out=False)
+            model, _ = learn_from_archive(rest, with_house(base, {}, prior), held_out=False)
         for i, tags in zip(mine, xinwen_tags([ds.articles[i] for i in mine], model), strict=True):
             out[i] = tags
     return out
@@ -188,7 +190,7 @@ def _lower(tags: list[list[str]]) -> list[list[str]]:
     return [[t.lower() for t in ts] for ts in tags]
 
 
-def evaluate_dataset(ds: TagDataset) -> dict[str, Any]:
+def evaluate_dataset(ds: TagDataset, archive: bool = False) -> dict[str, Any]:
     gold = [a.source_tags for a in ds.articles]
     fix = _lower if ds.cross_validated else (lambda tags: tags)  # the Sohu sets match case-insensitively
     gold = fix(gold)
@@ -196,7 +198,7 @@ def evaluate_dataset(ds: TagDataset) -> dict[str, Any]:
     t0 = time.perf_counter()
     ours = cross_validated_tags(ds) if ds.cross_validated else xinwen_tags(ds.articles)
     out["xinwen"] = score(fix(ours), gold, time.perf_counter() - t0).to_dict()
-    if ds.cross_validated:
+    if ds.cross_validated and archive:
         t0 = time.perf_counter()
         ours = cross_validated_tags(ds, archive=True)
         out["xinwen+archive"] = score(fix(ours), gold, time.perf_counter() - t0).to_dict()
@@ -209,11 +211,14 @@ def evaluate_dataset(ds: TagDataset) -> dict[str, Any]:
     return out
 
 
-def evaluate_tags(limit: int | None = None) -> TagReport:
-    """Every tag data set present on this machine; the missing ones are named in `missing`."""
+def evaluate_tags(limit: int | None = None, archive: bool = False) -> TagReport:
+    """Every tag data set present on this machine; the missing ones are named in `missing`. With
+    `archive`, the full-article sets also as a site's own archive: each fold tagged after
+    `learn_from_archive` on the set's other folds, starting from the ranker trained without that set
+    (`xinwen+archive`, what `xinwen fit` gives a collection of such tagged articles)."""
     found, missing = load_datasets(limit)
     xinwen_tags([Article(title="预热", body="预热")])  # load the model and dictionaries outside the timing
-    return TagReport([evaluate_dataset(ds) for ds in found], missing)
+    return TagReport([evaluate_dataset(ds, archive) for ds in found], missing)
 
 
 def format_report(report: TagReport) -> str:

@@ -147,7 +147,7 @@ def repeats(text: str, min_count: int = 2, max_len: int = MAX_REPEAT) -> dict[st
     level = {g for g, c in grams.items() if c >= min_count and _cjk(g[0]) and _cjk(g[1])}
     if not level:
         return {}
-    out = {g: grams[g] for g in level}
+    out = {g: grams[g] for g in sorted(level)}  # sorted: the same candidates in every process
     longer: set[str] = set()
     i, n = 0, len(pairs)
     while i < n:
@@ -164,7 +164,7 @@ def repeats(text: str, min_count: int = 2, max_len: int = MAX_REPEAT) -> dict[st
                 longer.add(stretch[a : a + k])
         i = j
     if longer:
-        for g in sorted(longer, key=len):
+        for g in sorted(longer, key=lambda g: (len(g), g)):
             c = text.count(g)
             if c >= min_count:
                 for part in (g[:-1], g[1:]):
@@ -342,11 +342,11 @@ def features(
 ) -> tuple[list[str], np.ndarray, list[str]]:
     """The feature rows of the likeliest MAX_CANDIDATES candidates."""
     text, body, title, lead = doc.text, doc.body, doc.title, doc.lead
-    terms = list(src)
+    terms = list(src)  # in the order found (repeats() sorts its own: the same in every process)
     counts = np.fromiter(map(text.count, terms), dtype=np.float64, count=len(terms))
     in_title = np.fromiter((t in title for t in terms), dtype=np.float64, count=len(terms))
     in_lead = np.fromiter((t in lead for t in terms), dtype=np.float64, count=len(terms))
-    special = np.fromiter(((s & _STRONG) != 0 for s in src.values()), dtype=np.float64, count=len(terms))
+    special = np.fromiter(((src[t] & _STRONG) != 0 for t in terms), dtype=np.float64, count=len(terms))
     lengths = np.fromiter(map(len, terms), dtype=np.float64, count=len(terms))
     # a cheap prior keeps the candidates worth ranking: in the title, in the lead, repeated, a pattern
     prior = counts + 3.0 * in_title + 1.5 * in_lead + 2.0 * special + 0.1 * np.minimum(lengths, 8)

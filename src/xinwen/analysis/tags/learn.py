@@ -49,6 +49,7 @@ HOUSE_RATE = 0.1
 HOUSE_LEAVES = 8
 HOUSE_MIN_LEAF = 30
 MIN_ARCHIVE = 20  # tagged articles with a body needed to learn anything
+MAX_ARCHIVE = 5000  # `xinwen fit` learns from at most this many of them (the first stored)
 MIN_PRESENT = 2  # a term kept in the house counts: tagged once, or in this many articles
 
 
@@ -211,7 +212,7 @@ def boost_from_prior(
     f = offset.astype(np.float64).copy()
     trees = []
     for _ in range(rounds):
-        p = 1.0 / (1.0 + np.exp(-f))
+        p = 1.0 / (1.0 + np.exp(-np.clip(f, -30.0, 30.0)))
         hess = np.maximum(p * (1.0 - p), 1e-6)
         tree = DecisionTreeRegressor(max_leaf_nodes=leaves, min_samples_leaf=min_leaf, random_state=0)
         tree.fit(x, (y - p) / hess, sample_weight=hess)
@@ -308,10 +309,13 @@ def learn_from_archive(
         test = [e for e in examples if fold_of(e.key) == 0]
         train = [e for e in examples if fold_of(e.key) != 0]
         counts, ranker = fit_house(train, prior)
-        learned = with_house(base, counts, ranker)
-        shipped = with_house(base, {}, prior)
-        before = [f1_at_k(predict(shipped, e), e.gold) for e in test]
-        after = [f1_at_k(predict(learned, e), e.gold) for e in test]
+        # measured as the collection will tag: the public path, candidates made anew (the held-out
+        # articles' tags are not in the vocabulary learned without them)
+        held = [a for key, a in usable if fold_of(key) == 0]
+        gold = [{t.lower() for t in a.source_tags} for a in held]
+        before = [f1_at_k(t, g) for t, g in zip(_tag(with_house(base, {}, prior), held, stats), gold, strict=True)]
+        after = [f1_at_k(t, g) for t, g in zip(_tag(with_house(base, counts, ranker), held, stats), gold,
+                                                 strict=True)]
         report.held_out = len(test)
         report.f1_shipped, report.f1_learned = float(np.mean(before)), float(np.mean(after))
         report.f1_shipped_ci, report.f1_learned_ci = interval(before), interval(after)
@@ -321,3 +325,48 @@ def learn_from_archive(
     report.trees = ranker["house_trees"]
     report.seconds = time.perf_counter() - t0
     return with_house(base, counts, ranker), report
+
+
+def _tag(model: TagModel, articles: Sequence[Article], stats: CorpusStats | None) -> list[list[str]]:
+    """The tags the analyzer gives the articles with `model` (title and body only)."""
+    from xinwen.analysis.pipeline import Analyzer
+
+    analyzer = Analyzer(stats, model=model)
+    return [analyzer.analyze(Article(title=a.title, body=a.body)).tags for a in articles]
+
+
+def learn_house(
+    articles: Iterable[Article], stats: CorpusStats | None = None, model: TagModel | None = None
+) -> dict | None:
+    """What `xinwen fit` keeps of a collection's own tagged articles (in its corpus statistics): the house
+    counts, the ranker boosted on them and the report of what was learned and measured on the held-out
+    fifth; None when the archive teaches nothing (fewer than MIN_ARCHIVE tagged articles with a body)."""
+    from itertools import islice
+
+    from xinwen.analysis.pipeline import active_tag_model
+
+    tagged = islice((a for a in articles if a.source_tags and a.body), MAX_ARCHIVE)
+    learned, report = learn_from_archive(tagged, model if model is not None else active_tag_model(), stats)
+    kept = {k: v for k, v in report.to_dict().items() if k != "seconds"}  # the same archive, the same state
+    if not report.trees and not report.terms:
+        return {"report": kept} if report.skipped or report.notes else None
+    return {**learned.house, "ranker": learned.body_ranker, "report": kept}
+
+
+def house_model(base: TagModel, house: dict) -> TagModel:
+    """`base` with what `learn_house` kept (the shipped model when the house learned nothing)."""
+    if not house.get("ranker"):
+        return base
+    counts = {"terms": house.get("terms", {}), "base_rate": house.get("base_rate", 0.05)}
+    return with_house(base, counts, house["ranker"])
+
+
+def house_summary(house: dict | None) -> str:
+    """One line on what a collection's tagged articles taught (ArchiveReport.summary), '' when nothing."""
+    if not house or "report" not in house:
+        return ""
+    fields = {k: v for k, v in house["report"].items() if k in ArchiveReport.__dataclass_fields__}
+    for k in ("f1_shipped_ci", "f1_learned_ci"):
+        if k in fields:
+            fields[k] = tuple(fields[k])
+    return ArchiveReport(**fields).summary()

@@ -1,0 +1,89 @@
+"""Full-article tags: whole-name candidates, the long-text ranker, cross-validation folds, and the house
+style `xinwen fit` learns from a collection's own tagged articles."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from xinwen.analysis.pipeline import Analyzer
+from xinwen.analysis.segment import segment
+from xinwen.analysis.stats import CorpusStats
+from xinwen.analysis.tags.body import body_candidates, plausible, repeats
+from xinwen.analysis.tags.learn import FOLDS, fold_of, house_model, house_summary
+from xinwen.analysis.tags.model import TagModel
+from xinwen.article import Article
+from xinwen.cli import main
+from xinwen.collection import Collection
+from xinwen.evaluation.tags import SOHU_KEYWORDS, sohu_articles
+
+
+def _candidates(title: str, body: str) -> list[str]:
+    terms, rows, _ = body_candidates(segment(title, body), TagModel.default(), CorpusStats())
+    assert rows.shape[0] == len(terms)
+    return terms
+
+
+def test_figures_with_units_and_boilerplate_never_qualify():
+    for term in ("256gb售", "64gb", "2019年", "3.5%", "记者", "新华社"):
+        assert not plausible(term), term
+    for term in ("褚橙", "note 7 pro", "iphone", "资管新规"):
+        assert plausible(term), term
+
+
+def test_a_name_the_story_repeats_is_a_candidate_whole():
+    body = ("褚橙今年的销量创新高。褚橙创始人褚时健曾说，褚橙的品质来自果园的管理。"
+            "链尚优平台上线后，链尚优的用户增长很快，链尚优也在招聘。")
+    terms = _candidates("褚橙与链尚优", body)
+    assert "褚橙" in terms and "链尚优" in terms
+    assert repeats("褚橙好。褚橙甜。")["褚橙"] == 2
+
+
+def test_repeated_runs_that_cut_words_or_end_in_a_verb_are_not_candidates():
+    body = ("莘庄工业区重大产业项目集中开工，预计投产后新增产值约50亿元。"
+            "莘庄工业区重大产业项目集中开工，预计投产后新增产值约50亿元。")
+    terms = _candidates("重大产业项目集中开工", body)
+    assert "莘庄工业区" in terms
+    assert "业项目" not in terms and "预计投产后新增" not in terms and "新增产值约" not in terms
+
+
+def test_full_articles_are_ranked_by_the_long_text_ranker_with_folds_for_cross_validation():
+    model = TagModel.default()
+    assert model.long_text_ranker() is not None
+    folds = model.body_ranker["folds"]
+    assert len(folds) == FOLDS and all(f["trees"] for f in folds)
+    assert [fold_of(f"sohu-entities:{i}") for i in range(3)] == [fold_of(f"sohu-entities:{i}") for i in range(3)]
+    tags = Analyzer().analyze(Article(title="华为发布5G手机", body="华为今天发布了5G手机。华为的5G手机售价4999元。"
+                                                          "华为消费者业务负责人表示，5G手机将在3月上市。")).tags
+    assert "华为" in tags and len(tags) == 3
+    assert not any(t[0].isdigit() and "元" in t for t in tags)
+
+
+def test_fit_learns_the_house_style_from_tagged_articles_and_reports_it(shared, tmp_path: Path, capsys):
+    src = tmp_path / "archive.jsonl"
+    with src.open("w", encoding="utf-8") as fh:
+        for a in sohu_articles(SOHU_KEYWORDS, 60):
+            fh.write(json.dumps({"id": a.id, "title": a.title, "body": a.body, "keywords": a.source_tags},
+                                ensure_ascii=False) + "\n")
+    db = tmp_path / "news.db"
+    assert main(["--db", str(db), "ingest", str(src), "--no-fit"]) == 0
+    capsys.readouterr()
+    assert main(["--db", str(db), "fit", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    house = out["house"]
+    assert house["articles"] == 60 and house["tags"] > 50 and house["trees"] > 0
+    assert house["held_out"] > 0 and 0 <= house["f1_learned"] <= 1 and 0 <= house["f1_shipped"] <= 1
+    with Collection(db) as c:
+        stats = c.stats()
+        assert stats is not None and stats.house and "learned from 60 tagged articles" in house_summary(stats.house)
+        model = c.analyzer.model
+        assert model.house_tags and model.body_ranker["house_trees"] == house["trees"]
+        assert house_model(TagModel.default(), stats.house).house_tags == model.house_tags
+
+
+def test_a_few_tagged_articles_teach_nothing(tmp_path: Path):
+    with Collection(tmp_path / "news.db") as c:
+        c.ingest([str(Path(__file__).parents[1] / "src" / "xinwen" / "data" / "news-page.txt")], progress=False)
+        stats = c.fit(progress=False)
+        assert "20 are needed" in house_summary(stats.house)
+        assert not c.analyzer.model.house_tags  # the shipped model, as it was
