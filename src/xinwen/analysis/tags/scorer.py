@@ -10,7 +10,9 @@ A candidate is a content word, a phrase of adjacent words that editors use as a 
     editor    = max(1, keyphraseness / base rate) ** PRIOR_POWER_BODY   (tag model)
     score     = salience / max salience * editor + ASSOC_WEIGHT_BODY * P(tag | the article's words)
 
-A headline alone (no body to count in) is ranked by the tag model's learned ranker
+A full article (a body to count in) is ranked by the long-text ranker (body.py, learned from tagged
+news bodies) where it is confident, and by this formula plus a little of the ranker's say for the rest
+(TagScorer._score_article). A headline alone (no body to count in) is ranked by the tag model's learned ranker
 (ranker.py): which title words editors tag, and which tags the title implies without
 saying them (比特币 -> 数字货币); without a ranker, the same formula with the editors'
 prior at full strength (PRIOR_POWER, ASSOC_WEIGHT) stands in.
@@ -61,6 +63,7 @@ HEADING_WEIGHT = 3.0  # a short line without end punctuation: a section heading
 _PLACE_SUFFIX = "区市县省镇"
 CONFIDENT = 0.4  # a full article: the long-text ranker's candidates at least this likely come first
 SALIENCE_SCALE = 0.99  # ... then the salience formula's, scaled below the ranker's (1 + p)
+UNSURE_WEIGHT = 0.5  # ... plus this share of the ranker's probability
 
 
 def _body_weights(tokens: Tagged) -> list[float]:
@@ -277,7 +280,7 @@ class TagScorer:
     def _score_article(self, seg: Segmented) -> dict[str, float]:
         """A full article: the candidates the long-text ranker is confident an editor tags (probability
         at least CONFIDENT) first, scored 1 + p; the rest of the k by the salience formula, scaled below
-        1. The ranker learned from tagged news bodies which names and terms a story is about; when it is
+        1, plus UNSURE_WEIGHT times the ranker's probability. The ranker learned from tagged news bodies which names and terms a story is about; when it is
         unsure, the words the story develops most are the safer guess (a house that tags topics, not
         names)."""
         ranked = score_body(seg, self.model, self.stats)
@@ -287,6 +290,9 @@ class TagScorer:
         salience = self._salience(seg)
         top = max(salience.values(), default=0.0) or 1.0
         scores = ArticleScores((t, SALIENCE_SCALE * max(v, 0.0) / top) for t, v in salience.items())
+        for t, p in ranked.items():  # the rest: salience, and a little of the ranker's say
+            if p < CONFIDENT:
+                scores[t] = scores.get(t, 0.0) + UNSURE_WEIGHT * p
         scores.update(confident)
         # a word the story develops may stand beside the name that holds it (博物馆, 中国航海博物馆)
         scores.nested = frozenset(t for t in salience if t not in confident and any(t in c for c in confident))
