@@ -88,6 +88,8 @@ _BOOK = re.compile(r"《([^《》\n]{1,20})》")
 _CJK_RUN = re.compile(r"[\u4e00-\u9fff]{2,}")
 _BOILERPLATE = re.compile(
     r"(?:记者|通讯员|编辑|消息|报道|客户端|新闻网|联播|日电|[日报网社电]讯|来源|责编|图片)$|^(?:讯|央视|新华社|本报|本台|原标题)"
+    # a person the story does not name (林先生, 金女士, 张某): a stand-in, not a subject
+    r"|^.{1,2}(?:先生|女士|小姐|某某|某)$"
 )
 _PARA = re.compile(r"\n+|(?<![a-z0-9]) (?![a-z0-9])")
 _CLAUSE = re.compile(r"[，。！？；：、\n“”\"（）()《》【】 ,!?;:]+")

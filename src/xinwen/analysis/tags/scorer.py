@@ -64,6 +64,7 @@ _PLACE_SUFFIX = "区市县省镇"
 CONFIDENT = 0.4  # a full article: the long-text ranker's candidates at least this likely come first
 SALIENCE_SCALE = 0.99  # ... then the salience formula's, scaled below the ranker's (1 + p)
 UNSURE_WEIGHT = 0.5  # ... plus this share of the ranker's probability
+NESTED_APART = 2  # a word inside a chosen name may be chosen too when the story uses it this often apart
 
 
 def _body_weights(tokens: Tagged) -> list[float]:
@@ -294,8 +295,13 @@ class TagScorer:
             if p < CONFIDENT:
                 scores[t] = scores.get(t, 0.0) + UNSURE_WEIGHT * p
         scores.update(confident)
-        # a word the story develops may stand beside the name that holds it (博物馆, 中国航海博物馆)
-        scores.nested = frozenset(t for t in salience if t not in confident and any(t in c for c in confident))
+        # a word the story develops on its own may stand beside the name that holds it (博物馆 beside
+        # 中国航海博物馆 when the story speaks of 博物馆 apart from it; never 区块 beside 区块链)
+        text = "".join(w for w, _ in seg.title) + "\n" + "".join(w for w, _ in seg.body)
+        scores.nested = frozenset(
+            t for t in salience
+            if t not in confident and any(t in c and _apart(text, t, c) for c in confident)
+        )
         return scores
 
     def _salience(self, seg: Segmented) -> dict[str, float]:
@@ -342,6 +348,12 @@ def overlaps(a: str, b: str) -> bool:
         return True
     n = min(len(a), len(b))
     return any(a[-k:] == b[:k] or b[-k:] == a[:k] for k in range(2, n))
+
+
+def _apart(text: str, part: str, name: str) -> bool:
+    """`part` occurs outside `name` at least NESTED_APART times, and as often as half the name's."""
+    outside = text.count(part) - text.count(name) * name.count(part)
+    return outside >= max(NESTED_APART, text.count(name) / 2)
 
 
 class ArticleScores(dict):
