@@ -41,11 +41,11 @@ def main() -> None:
     with gzip.open(SHARED, "rt", encoding="utf-8") as f:
         stories = [json.loads(line) for _, line in zip(range(args.batch * args.rounds), f, strict=False)]
     with Collection(str(db)) as c:
-        print(f"{c.count():,} articles in {db}")
+        print(f"{c.count():,} articles in {db}", flush=True)
         cache = DocValuesCache(c.store)
         t0 = time.perf_counter()
         cache.get()
-        print(f"first load: {time.perf_counter() - t0:.3f} s")
+        print(f"first load: {time.perf_counter() - t0:.3f} s", flush=True)
         rows = []
         for r in range(args.rounds):
             batch = [dict(s, id=f"refresh-{r}-{s.get('id', i)}") for i, s in enumerate(
@@ -59,10 +59,11 @@ def main() -> None:
             assert ours.size >= c.count()
             rows.append((w1 - w0, p1 - p0, w2 - w1, p2 - p1))
             print(f"batch {r + 1}: ours {1000 * (w1 - w0):7.1f} ms ({1000 * (p1 - p0):6.1f} CPU)   "
-                  f"full read {1000 * (w2 - w1):7.1f} ms ({1000 * (p2 - p1):6.1f} CPU)")
+                  f"full read {1000 * (w2 - w1):7.1f} ms ({1000 * (p2 - p1):6.1f} CPU)", flush=True)
         ours_ms = statistics.median(r[0] for r in rows) * 1000
         full_ms = statistics.median(r[2] for r in rows) * 1000
-        print(f"median: ours {ours_ms:.1f} ms, full read {full_ms:.1f} ms: {full_ms / ours_ms:.1f}x less per commit")
+        print(f"median: ours {ours_ms:.1f} ms, full read {full_ms:.1f} ms: {full_ms / ours_ms:.1f}x less per commit",
+              flush=True)
     shutil.rmtree(folder, ignore_errors=True)
 
 
