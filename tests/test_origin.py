@@ -124,6 +124,13 @@ def test_outlet_of_url() -> None:
     assert outlet_of_url("https://news.cctv.com/2024/06/01/ARTI.shtml") == "央视网"
     assert outlet_of_url("http://www.chinanews.com.cn/gn/2024/06-01/1.shtml") == "中国新闻网"
     assert outlet_of_url("not a url") is None and outlet_of_url(None) is None
+    # a platform where anyone publishes did not print the story; the outlet's own pages on it did
+    for url in ("http://mp.weixin.qq.com/s?__biz=MzI2&mid=26", "https://www.sohu.com/a/123_456",
+                "https://baijiahao.baidu.com/s?id=1", "https://m.weibo.cn/status/1", "https://new.qq.com/omn/2019/x.html"):
+        assert outlet_of_url(url) is None, url
+    assert outlet_of_url("https://news.sohu.com/20190101/n1.shtml") == "搜狐"
+    assert outlet_of_url("https://news.qq.com/a/1.htm") == "腾讯"
+    assert outlet_of_url("https://weibo.com.example.org/x") == "weibo.com.example.org"
 
 
 # -- generated headers and footers -------------------------------------------------------------------------

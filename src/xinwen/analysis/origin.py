@@ -69,6 +69,9 @@ _DOMAINS = {
     "21jingji.com": "21世纪经济报道", "nbd.com.cn": "每日经济新闻", "guancha.cn": "观察者网",
     "qianlong.com": "千龙网", "cri.cn": "国际在线", "chinaxiaokang.com": "中国小康网",
 }
+# sites where anyone publishes (public accounts, self-media): the site is not who printed the story
+_PLATFORMS = ("mp.weixin.qq.com", "baijiahao.baidu.com", "mbd.baidu.com", "toutiao.com", "weibo.com", "weibo.cn",
+              "zhihu.com", "douban.com", "kuaibao.qq.com", "new.qq.com/omn", "sohu.com/a")
 # words that end an outlet's name in a source line (作者, 编辑 … follow it)
 _NAME_STOP = re.compile(
     r"[\s\u3000,，。;；:：!！?？、|/\\()（）\[\]【】<>〈〉「」『』“”\"'‘’]|作者|记者|编辑|责编|责任编辑|审核|校对|"
@@ -180,9 +183,18 @@ def normalize_outlet(name: str | None) -> str | None:
     return text
 
 
+def _on(host: str, path: str, platform: str) -> bool:
+    """Whether host + path lies on `platform` ("site" or "site/path-prefix"; subdomains of site too)."""
+    site, _, prefix = platform.partition("/")
+    if host != site and not host.endswith("." + site):
+        return False
+    return not prefix or path == "/" + prefix or path.startswith("/" + prefix + "/")
+
+
 def outlet_of_url(url: str | None) -> str | None:
     """The outlet a page's site belongs to (https://www.news.cn/… -> 新华网), else its host (example.org);
-    None when `url` is not an http(s) URL."""
+    None when `url` is not an http(s) URL, or is on a platform where anyone publishes (a WeChat public
+    account, 百家号, 头条号, a 搜狐号 page: the platform did not print the story)."""
     if not url:
         return None
     try:
@@ -191,6 +203,8 @@ def outlet_of_url(url: str | None) -> str | None:
         return None
     host = (parts.hostname or "").lower().rstrip(".")
     if parts.scheme not in ("http", "https") or not host or "." not in host:
+        return None
+    if any(_on(host, parts.path, p) for p in _PLATFORMS):
         return None
     labels = host.split(".")
     for i in range(len(labels) - 1):
