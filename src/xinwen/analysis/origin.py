@@ -71,7 +71,7 @@ _DOMAINS = {
 }
 # sites where anyone publishes (public accounts, self-media): the site is not who printed the story
 _PLATFORMS = ("mp.weixin.qq.com", "baijiahao.baidu.com", "mbd.baidu.com", "toutiao.com", "weibo.com", "weibo.cn",
-              "zhihu.com", "douban.com", "kuaibao.qq.com", "new.qq.com/omn", "sohu.com/a")
+              "zhihu.com", "douban.com", "kuaibao.qq.com", "new.qq.com/omn", "www.sohu.com/a", "m.sohu.com/a")
 # words that end an outlet's name in a source line (作者, 编辑 … follow it)
 _NAME_STOP = re.compile(
     r"[\s\u3000,，。;；:：!！?？、|/\\()（）\[\]【】<>〈〉「」『』“”\"'‘’]|作者|记者|编辑|责编|责任编辑|审核|校对|"
