@@ -163,3 +163,41 @@ def test_a_schema_5_database_is_carried_over(tmp_path: Path) -> None:
         assert c.get("old").origin == "中国新闻网" and c.get("old").event_date == date(2024, 3, 2)
         assert c.attribute_stored() == 0  # once
         assert [h.article.id for h in c.search("origin:中国新闻网")] == ["old"]
+
+
+PAGE = """<html><head><title>宝山召开重点项目推进大会_观察者网</title></head><body>
+<div class="nav"><a href="/">首页</a> <a href="/a">国内</a></div>
+<h1>宝山召开重点项目推进大会</h1>
+<div class="byline">2024-03-02 10:08:11 字号：A- A A+ 来源：观察者网</div>
+<div class="content"><p>上海市宝山区今天召开全区重点项目推进大会，会议通报了去年全区经济运行情况，全区规模以上工业总产值同比增长5.2%。</p>
+<p>会议要求，各部门要围绕绿色低碳转型目标，加快推进南大智慧城、吴淞创新城等重点区域建设，确保今年一季度实现开门红。</p>
+<p>宝山区负责人表示，将进一步优化营商环境，为企业提供全生命周期服务，推动一批重大产业项目早开工、早投产、早见效。</p></div>
+<div class="footer">责任编辑：王小明</div></body></html>"""
+
+
+def test_a_pages_printed_source_line_beside_the_story_is_its_origin(tmp_path: Path) -> None:
+    from xinwen.analysis.provenance import attribute
+    from xinwen.readers import read
+
+    page = tmp_path / "p.html"
+    page.write_text(PAGE, encoding="utf-8")
+    (article,) = [a for a in read([str(page)]) if not hasattr(a, "message")]
+    assert "来源" not in article.body and article.extra["credit"] == "来源：观察者网"
+    attribute(article)
+    assert article.origin == "观察者网" and article.provenance["origin"]["field"] == "credit"
+
+
+def test_saved_pages_are_credited_to_the_outlet_they_print(shared: Path) -> None:
+    from xinwen.analysis.provenance import attribute
+    from xinwen.readers import read
+
+    def outlet(page: str) -> str | None:
+        (article,) = [a for a in read([str(shared / "pages" / page)]) if not hasattr(a, "message")]
+        return attribute(article).origin
+
+    assert outlet("guancha/guancha.html") == "观察者网"
+    assert outlet("stcn/1.html") == "证券时报网"  # 2019-09-26 12:11来源：证券时报网作者：李在山
+    assert outlet("people/1.html") == "人民网"  # 来源：人民网-文化频道: the outlet, not its channel
+    assert outlet("xinhuanet/1.html") == "新华社"  # the dateline in the story before the page's 来源：新华网
+    assert outlet("zyyfy/1.html") is None  # 来源：本站原创 names no one
+    assert outlet("wechat/2.html") is None  # a public account: not 腾讯

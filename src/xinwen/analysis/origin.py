@@ -81,7 +81,9 @@ _NAME_STOP = re.compile(
 _QUOTED = re.compile(r"[^“\"《「]{0,3}[“\"《「]([^”\"》」]{1,20})[”\"》」]")
 _TRAILING = re.compile(r"官方$|(?:官方)?(?:客户端|微信公众号|微信公众平台|公众号|微信号|官方微信|官方微博|微博|微信|官网|网站|"
                        r"APP|App|app|电子版|数字报|头条号|百家号|抖音号)$")
+_CHANNEL = re.compile(r"\s*[-－—_|·]\s*[\u4e00-\u9fff]{1,8}(?:频道|栏目|专栏)$")
 _GENERIC = re.compile(r"^(?:网络|互联网|网友|网上|本站|本网|本报|本台|本刊|综合|综合报道|综合消息|转载|原创|未知|"
+                      r"本站原创|本网原创|原创稿件|原创文章|"
                       r"网络整理|网友投稿|投稿|自媒体|作者|编辑|各地|多家媒体|媒体|外媒|港媒|台媒|新闻|消息|不详|晚报|晨报|日报|早报|"
                       r"商报|时报)$")
 _KNOWN = set(_ALIASES) | set(_ALIASES.values()) | set(_DOMAINS.values()) | {
@@ -174,6 +176,7 @@ def normalize_outlet(name: str | None) -> str | None:
     if m:
         text = text[: m.start()]
     text = _LEADING_VERB.sub("", text).strip()
+    text = _CHANNEL.sub("", text).strip()  # 人民网-文化频道: the outlet, not its section
     for _ in range(2):
         text = _TRAILING.sub("", text).strip()
     key = text.lower() if text.isascii() else text

@@ -12,7 +12,7 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 
@@ -23,8 +23,15 @@ from xinwen.article import Article
 
 def attribute(article: Article) -> Article:
     """Set `article.origin`, `event_date` and `provenance` from its title, body, URL, source and
-    publish time (all None/empty when the text says nothing); returns the article."""
+    publish time (all None/empty when the text says nothing); returns the article. A page's source line
+    printed outside the body (`extra["credit"]`, readers/html.py) counts before the record's source
+    and the URL."""
     found = origin(article.title, article.body, article.url, article.source)
+    credit = article.extra.get("credit") if isinstance(article.extra, dict) else None
+    if isinstance(credit, str) and (found is None or found.kind in ("record-source", "url")):
+        printed = origin("", credit)  # the page's source line beside the story (readers/html.py)
+        if printed is not None and printed.outlet:
+            found = replace(printed, field="credit")
     event = event_date(article.title, article.body, article.published)
     article.origin = found.outlet if found else None
     article.event_date = event.date if event else None

@@ -101,6 +101,7 @@ class Extracted:
     body: str
     meta: dict[str, str]
     links: dict[str, str | None]
+    credit: str | None = None  # a source line printed beside the story, outside its body (来源：观察者网)
 
 
 def extract_article(text: str, url: str | None = None) -> Extracted:
@@ -132,6 +133,7 @@ def extract_article(text: str, url: str | None = None) -> Extracted:
     else:
         title = clean_page_title(refs[0], meta.get("og:site_name")) if refs else ""
     lines = trim(lines, title)
+    credit = _credit(page, anchor, lines)
     body = body_text(lines) or _trafilatura_body(text, url)
     published = find_published(page, meta, scripts, anchor, lines[0].index if lines else None)
     if published is None:
@@ -139,7 +141,26 @@ def extract_article(text: str, url: str | None = None) -> Extracted:
         published = url_date(page_url) if page_url else None
     if published is None:
         published = _htmldate(tree)
-    return Extracted(normalize(title), published, body, meta, links)
+    return Extracted(normalize(title), published, body, meta, links, credit)
+
+
+CREDIT_LINES = 12  # lines between the headline and the body, and after the body, read for a source line
+_CREDIT = re.compile(r"(?:来源|稿源|文章来源|本文来源|出处)\s*[:：]|转自|本文来自|据\S{2,8}报道")
+
+
+def _credit(page: Any, anchor: int | None, lines: list[Any]) -> str | None:
+    """The page's source line outside the body (the byline block under the headline, or the lines the
+    body's end was cut from): the first line near the story that credits an outlet, as printed."""
+    if not lines:
+        return None
+    start = anchor + 1 if anchor is not None else max(0, lines[0].index - CREDIT_LINES)
+    near = page.lines[start : lines[0].index][-CREDIT_LINES:] + page.lines[lines[-1].index + 1 :][:CREDIT_LINES]
+    for line in near:
+        text = line.text.strip()
+        found = _CREDIT.search(text) if len(text) <= 120 else None
+        if found:  # from the credit on: 2019-09-26 12:11来源：证券时报网 作者：…
+            return normalize(text[found.start() :])
+    return None
 
 
 _URL_DATE = re.compile(r"(?<!\d)((?:19|20)\d\d)[-/_]?(0[1-9]|1[0-2])[-/_]?(0[1-9]|[12]\d|3[01])(?!\d)")
@@ -205,6 +226,6 @@ def read_html(text: str, name: str, url: str | None = None) -> Iterator[Article 
         url=page_url.strip() if page_url and page_url.strip().startswith("http") else url,
         source=normalize(source) if source else None,
         published=page.published,
-        extra={"title_derived": True} if not title else {},
+        extra=({"title_derived": True} if not title else {}) | ({"credit": page.credit} if page.credit else {}),
         read_from=f"{name}:1",
     )
