@@ -261,6 +261,10 @@ def test_a_new_text_keeps_the_one_it_replaces_as_a_version(filled: Store):
     assert got[0].replaced_at and got[0].stored_at and got[0].replaced_at <= got[1].replaced_at
     assert filled.get("a").article.body == "更正后的正文第二版"
     assert filled.versions(key(filled, "b")) == []
+    retagged = write("b", "莘庄 工业区 项目 开工", "福斯特 军健 澳华 内镜 等 制造业 项目 同时 开工 低碳", days=1,
+                     tags=("工业区",), source="另一个来源", category="经济")
+    filled.upsert([retagged])  # the same title, body, time and URL: updated without a version
+    assert filled.get("b").article.source == "另一个来源" and filled.versions(key(filled, "b")) == []
     filled.delete(["a"])
     assert filled.versions(k) == []
 

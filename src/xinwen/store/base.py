@@ -181,7 +181,8 @@ class Store(Protocol):
         ...
     def versions(self, key: int) -> list[ArticleVersion]:
         """The texts of an article that later ones replaced, oldest first ([] for none, or no article):
-        `upsert` keeps the text it replaces whenever the content hash changes."""
+        `upsert` keeps the text it replaces whenever the title, body, publish time or URL changes (other
+        fields of the record are updated without a version)."""
         ...
     def set_tags(self, updates: Sequence[TagUpdate]) -> None: ...
     def get(self, article_id: str) -> StoredArticle:

@@ -465,9 +465,12 @@ class PostgresStore:
                 "SELECT a.key, coalesce((SELECT max(v.version) FROM article_versions v WHERE v.article = a.key), 0) "
                 "+ 1, a.title, a.body, a.url, a.source, a.category, a.published, a.source_tags, a.extra, "
                 f"a.content_hash, {_UTC_TEXT.format('a.ingested_at')}, {_UTC_TEXT.format('%s::timestamptz')} "
-                "FROM articles a JOIN unnest(%s::text[], %s::text[]) AS u(id, h) ON a.id = u.id "
-                "WHERE a.content_hash <> u.h",
-                (now, ids, [w.content_hash for w in final]),
+                "FROM articles a JOIN unnest(%s::text[], %s::text[], %s::text[], %s::text[], %s::text[]) "
+                "AS u(id, t, b, p, l) ON a.id = u.id WHERE (a.title, a.body, a.published, a.url) IS DISTINCT FROM "
+                "(u.t, u.b, u.p, u.l)",  # a new title, body, publish time or URL: see store/sqlite.py _text_of
+                (now, ids, [_clean(w.article.title) or "" for w in final], [_clean(w.article.body) or "" for w in final],
+                 [w.article.published.isoformat() if w.article.published else None for w in final],
+                 [_clean(w.article.url) for w in final]),
             )
             columns = [list(c) for c in zip(*(_row_values(w) for w in final), strict=True)]
             stored = conn.execute(

@@ -357,7 +357,8 @@ class SQLiteStore:
             conn = self.conn
             for w in writes:
                 a = w.article
-                row = conn.execute("SELECT rowid, content_hash FROM articles WHERE id=?", (a.id,)).fetchone()
+                row = conn.execute("SELECT rowid, title, body, published, url FROM articles WHERE id=?",
+                                   (a.id,)).fetchone()
                 values = _row_values(w, now)
                 if row is None:
                     cur = conn.execute(
@@ -367,7 +368,7 @@ class SQLiteStore:
                 else:
                     key = int(row[0])
                     self._rewritten()
-                    if row[1] != w.content_hash:  # a new text: the one it replaces becomes a version
+                    if tuple(row[1:]) != _text_of(a):  # a new text: the one it replaces becomes a version
                         conn.execute(
                             "INSERT INTO article_versions (article, version, title, body, url, source, category, "
                             "published, source_tags, extra, content_hash, stored_at, replaced_at) "
@@ -797,6 +798,12 @@ def _statements(script: str) -> list[str]:
     if "\n".join(buf).strip():
         out.append("\n".join(buf))
     return out
+
+
+def _text_of(a: Article) -> tuple:
+    """What makes a new version: the title, body, publish time and URL as stored (a change elsewhere in
+    the record, such as its source tags or extra fields, is an update without one)."""
+    return (a.title, a.body, a.published.isoformat() if a.published else None, a.url)
 
 
 _WRITTEN = (
