@@ -25,4 +25,5 @@ def test_quality_stays_above_its_floors(evaluation, shared, capsys):
 def test_a_figure_below_its_floor_fails_the_check():
     report = {"datasets": [{"key": "tnews-dev", "xinwen": {"f1": 0.1}}, {"key": "page", "xinwen": {"hits": 12}}]}
     got = {(c.dataset, c.metric): c.ok for c in checks.check("tags", report)}
-    assert got == {("page", "hits"): True, ("tnews-dev", "f1"): False, ("csl", "f1"): False}  # csl: missing
+    assert got == {("page", "hits"): True, ("tnews-dev", "f1"): False, ("csl", "f1"): False,  # csl: missing
+                   ("sohu-entities", "f1"): False, ("sohu-keywords", "f1"): False}
