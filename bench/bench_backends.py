@@ -399,7 +399,7 @@ def main() -> int:
     ap.add_argument("--articles", type=int, default=100_000)
     ap.add_argument("--queries", type=int, default=300)
     ap.add_argument("--related", type=int, default=200)
-    ap.add_argument("--writer-stories", type=int, default=3000)
+    ap.add_argument("--writer-stories", type=int, default=8000)
     ap.add_argument("--rebuild", action="store_true")
     ap.add_argument("--only", choices=["compare", "writers"], help="run one part only")
     args = ap.parse_args()
