@@ -3,7 +3,7 @@ GeneralNewsExtractor, same pages, same run (issue 18's table).
 
     nice python bench/bench_extract.py [--pages ../shared/pages] [--fails] [--system NAME]
 
-(The anchors need `pip install readability-lxml gne`; a row whose package is missing says so.)
+(The anchors need `pip install -e '.[bench]'` (readability-lxml, gne); a row whose package is missing says so.)
 
 The pages are ../shared/pages (31 sites); what a person read on each page (title, publish time, first and
 last sentence of the body) is tests/data/pages_expected.json. Every page is decoded once, as xinwen's
