@@ -97,6 +97,8 @@ class ArchiveReport:
 
     def summary(self) -> str:
         """One paragraph for a person: how much was learned and what it measured."""
+        if not self.articles:
+            return "nothing learned: " + "; ".join(self.notes or ["no tagged articles with a body"])
         text = (f"learned from {self.articles} tagged articles ({self.tags} distinct tags, {self.terms} terms counted, "
                 f"{self.trees} trees added to the shipped ranker)")
         if self.held_out:
