@@ -79,6 +79,15 @@ def test_fit_learns_the_house_style_from_tagged_articles_and_reports_it(shared, 
         model = c.analyzer.model
         assert model.house_tags and model.body_ranker["house_trees"] == house["trees"]
         assert house_model(TagModel.default(), stats.house).house_tags == model.house_tags
+    more = tmp_path / "more.jsonl"
+    with more.open("w", encoding="utf-8") as fh:
+        for i in range(40):  # half as large again: the ingest fits its statistics anew
+            fh.write(json.dumps({"id": f"more-{i}", "title": f"第{i}条新闻", "body": "华为发布新手机。" * 3},
+                                ensure_ascii=False) + "\n")
+    assert main(["--db", str(db), "ingest", str(more)]) == 0
+    with Collection(db) as c:
+        stats = c.stats()
+        assert stats is not None and stats.n_docs == 100 and stats.house["report"]["articles"] == 60
 
 
 def test_a_few_tagged_articles_teach_nothing(tmp_path: Path):

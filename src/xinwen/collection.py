@@ -379,6 +379,7 @@ class Collection:
                     if len(sample) >= FIT_SAMPLE:
                         break
         stats = CorpusStats.fit_texts(list(sample.values()), user_words=user_words)
+        stats.house = self.analyzer.stats.house  # the house tag style the last `xinwen fit` learned stays
         self._save_stats(stats, covers=covers)
         self._analyzer = Analyzer(stats)
         self._copies = None  # its segmenter is the analyzer's
