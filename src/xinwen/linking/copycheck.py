@@ -255,9 +255,21 @@ def compare(a: Text | str, b: Text | str) -> CopyCheck:
         return check
     if len(ta.codes) > len(tb.codes):
         ta, tb = tb, ta  # the shorter first: coverage is its share, and what is left of it is looked for again
-    slots, covered = _align(ta, tb)
+    anchored = _anchor_runs(ta, tb)
     words = ta.codes != _PLACE
     n_words = int(words.sum())
+    if len(anchored):
+        # other figures, or the same name changed twice, inside the runs of anchors alone: signs that no
+        # noise rate explains, found before the costlier extension of the runs (templates come up as
+        # candidates again and again: a daily report's every earlier day)
+        certain = _certain(ta, tb, _merged(_run_slots(ta, tb, anchored)))
+        if len(certain) * WEIGHT_STRONG >= TEMPLATE_EVIDENCE:
+            covered = _covered(anchored, len(ta.codes))
+            check.coverage = int((covered & words).sum()) / n_words if n_words else 0.0
+            check.gap = _longest_false(covered)
+            check.evidence, check.signs = len(certain) * WEIGHT_STRONG, certain
+            return check
+    slots, covered = _align(ta, tb, anchored)
     slack = min(COVERAGE_SLACK, _at_seams(ta, ~covered & words))
     check.coverage = min(1.0, (int((covered & words).sum()) + slack) / n_words) if n_words else 0.0
     check.gap = _longest_false(covered)
@@ -293,9 +305,10 @@ def _longest_false(mask: np.ndarray) -> int:
     return int((edges[1::2] - edges[::2]).max()) if len(edges) else 0
 
 
-def _align(a: Text, b: Text) -> tuple[list[Slot], np.ndarray]:
-    """The slots of the two texts' alignment, and which characters of `a` (the shorter) are aligned."""
-    runs = _extend(a, b, _anchor_runs(a, b))
+def _align(a: Text, b: Text, anchored: np.ndarray | None = None) -> tuple[list[Slot], np.ndarray]:
+    """The slots of the two texts' alignment, and which characters of `a` (the shorter) are aligned
+    (`anchored`: the runs of anchors, when already found)."""
+    runs = _extend(a, b, _anchor_runs(a, b) if anchored is None else anchored)
     in_a = _covered(runs, len(a.codes))
     if in_a.mean() < MIN_COVERAGE and len(a.codes) >= FILL_MIN:
         more = _fill(a, b, runs, in_a)
@@ -644,6 +657,10 @@ def _evidence(a: Text, b: Text, slots: list[Slot], aligned: int) -> tuple[int, l
     rate = max(lone / (1 - lone) ** 2, MIN_RATE)
     pairs: list[str] = []  # slots with two or more letters or digits changed in a row
     for s in slots:
+        if s.a_end - s.a_start == 1 and s.b_end - s.b_start == 1:  # most slots: one character changed
+            x, y = a.form[s.a_start], b.form[s.b_start]
+            if not (_is_digit(x) and _is_digit(y)) and not (_is_cn(x) and _is_cn(y)):
+                continue  # no figure, no number, no name: noise (counted above)
         if s.moved:
             signs.append(f"moved {a.form[max(0, s.a_start - 4) : s.a_start + 4]}")
             weight += WEIGHT_WEAK
@@ -739,6 +756,29 @@ def _changed_run(x: str, y: str) -> int:
         run = run + 1 if u != v and u != PLACEHOLDER and v != PLACEHOLDER else 0
         longest = max(longest, run)
     return longest
+
+
+def _certain(a: Text, b: Text, slots: list[Slot]) -> list[str]:
+    """The signs among these slots that weigh the same whatever the noise: another figure in the same place,
+    and the same change of two or more characters at two places (as `_evidence` finds them)."""
+    signs = []
+    words: dict[tuple[str, str], set[tuple[int, int]]] = {}
+    for s in slots:
+        x, y = a.form[s.a_start : s.a_end], b.form[s.b_start : s.b_end]
+        if len(x) != len(y) or s.moved:
+            continue
+        if len(x) == 1 and not (_is_digit(x) and _is_digit(y)):
+            continue  # a lone changed character: noise, or part of a name (which `_evidence` weighs)
+        fig = _figure(a, b, s, "digit")
+        if fig:
+            if fig[0] not in b.figures or fig[1] not in a.figures:
+                signs.append(f"figure {fig[0]}/{fig[1]}")
+            continue
+        if _figure(a, b, s, "cn"):
+            continue  # a Chinese number: weighed against the noise rate
+        if len(x) >= 2 and PLACEHOLDER not in x and PLACEHOLDER not in y:
+            words.setdefault((x, y), set()).add((s.a_start, s.b_start))
+    return signs + [f"repeated {x}/{y}" for (x, y), places in words.items() if _distinct(places) >= 2]
 
 
 def _sign(signs: list[str], sign: str, chance: float, limits: tuple[float, float]) -> int:
