@@ -96,7 +96,6 @@ _CLAUSE = re.compile(r"[，。！？；：、\n“”\"（）()《》【】 ,!?;
 _BREAK = frozenset("，。！？；：、\n“”\"（）()《》【】 ,.!?;:")
 LEAD_CHARS = 150
 ASSOC_WORDS = 60  # the body's first words that, with the headline's, imply tags (tag model associations)
-COHESION = 0.6  # a run of words is a term when it holds this share of its rarer end word's occurrences
 MAX_REPEAT = 8  # the longest character run looked for as a repeat
 MAX_CANDIDATES = 32  # candidates ranked per article (the likeliest by a cheap prior)
 _CACHE_MAX = 200_000
@@ -249,13 +248,6 @@ def body_candidates(
     # two or three content words in a row: the title's weigh 100 (a term the title has and the body repeats)
     part = [i[2] for i in info]
     runs: Counter[str] = Counter()
-    ends: dict[str, tuple[str, str]] = {}
-    counts = Counter(words)
-
-    def cohesive(term: str) -> bool:
-        """The run holds most occurrences of its rarer end word (水运 and 工程 mostly as 水运工程)."""
-        first, last = ends[term]
-        return runs[term] % 100 + runs[term] // 100 >= COHESION * min(counts[first], counts[last])
 
     pos = [p for _, p in tokens]
     for i in [i for i in range(n_tok - 1) if part[i] and part[i + 1]]:
@@ -263,10 +255,8 @@ def body_candidates(
         weight = 100 if i < n_title else 1
         if pos[i + 1] not in _NO_END_POS:
             runs[pair] += weight
-            ends[pair] = (words[i], words[i + 1])
         if i + 2 < n_tok and part[i + 2] and pos[i + 2] not in _NO_END_POS:
             runs[pair + words[i + 2]] += weight
-            ends[pair + words[i + 2]] = (words[i], words[i + 2])
     for i in [i for i, lw in enumerate(words) if lw in prefixes or lw in vprefixes]:
         term = words[i]  # runs of words that are a known term
         for j in range(i + 1, min(i + 4, n_tok)):

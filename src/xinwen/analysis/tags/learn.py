@@ -260,17 +260,6 @@ def with_house(base: TagModel, house: dict, body_ranker: dict) -> TagModel:
     return model
 
 
-def predict(model: TagModel, example: Example, k: int = K) -> list[str]:
-    """The top k of an example's candidates under the model's long-text ranker (what TagScorer picks)."""
-    from xinwen.analysis.tags.scorer import choose
-
-    if not example.terms:
-        return []
-    rows = _house_columns(example, model.house) if model.house else example.rows
-    scores = model.long_text_ranker().scores(rows)
-    return choose(dict(zip(example.terms, scores.tolist(), strict=True)), k)
-
-
 def f1_at_k(predicted: Sequence[str], gold: set[str], k: int = K) -> float:
     hits = len({p.lower() for p in predicted[:k]} & gold)
     if not hits:
