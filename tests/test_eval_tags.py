@@ -77,3 +77,14 @@ def test_score_counts_exact_matches_in_the_top_k():
 def test_eval_tags_rejects_a_limit_below_one(capsys):
     assert main(["eval", "tags", "--limit", "0"]) == 2  # a usage error, as argparse says it
     assert "--limit" in capsys.readouterr().err
+
+
+def test_eval_tags_archive_adds_the_unseen_and_learned_rows_on_full_articles(shared, capsys):
+    assert main(["eval", "tags", "--json", "--limit", "12", "--archive"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    full = [d for d in report["datasets"] if d["key"].startswith("sohu")]
+    assert len(full) == 2
+    for d in full:
+        for system in ("xinwen", "xinwen-unseen", "xinwen+archive"):
+            assert 0 <= d[system]["f1"] <= 1 and d[system]["f1_ci"][0] <= d[system]["f1"] <= d[system]["f1_ci"][1]
+    assert all("xinwen+archive" not in d for d in report["datasets"] if not d["key"].startswith("sohu"))

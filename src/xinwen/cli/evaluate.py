@@ -24,8 +24,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     q = _sub(evsub, "tags", "tags vs. editors' tags (page, tnews dev, csl, full Sohu articles cross-validated), "
              "beside jieba TF-IDF and TextRank", "xinwen eval tags --limit 500")
     q.add_argument("--archive", action="store_true",
-                   help="also learn each full-article set's house style from its other folds (as `xinwen fit` "
-                   "does from a collection's tagged articles) and score the fold it left out")
+                   help="also tag each full-article set as a site new to xinwen (xinwen-unseen: the ranker "
+                   "trained without the set) and after learning its house style from its other folds as "
+                   "`xinwen fit` does from a collection's tagged articles (xinwen+archive)")
     q.set_defaults(run=_run_tags)
 
     q = _sub(evsub, "related", "related articles: same-category / shared-tag precision@5 beside TF-IDF cosine",

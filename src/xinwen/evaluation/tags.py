@@ -13,9 +13,9 @@ Full articles (sohu_entities_dev: human-annotated core entities; sohu_keywords_d
 keywords) are what the long-text ranker was trained on, so they are scored cross-validated: each
 article is tagged by the public path with the ranker of its fold (shipped in bodyranker.json.gz,
 trained without that fold: learn.fold_of), matched case-insensitively (5g = 5G). With --archive,
-beside it `xinwen+archive`: each fold tagged by the ranker trained without any of that data set (the
-site is new to it), after `learn_from_archive` on the set's other folds: what a site gets once
-`xinwen fit` has learned its own tagged archive.
+beside it `xinwen-unseen`: each fold tagged by the ranker trained without any of that data set (a site
+new to xinwen), and `xinwen+archive`: that ranker after `learn_from_archive` on the set's other folds,
+what the site gets once `xinwen fit` has learned its own tagged archive (the gain is the difference).
 """
 
 from __future__ import annotations
@@ -149,10 +149,10 @@ def xinwen_tags(articles: list[Article], model: TagModel | None = None) -> list[
         return [a.tags for a in c.tag(copies) if isinstance(a, Article)]
 
 
-def cross_validated_tags(ds: TagDataset, archive: bool = False) -> list[list[str]]:
+def cross_validated_tags(ds: TagDataset, archive: bool = False, unseen: bool = False) -> list[list[str]]:
     """Tags of each article by the public path with the long-text ranker of its fold (trained without
-    it); with `archive`, that model after learning from the rest of the data set (its other folds) as
-    a site's archive."""
+    it); with `unseen`, the ranker trained without any of the data set (a site new to xinwen); with
+    `archive`, that one after learning the site's house from the rest of the data set (its other folds)."""
     from xinwen.analysis.tags.learn import FOLDS, fold_of, learn_from_archive, with_house
     from xinwen.analysis.tags.model import TagModel
 
@@ -167,10 +167,12 @@ def cross_validated_tags(ds: TagDataset, archive: bool = False) -> list[list[str
         if not mine:
             continue
         model = with_house(base, {}, folds[k])
-        if archive:  # a site's archive: the ranker that never saw this data set, taught by its other folds
+        if archive or unseen:  # a site's archive: the ranker that never saw this data set ...
             prior = (base.body_ranker or {}).get("without", {}).get(ds.key) or folds[k]
+            model = with_house(base, {}, prior)
+        if archive:  # ... taught by the data set's other folds
             rest = [a for key, a in zip(keys, ds.articles, strict=True) if fold_of(key) != k]
-            model, _ = learn_from_archive(rest, with_house(base, {}, prior), held_out=False)
+            model, _ = learn_from_archive(rest, model, held_out=False)
         for i, tags in zip(mine, xinwen_tags([ds.articles[i] for i in mine], model), strict=True):
             out[i] = tags
     return out
@@ -199,9 +201,10 @@ def evaluate_dataset(ds: TagDataset, archive: bool = False) -> dict[str, Any]:
     ours = cross_validated_tags(ds) if ds.cross_validated else xinwen_tags(ds.articles)
     out["xinwen"] = score(fix(ours), gold, time.perf_counter() - t0).to_dict()
     if ds.cross_validated and archive:
-        t0 = time.perf_counter()
-        ours = cross_validated_tags(ds, archive=True)
-        out["xinwen+archive"] = score(fix(ours), gold, time.perf_counter() - t0).to_dict()
+        for label, kind in (("xinwen-unseen", {"unseen": True}), ("xinwen+archive", {"archive": True})):
+            t0 = time.perf_counter()
+            ours = cross_validated_tags(ds, **kind)
+            out[label] = score(fix(ours), gold, time.perf_counter() - t0).to_dict()
     texts = [a.title + "\n" + a.body if a.body else a.title for a in ds.articles]
     for label, method in (("jieba-tfidf", "tfidf"), ("jieba-textrank", "textrank")):
         fn = _jieba(method)
@@ -225,7 +228,7 @@ def format_report(report: TagReport) -> str:
     lines = [f"{'data set':<44} {'n':>5}  {'system':<15} {'hits':>5} {'P@3':>6} {'R@3':>6} {'F1@3':>6} "
              f"{'95% interval':>13} {'ms/art':>7}"]
     for d in report.datasets:
-        for system in ("xinwen", "xinwen+archive", "jieba-tfidf", "jieba-textrank"):
+        for system in ("xinwen", "xinwen-unseen", "xinwen+archive", "jieba-tfidf", "jieba-textrank"):
             if system not in d:
                 continue
             s = d[system]
