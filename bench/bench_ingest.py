@@ -5,6 +5,7 @@ same run, as ratios.
     nice python bench/bench_ingest.py                      # all 19,876 stories, --workers 1 and all cores
     nice python bench/bench_ingest.py --limit 5000 --workers 1
     nice python bench/bench_ingest.py --src ../other-checkout/src   # the same run on another version
+    nice python bench/bench_ingest.py --incremental 1000   # 1,000 new stories into the rest vs. into nothing
 
 xinwen runs as users run it, `python -m xinwen.cli ingest FILE --db NEW --json`, in a child process, so
 its wall time and its peak memory (the largest resident set of that process or any of its workers) are
@@ -65,6 +66,9 @@ def main() -> int:
     ap.add_argument("--limit", type=int, default=None, help="only the first N stories")
     ap.add_argument("--workers", default=f"1,{os.cpu_count() or 1}", help="worker counts to run, comma-separated")
     ap.add_argument("--src", type=Path, default=ROOT / "src", help="the xinwen source tree to run")
+    ap.add_argument("--incremental", type=int, default=0, metavar="N",
+                    help="instead: the last N stories ingested into a collection of all the others, beside the same N "
+                         "into an empty one (the issue's target: no more than 1.5x)")
     args = ap.parse_args()
     if not XWLB.exists():
         print(f"missing {XWLB}", file=sys.stderr)
@@ -74,6 +78,8 @@ def main() -> int:
     mb = sum(len((((r := json.loads(x)).get("title") or "") + "\n" + (r.get("body") or "")).encode("utf-8"))
              for x in lines) / 2**20
     env = dict(os.environ, PYTHONPATH=str(args.src.resolve()), XINWEN_NO_PROGRESS="1")
+    if args.incremental:
+        return incremental(lines, args.incremental, env)
     with tempfile.TemporaryDirectory() as tmp:
         corpus = Path(tmp) / "xinwenlianbo.jsonl"
         corpus.write_text("".join(lines), encoding="utf-8")
@@ -93,6 +99,27 @@ def main() -> int:
             label = f"xinwen ingest --workers {workers} (end to end)"
             print(f"{label:38} {seconds:8.1f} {n / seconds:11.0f} {mb / seconds:7.2f} {peak:8.0f} "
                   f"{anchor_s / seconds:8.2f}")
+    return 0
+
+
+def incremental(lines: list[str], n: int, env: dict[str, str]) -> int:
+    """The last n stories into a collection of the others, and into an empty one: seconds and ratio."""
+    base, new = lines[:-n], lines[-n:]
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        (folder / "base.jsonl").write_text("".join(base), encoding="utf-8")
+        (folder / "new.jsonl").write_text("".join(new), encoding="utf-8")
+        ingest = [sys.executable, "-m", "xinwen.cli", "ingest"]
+        built, _, _ = child([*ingest, str(folder / "base.jsonl"), "--db", str(folder / "big.db"), "--json"], env)
+        print(f"a collection of {len(base):,} stories built in {built:.0f} s; then {n:,} new stories:")
+        into_big, peak_big, out = child([*ingest, str(folder / "new.jsonl"), "--db", str(folder / "big.db"), "--json"],
+                                        env)
+        assert json.loads(out)["added"] == n
+        into_empty, peak_empty, _ = child([*ingest, str(folder / "new.jsonl"), "--db", str(folder / "empty.db"),
+                                           "--json"], env)
+        print(f"  into the {len(base):,}-story collection: {into_big:6.1f} s, peak {peak_big:.0f} MB")
+        print(f"  into an empty one:                  {into_empty:6.1f} s, peak {peak_empty:.0f} MB")
+        print(f"  ratio {into_big / into_empty:.2f} (target <= 1.5)")
     return 0
 
 
