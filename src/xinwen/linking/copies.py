@@ -6,7 +6,7 @@ stored, every new or changed article is looked up in an LSH index over those sig
 candidates whose signatures agree on at least MIN_SIGNATURE_SIMILARITY of their values are
 checked on the text (copycheck.py), and the article joins the clusters of the copies it
 has: a cluster through its canonical (a copy of a member that is none of the canonical stays out), and
-never two clusters whose canonicals are templates of each other. A cluster's canonical article is the earliest published; on a tie (or no date), the
+two clusters only when their canonicals are copies of each other. A cluster's canonical article is the earliest published; on a tie (or no date), the
 longest body; then the first stored. It is recomputed whenever a member joins or leaves,
 so an earlier printing that arrives later becomes the canonical one.
 
@@ -33,7 +33,7 @@ from xinwen.analysis.fingerprint import (
 )
 from xinwen.analysis.segment import Segmenter
 from xinwen.article import Article
-from xinwen.linking.copycheck import TEMPLATE_EVIDENCE, Text, compare, eligible
+from xinwen.linking.copycheck import Text, compare, eligible
 from xinwen.store.base import Store, Written
 
 INDEX_VERSION = 1  # bump to recluster every stored article on next use
@@ -268,10 +268,10 @@ class CopyDetector:
 
     def _one_story(self, matches: list[int]) -> list[int]:
         """The matches (most similar first) that can be printings of one story: those in the best match's
-        cluster, and those in another cluster whose canonical is no template of the canonicals kept (what
-        stands in their common slots differs: copycheck's evidence). An article that matches two template
-        stories (an excerpt of the frame they share, or a copy whose noise hides what tells them apart)
-        must not join them into one cluster."""
+        cluster, and those in another cluster whose canonical is a copy of the canonicals kept (two clusters
+        of one story, kept apart so far). An article that matches two different stories (an excerpt of the
+        frame two announcements share, or a copy whose noise hides what tells two templates apart) is a
+        printing of one of them at most: it must not join them into one cluster."""
         if len(matches) < 2:
             return matches
         heads = self.store.canonicals(matches)
@@ -283,8 +283,7 @@ class CopyDetector:
         for m in matches[1:]:
             head = heads.get(m, m)
             if head not in kept:
-                if head not in texts or any(k not in texts or compare(texts[k], texts[head]).evidence >= TEMPLATE_EVIDENCE
-                                            for k in kept):
+                if head not in texts or any(k not in texts or not compare(texts[k], texts[head]).is_copy for k in kept):
                     continue
                 kept.append(head)
             out.append(m)
