@@ -246,7 +246,7 @@ class CopyDetector:
                 text = Text(body)
                 texts = self._texts_of([k for k, _ in cands])
                 matches = [k for k, _ in cands if k in texts and compare(text, texts[k]).is_copy]
-                matches = self._one_story(self._confirm_with_canonicals(text, matches))
+                matches = self._one_story(text, self._confirm_with_canonicals(text, matches))
             self.store.add_to_copy_index(key)
             self.lsh.add(key, sig)
             self.seen_max = max(self.seen_max, key)
@@ -266,12 +266,13 @@ class CopyDetector:
         good = {h for h in unchecked if h in texts and compare(text, texts[h]).is_copy}
         return [m for m in matches if heads.get(m, m) in matches or heads.get(m, m) in good]
 
-    def _one_story(self, matches: list[int]) -> list[int]:
+    def _one_story(self, text: Text, matches: list[int]) -> list[int]:
         """The matches (most similar first) that can be printings of one story: those in the best match's
         cluster, and those in another cluster whose canonical is a copy of the canonicals kept (two clusters
         of one story, kept apart so far). An article that matches two different stories (an excerpt of the
         frame two announcements share, or a copy whose noise hides what tells two templates apart) is a
-        printing of one of them at most: it must not join them into one cluster."""
+        printing of one of them at most: it must not join them into one cluster. (Two excerpts of the new
+        article that share some of their text are printings of it, whatever else they are.)"""
         if len(matches) < 2:
             return matches
         heads = self.store.canonicals(matches)
@@ -283,7 +284,7 @@ class CopyDetector:
         for m in matches[1:]:
             head = heads.get(m, m)
             if head not in kept:
-                if head not in texts or any(k not in texts or not compare(texts[k], texts[head]).is_copy for k in kept):
+                if head not in texts or any(k not in texts or not _one_story(text, texts[k], texts[head]) for k in kept):
                     continue
                 kept.append(head)
             out.append(m)
@@ -349,3 +350,16 @@ class CopyDetector:
             if len(arts) >= 2:
                 out.append(Cluster(arts[0], arts[1:]))
         return out
+
+
+EXCERPTS_SHARE = 0.25  # trigrams of the smaller of two excerpts found in the other: parts of one text
+
+
+def _one_story(new: Text, a: Text, b: Text) -> bool:
+    """Whether `a` and `b`, each a copy of `new`, are printings of one story: copies of each other, or two
+    excerpts of `new` (each shorter) that share text (the items of a roundup share none)."""
+    if len(a.codes) <= len(new.codes) and len(b.codes) <= len(new.codes) and len(a.grams) and len(b.grams):
+        small, large = (a, b) if len(a.grams) <= len(b.grams) else (b, a)
+        if np.isin(small.grams, large.grams, assume_unique=True).sum() >= EXCERPTS_SHARE * len(small.grams):
+            return True
+    return compare(a, b).is_copy
