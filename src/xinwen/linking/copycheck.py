@@ -255,9 +255,15 @@ def compare(a: Text | str, b: Text | str) -> CopyCheck:
         return check
     if len(ta.codes) > len(tb.codes):
         ta, tb = tb, ta  # the shorter first: coverage is its share, and what is left of it is looked for again
-    anchored = _anchor_runs(ta, tb)
     words = ta.codes != _PLACE
     n_words = int(words.sum())
+    apart = _apart(ta, tb, words)
+    if apart > (1 - MIN_COVERAGE) * n_words + COVERAGE_SLACK:
+        # long stretches of the shorter with no trigram in the other: no run passes them and no slot holds
+        # them, so the coverage cannot reach MIN_COVERAGE (stories that share some sentences)
+        check.coverage = 1 - apart / n_words
+        return check
+    anchored = _anchor_runs(ta, tb)
     if len(anchored):
         # other figures, or the same name changed twice, inside the runs of anchors alone: signs that no
         # noise rate explains, found before the costlier extension of the runs (templates come up as
@@ -277,6 +283,24 @@ def compare(a: Text | str, b: Text | str) -> CopyCheck:
     # told apart by what stands in their common slots (xinwen.linking.copies keeps them in two clusters)
     check.evidence, check.signs = _evidence(ta, tb, slots, int(covered.sum()))
     return check
+
+
+def _apart(a: Text, b: Text, words: np.ndarray) -> int:
+    """Letters and digits of `a` in stretches longer than MAX_SLOT where no trigram of `a` is one of `b`'s."""
+    if len(a.codes) < 3:
+        return 0
+    found = _member(a.packed, b.grams)
+    touched = np.zeros(len(a.codes), dtype=bool)  # a character inside some trigram `b` has
+    touched[:-2] |= found
+    touched[1:-1] |= found
+    touched[2:] |= found
+    edges = np.flatnonzero(np.diff(np.concatenate(([0], (~touched).astype(np.int8), [0]))))
+    starts, ends = edges[::2], edges[1::2]
+    long = (ends - starts) > MAX_SLOT
+    if not long.any():
+        return 0
+    counts = np.concatenate(([0], np.cumsum(words)))
+    return int((counts[ends[long]] - counts[starts[long]]).sum())
 
 
 def is_copy(a: Text | str, b: Text | str) -> bool:
