@@ -13,7 +13,10 @@ figure makes "a figure the other lacks" on both sides, just as a template does).
    header and footer lines dropped, white space dropped, each punctuation mark as a placeholder,
    so that changing a character, punctuation or not, never shifts the text).
 2. Cheap filters: the shorter at least MIN_SIZE_RATIO of the longer (a 40% excerpt is a copy),
-   and at least CONTAINMENT of the shorter's character trigrams in the longer.
+   and at least CONTAINMENT of the shorter's character trigrams in the longer; and not so much of
+   the shorter in long stretches sharing no trigram with the longer (`_apart`) that the coverage
+   (step 3) could not be reached. Then, on the runs of anchors alone (step 3), the signs no noise
+   rate explains (another figure in a slot, a name changed twice: `_certain`) end the check early.
 3. Alignment (`_align`): anchors are trigrams found exactly once in each text; anchors one after
    another on one diagonal (the same offset between the texts) form runs; runs are extended along
    their diagonal while the texts stay mostly alike, past a character one text has and the other
