@@ -213,7 +213,8 @@ def analyze(
         t0 = time.perf_counter()
         vocabulary: list[str] = []
         if discover_words:
-            counts = _sum(client.gather(client.map(shard_runs, paths, user_words=user, chars=chars, pure=False)))
+            counts = _sum(client.gather(client.map(shard_runs, paths, [user] * len(paths), [chars] * len(paths),
+                                                   pure=False)))
             cands = candidates(counts)
             if cands:
                 shared = client.scatter(cands, broadcast=True, hash=False)  # once to every worker
@@ -223,8 +224,10 @@ def analyze(
                 vocabulary = [w.word for w in found]
         report.seconds["new_words"] = round(time.perf_counter() - t0, 2)
         t0 = time.perf_counter()
-        parts = client.gather(client.map(shard_df, paths, words=tuple(user) + tuple(vocabulary), chars=chars,
-                                         pure=False))
+        # scattered once and passed by position: a large keyword argument of client.map becomes a task of
+        # its own whose key is the argument's name, which distributed 2026.8 fails to schedule
+        words = client.scatter(tuple(user) + tuple(vocabulary), broadcast=True, hash=False)
+        parts = client.gather(client.map(shard_df, paths, [words] * len(paths), [chars] * len(paths), pure=False))
         df: Counter[str] = Counter()
         n = 0
         for part_df, part_n in parts:
