@@ -23,7 +23,7 @@ from xinwen.linking.vectors import ArticleVectors
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[1]
 N_STORIES = 600
-KILLS = 10
+KILLS = 6  # kill points, each anywhere from start-up to the end of the fit (10 took 4 minutes of CI)
 
 
 def ingest(db: Path, src: Path) -> subprocess.Popen:
@@ -48,7 +48,7 @@ def same_vectors(a: ArticleVectors, b: ArticleVectors) -> bool:
             and (a.lexical != b.lexical).nnz == 0 and a.tag_vocabulary == b.tag_vocabulary)
 
 
-def test_kill_9_at_ten_points_then_one_more_ingest_ends_as_a_clean_run(shared, tmp_path):
+def test_kill_9_at_random_points_then_one_more_ingest_ends_as_a_clean_run(shared, tmp_path):
     src = tmp_path / "stories.jsonl"
     with gzip.open(shared / "data" / "xinwenlianbo.jsonl.gz", "rt", encoding="utf-8") as fh:
         lines = [line for _, line in zip(range(N_STORIES), fh, strict=False)]
