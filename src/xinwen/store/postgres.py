@@ -904,18 +904,14 @@ def _filters(q: Query, *, title: bool = False) -> tuple[list[str], list[object]]
     for tag in q.exclude_tags:
         where.append("NOT EXISTS (SELECT 1 FROM article_tags t WHERE t.article = s.article AND t.tag = %s)")
         args.append(_clean(tag))
-    if q.sources:
-        where.append("s.source = ANY(%s::text[])")
-        args.append([_clean(s) for s in q.sources])
-    for source in q.exclude_sources:
-        where.append("s.source IS DISTINCT FROM %s")
-        args.append(_clean(source))
-    if q.origins:
-        where.append("s.origin = ANY(%s::text[])")
-        args.append([_clean(o) for o in q.origins])
-    for outlet in q.exclude_origins:
-        where.append("s.origin IS DISTINCT FROM %s")
-        args.append(_clean(outlet))
+    for column, wanted, unwanted in (("source", q.sources, q.exclude_sources),
+                                     ("origin", q.origins, q.exclude_origins)):
+        if wanted:  # any of them
+            where.append(f"s.{column} = ANY(%s::text[])")
+            args.append([_clean(v) for v in wanted])
+        for value in unwanted:
+            where.append(f"s.{column} IS DISTINCT FROM %s")
+            args.append(_clean(value))
     if q.since:
         where.append("s.published_ts >= %s")
         args.append(q.since.timestamp())

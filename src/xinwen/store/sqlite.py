@@ -740,18 +740,14 @@ def _filters(q: Query) -> tuple[list[str], list[object]]:
     for tag in q.exclude_tags:
         where.append("a.rowid NOT IN (SELECT article FROM article_tags WHERE tag = ?)")
         args.append(tag)
-    if q.sources:
-        where.append(f"a.source IN ({_marks(q.sources)})")
-        args.extend(q.sources)
-    for source in q.exclude_sources:
-        where.append("a.source IS NOT ?")
-        args.append(source)
-    if q.origins:
-        where.append(f"a.origin IN ({_marks(q.origins)})")
-        args.extend(q.origins)
-    for outlet in q.exclude_origins:
-        where.append("a.origin IS NOT ?")
-        args.append(outlet)
+    for column, wanted, unwanted in (("source", q.sources, q.exclude_sources),
+                                     ("origin", q.origins, q.exclude_origins)):
+        if wanted:  # any of them
+            where.append(f"a.{column} IN ({_marks(wanted)})")
+            args.extend(wanted)
+        for value in unwanted:
+            where.append(f"a.{column} IS NOT ?")
+            args.append(value)
     if q.since:
         where.append("a.published_ts >= ?")
         args.append(q.since.timestamp())
