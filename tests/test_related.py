@@ -273,3 +273,25 @@ def test_eval_half_sectioned_asks_only_about_the_articles_without_a_section(shar
     given = [r for r in ds.records if r["id"] not in ds.queries]
     assert all(r["category"] == ds.labels[r["id"]] for r in given)
     assert Counter(r["category"] for r in given) == Counter({c: 50 for c in set(ds.labels.values())})
+
+
+def test_vectors_fitted_a_chunk_at_a_time_equal_one_pass():
+    """A collection larger than one fitting chunk (20,000 articles) reads its texts in chunks whose
+    vocabularies grow: the LSA sample taken from every chunk must stack (it failed past 20,000 articles)."""
+    import numpy as np
+
+    from xinwen.analysis.segment import Segmenter
+    from xinwen.linking.vectors import ArticleVectors
+
+    page = (Path(__file__).resolve().parents[1] / "src" / "xinwen" / "data" / "news-page.txt").read_text("utf-8")
+    lines = [line.strip() for line in page.splitlines() if len(line.strip()) > 30]
+    seg = Segmenter()
+    docs = [(" ".join(seg.cut(a[:20])), " ".join(seg.cut(a + b))) for a, b in zip(lines, lines[1:] + lines[:1],
+                                                                                    strict=True)]
+    assert len(docs) >= 12
+    rows = [(k, doc, {}) for k, doc in enumerate(docs)]
+    one = ArticleVectors.fit_stream(lambda: iter(rows), chunk=len(rows), total=len(rows), dims=4)
+    chunked = ArticleVectors.fit_stream(lambda: iter(rows), chunk=4, total=len(rows), dims=4)
+    assert chunked.vocabulary == one.vocabulary
+    assert np.allclose(np.abs(chunked.dense), np.abs(one.dense), atol=1e-4)
+    assert (chunked.lexical != one.lexical).nnz == 0

@@ -240,7 +240,10 @@ class ArticleVectors:
         names.clear()  # the pass over the texts is done: only the vocabulary is kept
         index.clear()
         if sampled:
-            full, _ = model._weigh(_columns(sp.vstack(sampled).tocsr(), column, len(kept)))
+            # each chunk's counts are as wide as the vocabulary was when it was read: widen the earlier ones
+            width = len(column)
+            stacked = sp.vstack([m if m.shape[1] == width else _wider(m, width) for m in sampled]).tocsr()
+            full, _ = model._weigh(_columns(stacked, column, len(kept)))
             k = min(dims + 1, min(full.shape) - 1)
             if k >= 2:
                 from sklearn.decomposition import TruncatedSVD
