@@ -275,19 +275,54 @@ def test_eval_half_sectioned_asks_only_about_the_articles_without_a_section(shar
     assert Counter(r["category"] for r in given) == Counter({c: 50 for c in set(ds.labels.values())})
 
 
+def _page_docs() -> list[tuple[str, str]]:
+    """(title terms, body terms) of the sample page's lines, each with the next one as its body."""
+    from xinwen.analysis.segment import Segmenter
+
+    page = (Path(__file__).resolve().parents[1] / "src" / "xinwen" / "data" / "news-page.txt").read_text("utf-8")
+    lines = [line.strip() for line in page.splitlines() if len(line.strip()) > 30]
+    seg = Segmenter()
+    return [(" ".join(seg.cut(a[:20])), " ".join(seg.cut(a + b)))
+            for a, b in zip(lines, lines[1:] + lines[:1], strict=True)]
+
+
+def test_appended_articles_are_found_and_a_readers_copy_stays_whole():
+    """An ingest appends articles to the vectors a server holds: their terms are found through postings
+    of their own (no transposing every article again), exactly as a fresh transpose finds them, and the
+    vectors a request is ranking with meanwhile are not changed under it."""
+    import copy
+
+    import numpy as np
+
+    from xinwen.linking.vectors import ArticleVectors
+
+    docs = _page_docs()
+    half = len(docs) // 2
+    v = ArticleVectors.fit(list(range(half)), docs[:half], dims=4)
+    query = v.transform([docs[-1]])[1]
+    before = v.lexical_hits(query)  # the postings of the fitted rows are built here
+    reader = copy.copy(v)
+    v.update(np.ones(len(v), dtype=bool), list(range(half, len(docs))), docs[half:],
+             [{"低碳": 1.0}] * (len(docs) - half))
+    assert v._postings is not None and v._postings[1] == half  # the fitted rows' postings were kept
+    got = dict(zip(*(a.tolist() for a in v.lexical_hits(query)), strict=True))
+    fresh = (query @ v.lexical.T.tocsr()).tocsr()
+    assert got == pytest.approx(dict(zip(fresh.indices.tolist(), fresh.data.tolist(), strict=True)))
+    assert max(got) >= half  # the appended articles are found (the query is the last of them)
+    assert len(reader.keys) == reader.lexical.shape[0] == reader.dense.shape[0] == reader.tags.shape[0] == half
+    assert dict(zip(*(a.tolist() for a in reader.lexical_hits(query)), strict=True)) == \
+        dict(zip(*(a.tolist() for a in before), strict=True))
+    assert "低碳" in v.tag_index and "低碳" not in reader.tag_index
+
+
 def test_vectors_fitted_a_chunk_at_a_time_equal_one_pass():
     """A collection larger than one fitting chunk (20,000 articles) reads its texts in chunks whose
     vocabularies grow: the LSA sample taken from every chunk must stack (it failed past 20,000 articles)."""
     import numpy as np
 
-    from xinwen.analysis.segment import Segmenter
     from xinwen.linking.vectors import ArticleVectors
 
-    page = (Path(__file__).resolve().parents[1] / "src" / "xinwen" / "data" / "news-page.txt").read_text("utf-8")
-    lines = [line.strip() for line in page.splitlines() if len(line.strip()) > 30]
-    seg = Segmenter()
-    docs = [(" ".join(seg.cut(a[:20])), " ".join(seg.cut(a + b))) for a, b in zip(lines, lines[1:] + lines[:1],
-                                                                                    strict=True)]
+    docs = _page_docs()
     assert len(docs) >= 12
     rows = [(k, doc, {}) for k, doc in enumerate(docs)]
     one = ArticleVectors.fit_stream(lambda: iter(rows), chunk=len(rows), total=len(rows), dims=4)

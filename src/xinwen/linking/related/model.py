@@ -5,6 +5,7 @@ dropped; the state is saved again once SAVE_AFTER articles were added that way).
 
 from __future__ import annotations
 
+import copy
 import threading
 
 import numpy as np
@@ -55,7 +56,7 @@ class RelatedModel:
                     return self.fit()
                 self._vectors = saved
             if self._token != token:
-                self._sync(self._vectors)
+                self._sync(self._vectors)  # (replaces self._vectors when anything changed)
                 self._token = token
             return self._vectors
 
@@ -90,7 +91,10 @@ class RelatedModel:
         docs = [(rows[k].title_terms, rows[k].body_terms) for k in todo]
         weights = [rows[k].tag_weights for k in todo]
         latest = max([v.synced_at, *(rows[k].stamp for k in todo)])
-        v.update(keep, todo, docs, weights)
-        v.synced_at = latest
+        # updated as a copy, swapped in whole: a request ranking meanwhile keeps the vectors it started with
+        new = copy.copy(v)
+        new.update(keep, todo, docs, weights)
+        new.synced_at = latest
+        self._vectors = new
         if len(todo) >= SAVE_AFTER and not getattr(self.store, "readonly", False):
-            self._save(v)  # (a reader, such as each of a server's workers, leaves the file to the writers)
+            self._save(new)  # (a reader, such as each of a server's workers, leaves the file to the writers)

@@ -61,9 +61,9 @@ def rank(
     parts = []
     lex = np.zeros(n, dtype=np.float32)
     if q.lexical.nnz:
-        hits = (q.lexical @ v.postings).tocsr()
-        lex[hits.indices] = hits.data
-        parts.append(_best(hits.indices, hits.data, c))
+        positions, scores = v.lexical_hits(q.lexical)
+        lex[positions] = scores
+        parts.append(_best(positions, scores, c))
     dense = np.zeros(n, dtype=np.float32)
     # dense counts from dense_from distinct terms on (the shorter text's): below, skip it altogether
     use_dense = bool(v.dims) and bool(np.any(q.dense)) and q.n_terms > w.dense_from
