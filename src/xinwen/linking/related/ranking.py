@@ -12,7 +12,7 @@ import scipy.sparse as sp
 from xinwen.article import Article
 from xinwen.errors import QueryError
 from xinwen.linking.related.model import RelatedModel
-from xinwen.linking.related.reasons import reason, title_key
+from xinwen.linking.related.reasons import SparseRow, reason, title_key
 from xinwen.linking.related.sections import Sections, same_section, sections
 from xinwen.linking.related.weights import RelatedWeights
 from xinwen.linking.vectors import ArticleVectors
@@ -105,16 +105,27 @@ def rank(
         expanded /= np.linalg.norm(expanded) or 1.0
         signals["dense"] = (v.dense[cand_pos] @ expanded) * conf
         score = _combine(w, signals)
-    heads = store.canonicals(keys)
+    ranked = np.argsort(-score, kind="stable").tolist()
+    heads: dict[int, int] = {}
+    looked = 0  # the candidates, in score order, whose clusters were looked up (a few times k at a time)
+
+    def head(i: int) -> int:
+        nonlocal looked
+        if i >= looked:
+            upto = max(i + 1, looked + 4 * k + 16)
+            heads.update(store.canonicals([keys[j] for j in ranked[looked:upto]]))
+            looked = upto
+        return heads.get(keys[ranked[i]], keys[ranked[i]])
+
     best: dict[int, int] = {}  # cluster (or article) -> index into cand_pos of its best member
-    order = iter(np.argsort(-score, kind="stable").tolist())
+    order = iter(range(len(ranked)))
     seen_titles = {title_key(q.title)} if q.title else set()
     out: list[RelatedHit] = []
     while len(out) < k:
         # the next groups in score order; a few spare ones, as a headline printed twice is one story
         batch: list[tuple[int, int]] = []
-        for i in order:
-            group = heads.get(keys[i], keys[i])
+        for rank_i in order:
+            group, i = head(rank_i), ranked[rank_i]
             if group in q.exclude or group in best:
                 continue
             best[group] = i
@@ -144,13 +155,19 @@ def _hits(
             continue
         seen_titles.add(seen)
         gpos = v.position(group)
-        row = v.lexical[gpos] if gpos is not None else v.lexical[int(cand_pos[i])]
+        at = gpos if gpos is not None else int(cand_pos[i])
+        row, tag_row = _row(v.lexical, at), _row(v.tags, at)
         sig = {name: round(float(values[i]), 4) for name, values in signals.items()}
-        tag_row = v.tags[gpos] if gpos is not None else v.tags[int(cand_pos[i])]
         out.append(RelatedHit(article, float(score[i]), reason(v, q, row, tag_row, article.tags, sig)))
         if len(out) >= room:
             break
     return out
+
+
+def _row(m: sp.csr_matrix, i: int) -> SparseRow:
+    """Row i of a CSR matrix as its column indices and values (views: m[i] builds a matrix, 0.3 ms)."""
+    a, b = int(m.indptr[i]), int(m.indptr[i + 1])
+    return SparseRow(m.indices[a:b], m.data[a:b])
 
 
 def _best(indices: np.ndarray, values: np.ndarray, c: int) -> np.ndarray:

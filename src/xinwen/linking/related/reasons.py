@@ -4,9 +4,9 @@ as data and as one short sentence in Chinese."""
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
-import scipy.sparse as sp
+import numpy as np
 
 from xinwen.linking.vectors import ArticleVectors
 
@@ -16,13 +16,20 @@ if TYPE_CHECKING:
 _MINOR = re.compile(r"^(\d+(\.\d+)?|\w)$")  # figures and single characters: not shown as shared terms
 
 
+class SparseRow(NamedTuple):
+    """One row of a sparse matrix: its column indices and their values."""
+
+    indices: np.ndarray
+    data: np.ndarray
+
+
 def title_key(title: str) -> str:
     """A title without spaces and punctuation, to know one printed twice."""
     return "".join(ch for ch in title if ch.isalnum()).lower()
 
 
 def reason(
-    v: ArticleVectors, q: RelatedQuery, row: sp.csr_matrix, tag_row: sp.csr_matrix, tags: list[str], signals: dict
+    v: ArticleVectors, q: RelatedQuery, row: SparseRow, tag_row: SparseRow, tags: list[str], signals: dict
 ) -> dict:
     shared_tags = [t for t in q.tags if t in tags]
     mine = dict(zip(q.tag_vec.indices.tolist(), q.tag_vec.data.tolist(), strict=True))
