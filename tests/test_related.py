@@ -263,6 +263,43 @@ def test_an_article_without_a_section_takes_the_nearest_sections(sections):
     assert named >= 90 and right >= 0.85 * named, (named, right)
 
 
+def test_sections_are_extended_with_what_an_ingest_appends(sections, tmp_path):
+    """A server's sections follow an ingest without learning the centroids again each commit: the
+    appended articles take their own section, or the nearest learned centroid's, until they are more than
+    a tenth of those learned from; then the centroids are learned again."""
+    import shutil
+
+    db, _, _ = sections
+    copy = tmp_path / "s.db"
+    for f in db.parent.glob(db.name + "*"):
+        shutil.copy(f, tmp_path / (copy.name + f.name[len(db.name):]))
+    cats = ["股票", "体育", "娱乐", "科技"]
+    with Collection(copy) as server:
+        first = server.list(limit=1)[0].id
+        server.related(first, k=3)
+        learned = server._related._sections
+        assert learned is not None and learned.learned == server.count()
+        new = [dict(held_out(c, 1), id=f"new-{c}") for c in cats]
+        new[0]["category"] = "股票"  # the publisher's own section; the rest are guessed
+        with Collection(copy) as writer:
+            writer.ingest([write(tmp_path / "new.jsonl", [{k: r[k] for k in ("id", "title", "body", "category")
+                                                               if k in r} for r in new])], progress=False)
+        server.related(first, k=3)
+        got = server._related._sections
+        assert got is not learned and got.learned == learned.learned and got.centroids is learned.centroids
+        v = server._related.model.current()
+        values = server.doc_values()
+        named = {r["id"]: values.categories[got.of[v.position(server.store.get(r["id"]).key)]] for r in new}
+        assert named["new-股票"] == "股票"
+        assert sum(named[f"new-{c}"] == c for c in cats[1:]) >= 2, named
+        more = [dict(held_out(c, 2 + i), id=f"more-{c}-{i}") for c in cats for i in range(6)]
+        with Collection(copy) as writer:
+            writer.ingest([write(tmp_path / "more.jsonl", [{k: r[k] for k in ("id", "title", "body")}
+                                                           for r in more])], progress=False)
+        server.related(first, k=3)
+        assert server._related._sections.learned == server.count()  # 28 more than 200: learned again
+
+
 def test_eval_half_sectioned_asks_only_about_the_articles_without_a_section(shared):
     from xinwen.evaluation.related import load_datasets
 

@@ -3,6 +3,7 @@ pseudo-relevance feedback, one article per cluster of copies, each with its reas
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -13,7 +14,7 @@ from xinwen.article import Article
 from xinwen.errors import QueryError
 from xinwen.linking.related.model import RelatedModel
 from xinwen.linking.related.reasons import SparseRow, reason, title_key
-from xinwen.linking.related.sections import Sections, same_section, sections
+from xinwen.linking.related.sections import Sections, extended, same_section
 from xinwen.linking.related.weights import RelatedWeights
 from xinwen.linking.vectors import ArticleVectors
 from xinwen.search.facets import DocValues
@@ -219,12 +220,17 @@ class RelatedFinder:
         self.model = model
         self.doc_values = doc_values
         self._sections: Sections | None = None
+        self._sections_lock = threading.Lock()
 
     def _sections_for(self, values: DocValues, v: ArticleVectors) -> Callable[[int], Sections]:
         def get(least: int) -> Sections:
+            key = (values.token, len(v), v.synced_at, least)
             got = self._sections
-            if got is None or got.key != (values.token, len(v), v.synced_at, least):
-                got = self._sections = sections(values, v, least)
+            if got is None or got.key != key:
+                with self._sections_lock:  # one thread works them out; the others take its result
+                    got = self._sections
+                    if got is None or got.key != key:
+                        got = self._sections = extended(got, values, v, least, key)
             return got
         return get
 
