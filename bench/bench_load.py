@@ -5,6 +5,7 @@ an `xinwen ingest` writing meanwhile; and the write API (POST /api/articles) whi
     python bench/bench_load.py --rates 300 --duration 20         # one rate
     python bench/bench_load.py --only write                      # the write API alone
     python bench/bench_load.py --stories 500 --rates 50 --duration 3 --only read   # a smoke run
+    python bench/bench_load.py --base /tmp/xinwen-bench/backends100000.db   # 100,000 stories (bench_backends.py)
 
 Readers: `--readers` (50) keep-alive connections; requests are due at a steady pace (`--rate` a second,
 open loop: a request is sent when it is due, or as soon as a reader is free) and each one's latency is
@@ -95,6 +96,29 @@ def build(work: Path, stories: int, rebuild: bool) -> tuple[Path, Path, Path]:
                    env={**os.environ, "XINWEN_NO_PROGRESS": "1"})
     print(f"built {base} in {time.perf_counter() - started:.0f} s", file=sys.stderr)
     return base, extra, posts
+
+
+def from_base(work: Path, db: Path, n_extra: int) -> tuple[Path, Path, Path]:
+    """An existing collection as the base (a 100,000-article database that bench_backends.py built, say),
+    with corpus stories it does not hold by id for the ingest (`n_extra`) and the write API (1,000)."""
+    import sqlite3
+
+    if not db.exists():
+        sys.exit(f"--base {db}: no such database")
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    held = {r[0] for r in conn.execute("SELECT id FROM articles")}
+    conn.close()
+    with gzip.open(SHARED, "rt", encoding="utf-8") as f:
+        rest = [r for r in (json.loads(line) for line in f) if r["id"] not in held]
+    random.Random(7).shuffle(rest)
+    if len(rest) < n_extra + 1000:
+        sys.exit(f"--base {db}: only {len(rest)} corpus stories are not in it; {n_extra + 1000} are needed")
+    work.mkdir(parents=True, exist_ok=True)
+    extra = work / f"ingest-base-{len(held)}.jsonl"
+    posts = work / f"posts-base-{len(held)}.jsonl"
+    for path, part in ((extra, rest[:n_extra]), (posts, rest[n_extra:n_extra + 1000])):
+        path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in part), encoding="utf-8")
+    return db, extra, posts
 
 
 def xinwen_cmd() -> list[str]:
@@ -650,6 +674,11 @@ def main() -> None:
     ap.add_argument("--work", type=Path, default=Path("/tmp/xinwen-bench-load"))
     ap.add_argument("--out", type=Path, default=None, help="write the figures as JSON here")
     ap.add_argument("--rebuild", action="store_true")
+    ap.add_argument("--base", type=Path, default=None, metavar="DB",
+                    help="serve this existing SQLite collection instead of building one of --stories (copied "
+                         "afresh for each rate; the ingest and the posts take corpus stories it does not hold)")
+    ap.add_argument("--ingest-stories", type=int, default=5000,
+                    help="with --base: how many stories the ingest offers while readers read")
     args = ap.parse_args()
     if not SHARED.exists():
         sys.exit(f"{SHARED} is missing: this benchmark reads the xinwenlianbo stories")
@@ -660,7 +689,11 @@ def main() -> None:
     except ImportError:
         pass
     parts = args.only or ["read", "ingest", "write"]
-    base, extra, posts = build(args.work, args.stories, args.rebuild)
+    if args.base is not None:
+        base, extra, posts = from_base(args.work, args.base, args.ingest_stories)
+        args.stories = int(extra.stem.rsplit("-", 1)[1])
+    else:
+        base, extra, posts = build(args.work, args.stories, args.rebuild)
     rates = [float(r) for r in args.rates.split(",")]
     print(f"{args.stories} stories; {args.readers} readers; {args.duration:g} s a rate; popularity {args.popularity}; "
           f"workers {args.workers or 'default'}; server session nice {args.server_nice}; ingest session nice "
