@@ -10,6 +10,10 @@ copied, each copy with a new date (30-400 days later) and the edits of its kind:
   to take part in copy detection (shorter copies take no part by design: copycheck.MIN_CHARS).
 - replace5, replace10: 5% or 10% of the characters replaced at random places, anywhere (inside
   figures, dates, names, punctuation and white space too), by characters drawn from the corpus.
+- indel5, indel10: 5% or 10% as many characters as the text has inserted or deleted, half each, at
+  random places, anywhere (inside figures, dates and names too): an insertion is a Chinese character
+  drawn from the corpus, a digit or a punctuation mark (typing and OCR errors: 2023 -> 20123, 习近平
+  -> 习平).
 - excerpt: 40-100% of the story, cut at any point at both ends (of stories long enough for 40% of
   them to take part in copy detection).
 - reorder: the paragraphs (lines) in another order.
@@ -75,7 +79,8 @@ EDITOR_LINES = ["（责任编辑：王晓明）", "责任编辑：李娜", "【�
 AUTHOR_LINES = ["作者：王静", "记者：李明 张华", "文/赵磊", "编辑：孙丽"]
 FOOTER_LINES = ["分享到：微信 微博 QQ空间", "扫一扫，分享到朋友圈", "【纠错】", "打印本页 关闭窗口", "点击右上角分享",
                 "【责任编辑：周涛】", "（本文来源：经济日报）", "版权所有，未经授权不得转载"]
-KINDS = ("tuned", "replace5", "replace10", "excerpt", "reorder", "traditional", "fullwidth", "headers", "combined")
+KINDS = ("tuned", "replace5", "replace10", "excerpt", "reorder", "traditional", "fullwidth", "headers", "combined",
+         "indel5", "indel10")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _CN_DIGITS = set("〇零一二三四五六七八九十百千万两")
 
@@ -127,6 +132,28 @@ def replace_anywhere(text: str, share: float, rng: random.Random, chars: Sequenc
     out = list(text)
     for i in rng.sample(range(len(text)), int(round(len(text) * share))):
         out[i] = rng.choice(chars)
+    return "".join(out)
+
+
+_INSERTED_MARKS = "0123456789，。、：；（）《》“”-.%"
+
+
+def insert_delete(text: str, share: float, rng: random.Random, chars: Sequence[str]) -> str:
+    """Insert or delete characters at random places, anywhere (figures, names, punctuation and white space
+    too): `share` times the text's length edits, half insertions (a character drawn from `chars`, or one
+    time in four a digit or a punctuation mark), half deletions (typing and OCR errors)."""
+    n = int(round(len(text) * share))
+    deleted = set(rng.sample(range(len(text)), min(len(text), n // 2)))
+    inserted: dict[int, list[str]] = {}
+    for _ in range(n - len(deleted)):
+        ch = rng.choice(_INSERTED_MARKS) if rng.random() < 0.25 else rng.choice(chars)
+        inserted.setdefault(rng.randint(0, len(text)), []).append(ch)
+    out = []
+    for i, ch in enumerate(text):
+        out += inserted.get(i, [])
+        if i not in deleted:
+            out.append(ch)
+    out += inserted.get(len(text), [])
     return "".join(out)
 
 
@@ -191,6 +218,8 @@ def plant(story: dict[str, Any], kind: str, rng: random.Random, chars: Sequence[
     steps: dict[str, Callable[[str], str]] = {
         "replace5": lambda t: replace_anywhere(t, 0.05, rng, chars),
         "replace10": lambda t: replace_anywhere(t, 0.10, rng, chars),
+        "indel5": lambda t: insert_delete(t, 0.05, rng, chars),
+        "indel10": lambda t: insert_delete(t, 0.10, rng, chars),
         "excerpt": lambda t: excerpt(t, rng),
         "reorder": lambda t: reorder(t, rng),
         "traditional": traditional,

@@ -16,7 +16,9 @@ figure makes "a figure the other lacks" on both sides, just as a template does).
    and at least CONTAINMENT of the shorter's character trigrams in the longer; and not so much of
    the shorter in long stretches sharing no trigram with the longer (`_apart`) that the coverage
    (step 3) could not be reached. Then, on the runs of anchors alone (step 3), the signs no noise
-   rate explains (another figure in a slot, a name changed twice: `_certain`) end the check early.
+   rate explains (another figure in a slot, a name changed twice: `_certain`) end the check early;
+   not a figure where the runs go on one or two diagonals over, away from figures, again and again
+   (characters inserted or deleted at random: `_shifted`), which step 4 weighs.
 3. Alignment (`_align`): anchors are trigrams found exactly once in each text; anchors one after
    another on one diagonal (the same offset between the texts) form runs; runs are extended along
    their diagonal while the texts stay mostly alike, past a character one text has and the other
@@ -25,24 +27,37 @@ figure makes "a figure the other lacks" on both sides, just as a template does).
    (text whose every trigram recurs has no anchors). A run is compared character by character:
    a changed character is a one-character slot between equal neighbours. Between two runs that
    follow each other in both texts, a short difference (MAX_SLOT) is a slot too (a name of another
-   length, an inserted word); elsewhere the alignment jumps (a moved paragraph, a cut).
+   length, an inserted word), and so is a longer one (LONG_SLOT) between runs on nearly one diagonal
+   whose characters are mostly the same on both sides (noise thick in a few words); elsewhere the
+   alignment jumps (a moved paragraph, a cut). A short run far off the diagonal of the runs around it,
+   inside a line, strays (`_unstray`: a phrase printed twice, characters inserted or deleted in one
+   printing, has trigrams once in each text at different printings) and is dropped.
    Coverage: the share of the shorter text's letters and digits inside runs and slots (up to
    COVERAGE_SLACK left out where paragraphs were cut or moved do not count), at least MIN_COVERAGE:
    another story that shares some sentences has long stretches outside.
 4. Template evidence (`_evidence`), slot by slot. Noise is measured on the pair itself: the share
-   of aligned characters changed alone (one here, one there), and each sign weighs as far as noise
-   at that rate would rarely make it:
+   of aligned characters changed alone (one here, one there), and the share inserted or deleted
+   alone (a slot of one character against none, not in a figure), and each sign weighs as far as
+   noise at those rates would rarely make it (`_Noise`: the likeliest edits that make one side of a
+   slot of the other, by weighted edit distance, and how often noise makes them). A pair with no
+   character inserted or deleted alone (a template) weighs every slot as changed characters only:
    - figure: a figure where the other has another figure (3日 / 23日, 0.5 / 0.6): the digits around
      the slot are all digits on both sides (a figure broken by a stray character, 20的3, is none)
-     and not two figures the other text has too (swapped by a misalignment). Strong.
+     and not two figures the other text has too (swapped by a misalignment). Strong; a figure that
+     digits inserted or deleted make of the other (1/10, 2023/203), as often as noise would do that
+     to the text's digits; a digit changed into another amid noise (2024年|宝山区 / 域2025|宝山), strong.
    - number: a Chinese number where the other has another, where numbers are counted (第二 / 第三,
-     三次会议 / 四次会议, 十四届 / 十五届); noise makes one when it changes a numeral into another.
-   - changed: several characters changed in a row (a name of the same length, 吴政隆 / 谌贻琴).
+     三次会议 / 四次会议, 十四届 / 十五届); noise makes one when it changes a numeral into another,
+     or deletes one.
+   - changed: several characters changed in a row (a name of the same length, 吴政隆 / 谌贻琴), unless
+     characters inserted and deleted a few apart make it likelier (方珍视兰 / 中方珍视).
    - repeated: the same change of two or more characters at two places (夏巴兹 ... 夏巴兹 / 塔里克 ...
      塔里克): random changes do not repeat. Strong.
    - length: a replacement of another length (汪洋 / 王沪宁): changing characters keeps the length,
-     unless the other text had white space there. Strong.
-   - inserted: two or more letters or digits on one side only, found nowhere in the other. Weak.
+     unless the other text had white space there. Strong, as far as the insertions and deletions
+     measured would rarely make it (行保持 / 保 is noise where they are frequent).
+   - inserted: two or more letters or digits on one side only, found nowhere in the other. Weak,
+     unless the insertions measured make it likely.
    - moved: the alignment jumps in the middle of lines in both texts (a rewrite moves clauses; a
      copy moves whole paragraphs). Weak.
    The pair is a template when the weights reach TEMPLATE_EVIDENCE (one strong sign, or two weak).
@@ -52,6 +67,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from itertools import combinations
 
@@ -64,7 +80,8 @@ MIN_SIZE_RATIO = 0.35
 COVERAGE_SLACK = 8  # letters and digits of the shorter text left out at seams that do not count
 MIN_COVERAGE = 0.9  # the shorter's share inside aligned runs and slots
 MIN_CHARS = 50  # shorter texts (letters and digits of the copy form) take no part in copy detection
-MAX_SLOT = 16  # a longer difference between two aligned runs is no slot
+MAX_SLOT = 16  # a longer difference between two aligned runs is no slot (unless alike: LONG_SLOT)
+LONG_SLOT = 4 * MAX_SLOT
 FILL_MIN = 12  # a stretch of the shorter text left out this long is looked for again
 FILL_MAX_OCCURRENCES = 4
 FILL_VOTES = 3
@@ -73,6 +90,7 @@ BREAK_REACH = 12  # a line break this near a jump of the alignment makes it a se
 MAX_HOPS = 8  # characters one text has and the other lacks, passed over when extending a run
 HOP_MIN = 5  # characters alike that a run must go on for after such a character
 QUICK = 48  # characters _reach compares in Python before numpy takes over
+EDIT_MAX = 400  # a slot longer than this is not taken apart into edits (every character changed)
 LONG_CHANGE = 3  # characters changed in a row, in place, that can be a sign (when noise would not do it)
 SPARE_SEARCH = 2  # characters one side of a slot has more, placed by trying every way (beyond: not placed)
 MIN_RATE = 0.01  # the noise rate assumed at least
@@ -271,7 +289,7 @@ def compare(a: Text | str, b: Text | str) -> CopyCheck:
         # other figures, or the same name changed twice, inside the runs of anchors alone: signs that no
         # noise rate explains, found before the costlier extension of the runs (templates come up as
         # candidates again and again: a daily report's every earlier day)
-        certain = _certain(ta, tb, _merged(_run_slots(ta, tb, anchored)))
+        certain = _certain(ta, tb, _merged(_run_slots(ta, tb, anchored)), _shifted(ta, anchored))
         if len(certain) * WEIGHT_STRONG >= TEMPLATE_EVIDENCE:
             covered = _covered(anchored, len(ta.codes))
             check.coverage = int((covered & words).sum()) / n_words if n_words else 0.0
@@ -335,12 +353,12 @@ def _longest_false(mask: np.ndarray) -> int:
 def _align(a: Text, b: Text, anchored: np.ndarray | None = None) -> tuple[list[Slot], np.ndarray]:
     """The slots of the two texts' alignment, and which characters of `a` (the shorter) are aligned
     (`anchored`: the runs of anchors, when already found)."""
-    runs = _extend(a, b, _anchor_runs(a, b) if anchored is None else anchored)
+    runs = _unstray(a, b, _extend(a, b, _anchor_runs(a, b) if anchored is None else anchored))
     in_a = _covered(runs, len(a.codes))
     if in_a.mean() < MIN_COVERAGE and len(a.codes) >= FILL_MIN:
         more = _fill(a, b, runs, in_a)
         if len(more):
-            runs = _extend(a, b, _ordered(np.concatenate((runs, more))))
+            runs = _unstray(a, b, _extend(a, b, _ordered(np.concatenate((runs, more)))))
             in_a = _covered(runs, len(a.codes))
     if not len(runs):
         return [], in_a
@@ -364,6 +382,33 @@ def _merged(slots: list[Slot]) -> list[Slot]:
         else:
             out.append(s)
     return out
+
+
+def _unstray(a: Text, b: Text, runs: np.ndarray) -> np.ndarray:
+    """The runs without those that stray: a short run (MAX_SLOT) far off the diagonal of the runs either side
+    of it, which go on (within MAX_HOPS) on one diagonal with a stretch of about its length between them in
+    `b` too, inside one line in both texts, of mostly the same characters (`_alike_stretch`). A phrase the
+    story prints twice, with characters inserted or deleted in one printing, has trigrams found once in
+    each text but at different printings; what stands in its place is a slot. (A short line moved between
+    two others is no stray, nor a phrase moved where the other text has another.)"""
+    if len(runs) < 3:
+        return runs
+    prev, run, nxt = runs[:-2], runs[1:-1], runs[2:]
+    a_gap = nxt[:, 0] - prev[:, 1]
+    b_gap = nxt[:, 0] + nxt[:, 2] - prev[:, 1] - prev[:, 2]
+    stray = ((np.abs(nxt[:, 2] - prev[:, 2]) <= MAX_HOPS) & (np.abs(run[:, 2] - prev[:, 2]) > MAX_HOPS)
+             & (a_gap <= MAX_SLOT) & (b_gap >= 0) & (np.abs(a_gap - b_gap) <= MAX_HOPS))
+    if not stray.any():
+        return runs
+    a0, a1 = np.maximum(prev[:, 1] - 1, 0), nxt[:, 0]
+    b0, b1 = np.maximum(prev[:, 1] + prev[:, 2] - 1, 0), np.minimum(nxt[:, 0] + nxt[:, 2], len(b.codes))
+    stray &= (a.lines[a1] == a.lines[a0]) & (b.lines[b1] == b.lines[b0])
+    for k in np.flatnonzero(stray).tolist():  # and what stands in its place is mostly the same characters
+        p, n = runs[k].tolist(), runs[k + 2].tolist()
+        stray[k] = _alike_stretch(a.form[p[1] : n[0]], b.form[p[1] + p[2] : n[0] + n[2]], 0)
+    if not stray.any():
+        return runs
+    return runs[~np.concatenate(([False], stray, [False]))]
 
 
 def _covered(runs: np.ndarray, n: int) -> np.ndarray:
@@ -530,10 +575,11 @@ def _reach_quick(a: Text, b: Text, at: int, d: int, end: int, step: int, whole: 
     differ = [u != v for u, v in zip(x, y, strict=True)]
     n = len(differ)
     bad = False
-    for i in range(n - 3):
-        if differ[i] + differ[i + 1] + differ[i + 2] + differ[i + 3] >= 3:
-            n, bad = i, True
-            break
+    if differ.count(True) >= 3:  # (fewer: no four of which three differ)
+        for i in range(n - 3):
+            if differ[i] + differ[i + 1] + differ[i + 2] + differ[i + 3] >= 3:
+                n, bad = i, True
+                break
     if not bad and not seam and not whole:
         return None  # alike to the end of the window: the stretch may go on
     while n and differ[n - 1]:
@@ -588,6 +634,16 @@ def _alike_at(a: Text, b: Text, i: int, j: int, n: int = 4) -> bool:
     return int((a.codes[i : i + n] == b.codes[j : j + n]).sum()) >= n - 1
 
 
+def _alike_stretch(x: str, y: str, shift: int) -> bool:
+    """Whether a stretch longer than MAX_SLOT between two runs is still one slot: the runs go on nearly one
+    diagonal (within MAX_HOPS), the stretch is at most LONG_SLOT long on each side, and most characters of
+    the longer are found in the other (noise thick in a few words, which left no run there)."""
+    if abs(shift) > MAX_HOPS or max(len(x), len(y)) > LONG_SLOT:
+        return False
+    common = sum((Counter(x) & Counter(y)).values())
+    return common * 3 >= max(len(x), len(y)) * 2
+
+
 def _between_slots(a: Text, b: Text, runs: np.ndarray) -> list[Slot]:
     """The stretches between runs that follow each other in both texts, when both are short (MAX_SLOT),
     trimmed of what they start and end with alike (the slot may be empty then)."""
@@ -601,10 +657,11 @@ def _between_slots(a: Text, b: Text, runs: np.ndarray) -> list[Slot]:
                 continue
             a0 -= b0 - b1
             b0 = b1
-        if a1 - a0 > MAX_SLOT or b1 - b0 > MAX_SLOT or a1 < a0:
+        long = a1 - a0 > MAX_SLOT or b1 - b0 > MAX_SLOT
+        if a1 < a0 or (long and not _alike_stretch(a.form[a0:a1], b.form[b0:b1], runs[k + 1, 2] - runs[k, 2])):
             out.append(_jump(a, b, a0, a1, b0, b1))
             continue
-        if a1 - a0 == b1 - b0:  # the same length: compared in place, as inside a run
+        if a1 - a0 == b1 - b0 and not long:  # the same length: compared in place, as inside a run
             differ = np.flatnonzero(a.codes[a0:a1] != b.codes[b0:b1])
             if len(differ):
                 groups = np.split(differ, np.flatnonzero(np.diff(differ) > 1) + 1)
@@ -632,6 +689,12 @@ def _token(form: str, start: int, end: int, kind: str) -> tuple[int, int]:
     while end < len(form) and ok(form[end]):
         end += 1
     return start, end
+
+
+def _in_number(form: str, at: int) -> bool:
+    """Whether the character at `at` is a digit or a Chinese numeral next to another of its kind."""
+    ok = _is_digit if _is_digit(form[at]) else _is_cn if _is_cn(form[at]) else None
+    return ok is not None and ((at > 0 and ok(form[at - 1])) or (at + 1 < len(form) and ok(form[at + 1])))
 
 
 def _is_digit(ch: str) -> bool:
@@ -682,6 +745,18 @@ def _evidence(a: Text, b: Text, slots: list[Slot], aligned: int) -> tuple[int, l
     changed = sum(1 for s in slots if s.a_end - s.a_start == 1 and s.b_end - s.b_start == 1 and not s.moved)
     lone = min((changed + 1) / max(aligned, 1), 0.25)  # one more: a short text's few changes say little
     rate = max(lone / (1 - lone) ** 2, MIN_RATE)
+    # characters inserted or deleted one here, one there (a slot of one character against none): their rate,
+    # measured the same way but without the one more: a pair with none, as templates, weighs a slot of
+    # another length as before (no insertion or deletion explains it). An insertion or deletion ends a run
+    # (another diagonal), and the next must be HOP_MIN characters on to stand alone. A digit or a Chinese
+    # numeral next to another does not count: it may be what a template has more in a figure (3日 / 23日),
+    # the very sign weighed against this rate
+    indels = sum(1 for s in slots if s.a_end - s.a_start + s.b_end - s.b_start == 1 and not s.moved
+                 and not (_in_number(a.form, s.a_start) if s.a_end > s.a_start else _in_number(b.form, s.b_start)))
+    indel_rate = _undo_grouping(indels / max(aligned, 1), 2 * HOP_MIN)
+    noise = _Noise(aligned, rate, indel_rate)
+    # figures that digits inserted or deleted make one of the other (1/10, 2023/203)
+    indel_figures: dict[tuple[str, str], set[tuple[int, int]]] = {}
     pairs: list[str] = []  # slots with two or more letters or digits changed in a row
     for s in slots:
         if s.a_end - s.a_start == 1 and s.b_end - s.b_start == 1:  # most slots: one character changed
@@ -696,8 +771,12 @@ def _evidence(a: Text, b: Text, slots: list[Slot], aligned: int) -> tuple[int, l
         fig = _figure(a, b, s, "digit")
         if fig:
             if fig[0] not in b.figures or fig[1] not in a.figures:  # else two figures swapped: misaligned
-                signs.append(f"figure {fig[0]}/{fig[1]}")
-                weight += WEIGHT_STRONG
+                _, inserted, digits = noise.edits(*fig)
+                if inserted and not digits:  # likelier made by inserting and deleting digits than changing one
+                    indel_figures.setdefault(fig, set()).add((s.a_start, s.b_start))
+                else:
+                    signs.append(f"figure {fig[0]}/{fig[1]}")
+                    weight += WEIGHT_STRONG
             continue
         num = _figure(a, b, s, "cn")
         if num:
@@ -706,10 +785,13 @@ def _evidence(a: Text, b: Text, slots: list[Slot], aligned: int) -> tuple[int, l
             continue
         if len(x) == len(y):  # characters changed in place
             k = _changed_run(x, y)
-            if k >= 2:
+            # or characters inserted and others deleted a few apart (方珍视兰/中方珍视), when that is likelier
+            in_place = aligned * rate ** k
+            chance = noise.likeliest(x, y, in_place) if k >= 2 else 1.0
+            if k >= 2 and (chance == in_place or chance < CHANGED_CHANCE[1]):  # (not: insertions and deletions)
                 pairs.append(f"{x}/{y}")
             if k >= LONG_CHANGE:  # k in a row: about aligned * rate**k such runs by chance
-                weight += _sign(signs, f"changed {x}/{y}", aligned * rate ** k, CHANGED_CHANCE)
+                weight += _sign(signs, f"changed {x}/{y}", chance, CHANGED_CHANCE)
             if PLACEHOLDER not in x and PLACEHOLDER not in y:
                 words.setdefault((x, y), set()).add((s.a_start, s.b_start))
             continue
@@ -721,10 +803,12 @@ def _evidence(a: Text, b: Text, slots: list[Slot], aligned: int) -> tuple[int, l
             spare = b.space_within(max(0, s.b_start - SPACE_REACH), min(len(b.form), s.b_end + SPACE_REACH))
         if abs(len(x) - len(y)) <= spare:
             k = _changed_run(x, y)
-            if k >= 2:
+            in_place = aligned * rate ** k
+            chance = noise.likeliest(x, y, in_place) if k >= 2 else 1.0
+            if k >= 2 and (chance == in_place or chance < CHANGED_CHANCE[1]):  # (not: insertions and deletions)
                 pairs.append(f"{x}/{y}")
             if k >= LONG_CHANGE:  # a long change with a space in it is still a long change
-                weight += _sign(signs, f"changed {x}/{y}", aligned * rate ** k, CHANGED_CHANCE)
+                weight += _sign(signs, f"changed {x}/{y}", chance, CHANGED_CHANCE)
             continue
         if a.breaks(s.a_start, s.a_end) != b.breaks(s.b_start, s.b_end):
             continue  # a seam between paragraphs (moved, or cut), not one slot
@@ -733,23 +817,43 @@ def _evidence(a: Text, b: Text, slots: list[Slot], aligned: int) -> tuple[int, l
             continue  # a line where the other has another line: lines moved (a headline, away from its story)
         wx, wy = x.replace(PLACEHOLDER, ""), y.replace(PLACEHOLDER, "")
         if wx and wy and max(len(wx), len(wy)) >= 2:
-            signs.append(f"length {x}/{y}")  # changing characters keeps the length
-            weight += WEIGHT_STRONG
+            # changing characters keeps the length: only insertions and deletions make another, and as far
+            # as those measured on the pair would make this one (行保持/保, 连任马/任), it is noise
+            chance = noise.chance(x, y)
+            changes, inserted, digits = noise.edits(x, y)
+            if digits:  # a digit changed into another amid noise (2024年|宝山区 / 域2025|宝山): another figure
+                signs.append(f"figure {x}/{y}")
+                weight += WEIGHT_STRONG
+            elif chance < CHANGED_CHANCE[1]:
+                signs.append(f"length {x}/{y}")
+                weight += WEIGHT_STRONG if chance < CHANGED_CHANCE[0] else WEIGHT_WEAK
+            elif changes and changes + inserted >= 2:
+                pairs.append(f"{x}/{y}")  # a word replaced by one of another length (贵州/青), as noise would
         elif not (wx and wy) and len(wx or wy) >= 2:
             if (x or y) not in (b.form if x else a.form):  # not a piece moved from elsewhere
-                signs.append(f"inserted {x or y}")
-                weight += WEIGHT_WEAK
+                weight += min(WEIGHT_WEAK, _sign(signs, f"inserted {x or y}", noise.chance(x, y),
+                                                 CHANGED_CHANCE))
     if numbers:
         # noise makes a Chinese number another when it changes one of its characters into one of them
         places = sum(_distinct(p) for p in numbers.values())
-        chance = _tail(changed * a.cn_share * CN_SHARE, places)
+        # or deletes one of its characters (inserting one next to a number is rarer: not counted)
+        chance = _tail(a.cn_share * (changed * CN_SHARE + indels / 2), places)
         for num in numbers:
             weight += _sign(signs, f"number {num}", chance, NUMBER_CHANCE)
     if len(pairs) >= 2:
         # several words changed, each of two characters or more (罗文/信长星, 河北/江苏, 河北/青海): noise changes
-        # two characters in a row about aligned * rate**2 times. (One such change alone says little.)
-        weight += _sign(signs, f"changed {' '.join(pairs[:3])}", _tail(aligned * rate**2, len(pairs)),
-                        CHANGED_CHANCE)
+        # two characters in a row about aligned * rate**2 times (rate: of characters changed, inserted or
+        # deleted). (One such change alone says little.)
+        weight += _sign(signs, f"changed {' '.join(pairs[:3])}",
+                        _tail(aligned * (rate + indel_rate) ** 2, len(pairs)), CHANGED_CHANCE)
+    if indel_figures:
+        # noise makes a figure another by inserting or deleting digits: as often as it makes such a slot,
+        # among the text's digits
+        digits = sum(1 for ch in a.form if _is_digit(ch))
+        likeliest = max(noise.chance(x, y) for x, y in indel_figures)
+        chance = _tail(likeliest * digits / noise.aligned, sum(_distinct(p) for p in indel_figures.values()))
+        weight += _sign(signs, "figure " + " ".join(f"{x}/{y}" for x, y in list(indel_figures)[:3]), chance,
+                        NUMBER_CHANCE)
     for (x, y), places in words.items():
         # the same change of two or more characters at two places or more: a name. (The same change of one
         # character may be a systematic misreading, 己 for 已, or a script variant: no sign.)
@@ -757,6 +861,86 @@ def _evidence(a: Text, b: Text, slots: list[Slot], aligned: int) -> tuple[int, l
             signs.append(f"repeated {x}/{y}")
             weight += WEIGHT_STRONG
     return weight, signs
+
+
+def _undo_grouping(lone: float, reach: int) -> float:
+    """The rate r of random events when `lone` of the characters hold one with no other within reach / 2
+    characters either side: lone = r * (1 - r)**reach, solved for r (the smaller root; at most the rate at
+    which lone events are the most frequent, 1 / (reach + 1))."""
+    if lone <= 0:
+        return 0.0
+    top = 1 / (reach + 1)
+    r = lone
+    for _ in range(30):
+        r = min(lone / (1 - r) ** reach, top)
+    return r
+
+
+class _Noise:
+    """Noise measured on a pair: characters changed (`rate`) and inserted or deleted (`indel_rate`), each
+    at random places; what it makes of a slot, and how often (`chance`)."""
+
+    def __init__(self, aligned: int, rate: float, indel_rate: float) -> None:
+        self.aligned = max(aligned, 1)
+        self.rate = rate
+        self.indel_rate = indel_rate
+        self.change_cost = -math.log(rate)
+        self.indel_cost = -math.log(indel_rate) if indel_rate > 0 else math.inf
+        self._edits: dict[tuple[str, str], tuple[int, int, int]] = {}
+
+    def edits(self, x: str, y: str) -> tuple[int, int, int]:
+        """The likeliest way noise made y of x: (characters changed, characters inserted or deleted, digits
+        changed into other digits), by weighted edit distance (each edit costs minus the log of its rate),
+        the characters of one paired with those of the other at most MAX_HOPS places further than the
+        difference in length."""
+        if self.indel_cost == math.inf or max(len(x), len(y)) > EDIT_MAX:
+            return min(len(x), len(y)), abs(len(x) - len(y)), 0  # every character changed, the rest inserted
+        if (x, y) in self._edits:
+            return self._edits[x, y]
+        ic, cc = self.indel_cost, self.change_cost
+        band = abs(len(x) - len(y)) + MAX_HOPS
+        far = (math.inf, 0, 0, 0)
+        prev = [(j * ic, 0, j, 0) if j <= band else far for j in range(len(y) + 1)]
+        for i in range(1, len(x) + 1):
+            cur = [(i * ic, 0, i, 0) if i <= band else far]
+            u_ch = x[i - 1]
+            for j in range(1, len(y) + 1):
+                if abs(i - j) > band:
+                    cur.append(far)
+                    continue
+                d = prev[j - 1]
+                v_ch = y[j - 1]
+                if u_ch == v_ch:
+                    best = d
+                else:
+                    best = (d[0] + cc, d[1] + 1, d[2], d[3] + (_is_digit(u_ch) and _is_digit(v_ch)))
+                up, left = prev[j], cur[j - 1]
+                if up[0] + ic < best[0]:
+                    best = (up[0] + ic, up[1], up[2] + 1, up[3])
+                if left[0] + ic < best[0]:
+                    best = (left[0] + ic, left[1], left[2] + 1, left[3])
+                cur.append(best)
+            prev = cur
+        self._edits[x, y] = out = prev[-1][1], prev[-1][2], prev[-1][3]
+        return out
+
+    def chance(self, x: str, y: str) -> float:
+        """About how many slots like x/y noise makes in the aligned text: its edits at their rates, the first
+        at any place, the others anywhere within the slot."""
+        changes, indels, _ = self.edits(x, y)
+        events = changes + indels
+        if not events:
+            return 1.0
+        if indels and not self.indel_rate:
+            return 0.0
+        span = max(len(x), len(y), events)
+        return (self.aligned * self.rate**changes * self.indel_rate**indels
+                * math.comb(max(span - 1, 0), events - 1))
+
+    def likeliest(self, x: str, y: str, in_place: float) -> float:
+        """The chance of the slot x/y as noise: `in_place` (its characters changed where they stand), or
+        that of insertions and deletions making it, when likelier."""
+        return max(in_place, self.chance(x, y)) if self.indel_rate else in_place
 
 
 def _changed_run(x: str, y: str) -> int:
@@ -785,9 +969,26 @@ def _changed_run(x: str, y: str) -> int:
     return longest
 
 
-def _certain(a: Text, b: Text, slots: list[Slot]) -> list[str]:
-    """The signs among these slots that weigh the same whatever the noise: another figure in the same place,
-    and the same change of two or more characters at two places (as `_evidence` finds them)."""
+def _shifted(a: Text, anchored: np.ndarray) -> bool:
+    """Whether runs of anchors go on one or two diagonals over, away from figures (a template's figure of
+    another length shifts the diagonal too), at MIN_RATE of the characters or more: characters inserted
+    or deleted at random, which may make another figure of a figure (`_evidence` weighs it)."""
+    if len(anchored) - 1 < MIN_RATE * len(a.codes):  # too few runs for that many shifts
+        return False
+    steps = np.abs(np.diff(anchored[:, 2]))
+    small = (steps >= 1) & (steps <= 2)
+    if small.sum() < MIN_RATE * len(a.codes):
+        return False
+    digits = np.concatenate(([0], np.cumsum((a.codes >= 48) & (a.codes <= 57))))
+    start, end = np.maximum(anchored[:-1, 1] - 1, 0), np.minimum(anchored[1:, 0] + 1, len(a.codes))
+    clear = digits[np.maximum(end, start)] == digits[start]
+    return int((small & clear).sum()) >= MIN_RATE * len(a.codes)
+
+
+def _certain(a: Text, b: Text, slots: list[Slot], shifted: bool = False) -> list[str]:
+    """The signs among these slots that weigh the same whatever the noise: another figure in the same place
+    (unless characters were inserted and deleted at random, `shifted`), and the same change of two or more
+    characters at two places (as `_evidence` finds them)."""
     signs = []
     words: dict[tuple[str, str], set[tuple[int, int]]] = {}
     for s in slots:
@@ -798,7 +999,7 @@ def _certain(a: Text, b: Text, slots: list[Slot]) -> list[str]:
             continue  # a lone changed character: noise, or part of a name (which `_evidence` weighs)
         fig = _figure(a, b, s, "digit")
         if fig:
-            if fig[0] not in b.figures or fig[1] not in a.figures:
+            if (fig[0] not in b.figures or fig[1] not in a.figures) and not shifted:
                 signs.append(f"figure {fig[0]}/{fig[1]}")
             continue
         if _figure(a, b, s, "cn"):
