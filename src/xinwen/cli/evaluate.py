@@ -39,7 +39,7 @@ def register(sub: argparse._SubParsersAction) -> None:
              "xinwen eval dups --limit 3000 --planted 300", limit_help="only the first N stories of the corpus")
     q.add_argument("--planted", type=positive, default=1000,
                    help="copies to plant of each kind (tuned, replace5, replace10, excerpt, reorder, traditional, "
-                   "fullwidth, headers, combined)")
+                   "fullwidth, headers, combined, indel5, indel10)")
     q.set_defaults(run=_run_dups)
 
     q = _sub(evsub, "search", "find a story again from 2-3 words of its title, beside LIKE scanning",
