@@ -207,7 +207,6 @@ def build(location: str, writes: list[ArticleWrite], info_path: Path) -> dict:
             info["vacuum_s"] = time.perf_counter() - t0
             info_path.write_text(json.dumps(info))
         if "fit_s" not in info:
-            _one_fit_chunk(c.count())
             t0, cpu0 = time.perf_counter(), time.process_time()
             c.fit_vectors()
             info["fit_s"] = time.perf_counter() - t0
@@ -215,18 +214,6 @@ def build(location: str, writes: list[ArticleWrite], info_path: Path) -> dict:
         info.update(articles=c.count(), clusters=len(c.duplicates()))
         info_path.write_text(json.dumps(info))
         return info
-
-
-def _one_fit_chunk(n: int) -> None:
-    """Fit the related vectors in one chunk: ArticleVectors.fit_stream (linking/vectors.py) stacks the LSA
-    samples of chunks whose vocabularies have grown to different widths, and fails past FIT_CHUNK
-    articles ("incompatible dimensions"); until that is fixed there, the bench reads them in one."""
-    from xinwen.linking import vectors
-
-    defaults = vectors.ArticleVectors.fit_stream.__func__.__kwdefaults__  # type: ignore[attr-defined]
-    if n > defaults["chunk"]:
-        defaults["chunk"] = n
-        print(f"  (related fit in one chunk of {n:,}: linking/vectors.py fails past {vectors.FIT_CHUNK:,})")
 
 
 def collections(args: argparse.Namespace, writes_of) -> tuple[str, str, dict]:  # type: ignore[no-untyped-def]
