@@ -805,9 +805,13 @@ class PostgresStore:
         if excluded:  # no excluded word anywhere (as FTS5's `{title_terms}: (...) NOT (...)`)
             where.append(_NOT_MATCHING)
             args.append(excluded)
+        # the first `limit` by title length, then their titles: joined before the sort, every match's
+        # title was read (1,786 for 会见 总统 at 100,000 articles)
+        inner = "FROM search s JOIN articles a ON a.key = s.article" if _q_phrases(query) else "FROM search s"
         rows = self._all(
-            "SELECT s.article, a.title FROM search s JOIN articles a ON a.key = s.article WHERE "
-            + " AND ".join(where) + " ORDER BY s.title_len, s.article DESC LIMIT %s", (*args, int(limit)))
+            f"SELECT p.article, t.title FROM (SELECT s.article, s.title_len {inner} WHERE " + " AND ".join(where)
+            + " ORDER BY s.title_len, s.article DESC LIMIT %s) AS p JOIN articles t ON t.key = p.article "
+            "ORDER BY p.title_len, p.article DESC", (*args, int(limit)))
         return [(int(k), str(t)) for k, t in rows]
 
     def ranked(self, query: Query, mode: str, skip: Sequence[int], limit: int) -> list[tuple[int, float]]:
@@ -893,6 +897,11 @@ _NOT_MATCHING = "s.article NOT IN (SELECT x.article FROM search x WHERE x.tsv @@
 _PHRASE = "(strpos(lower(a.title COLLATE \"C\"), %s) > 0 OR strpos(lower(a.body COLLATE \"C\"), %s) > 0)"
 
 
+def _q_phrases(q: Query) -> bool:
+    """Whether the query's conditions read `articles a` (a phrase is looked for in the title and body)."""
+    return bool(q.phrases or q.exclude_phrases)
+
+
 def _filters(q: Query, *, title: bool = False) -> tuple[list[str], list[object]]:
     """Conditions on `search s` (and `articles a`, for phrases) for everything in the query that is not a
     word to look up."""
@@ -939,7 +948,7 @@ def _source(match: str | None, q: Query) -> tuple[str, list[object]]:
         where.insert(0, "s.tsv @@ %s::tsquery")
         args.insert(0, match)
     sql = "FROM search s"
-    if q.phrases or q.exclude_phrases:
+    if _q_phrases(q):
         sql += " JOIN articles a ON a.key = s.article"
     if where:
         sql += " WHERE " + " AND ".join(where)
