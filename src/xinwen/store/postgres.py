@@ -43,7 +43,7 @@ backends differ:
 - relevance (`ranked`): `ts_rank_cd`, cover density with the title weighing 1.0 and the body 0.2,
   divided by 1 + the log of the article's length, instead of BM25 with the title 5 times the body; and
   when more than RANK_POOL articles match, the final order is computed for the RANK_POOL (at least four
-  times the page) that rank best over their title and lead. Given the same matches, counts, facets,
+  times the page) that rank best over their title and lead (by ts_rank: cheaper). Given the same matches, counts, facets,
   the title tier (every word in the title, shortest title first) and the order by time are the same;
   the order of the rest can differ (bench/bench_backends.py measures the top-10 overlap).
 - a token is indexed with at most 255 positions, none past position 16383, tokens of more than 512
