@@ -300,6 +300,37 @@ def test_sections_are_extended_with_what_an_ingest_appends(sections, tmp_path):
         assert server._related._sections.learned == server.count()  # 28 more than 200: learned again
 
 
+def test_a_readers_vectors_take_up_new_articles_without_reading_every_key(sections, tmp_path, monkeypatch):
+    """After a commit that only adds articles (the store's rewrite token stands still), the vectors take
+    up what was written since, by the index of write times, without listing every stored key; a deletion
+    moves the rewrite token and every key is compared again."""
+    import shutil
+
+    db, _, _ = sections
+    copy = tmp_path / "s.db"
+    for f in db.parent.glob(db.name + "*"):
+        shutil.copy(f, tmp_path / (copy.name + f.name[len(db.name):]))
+    with Collection(copy) as server:
+        first = server.list(limit=1)[0].id
+        server.related(first, k=3)
+        listed = []
+        real_keys = server.store.keys
+        monkeypatch.setattr(server.store, "keys", lambda: listed.append(1) or real_keys())
+        new = dict(held_out("体育", 1), id="new-sport")
+        with Collection(copy) as writer:
+            writer.ingest([write(tmp_path / "new.jsonl", [{k: new[k] for k in ("id", "title", "body")}])],
+                          progress=False)
+        hits = server.related("new-sport", k=3)
+        v = server._related.model.current()
+        assert v.position(server.store.get("new-sport").key) is not None and hits
+        assert not listed
+        with Collection(copy) as writer:
+            writer.delete("new-sport")
+        server.related(first, k=3)
+        assert listed and server._related.model.current().position(server.store.key_of(first) or 0) is not None
+        assert len(server._related.model.current()) == server.count()
+
+
 def test_eval_half_sectioned_asks_only_about_the_articles_without_a_section(shared):
     from xinwen.evaluation.related import load_datasets
 

@@ -126,6 +126,10 @@ MIGRATIONS: list[list[str]] = [
         )""",
         "INSERT INTO meta (key, value) SELECT 'provenance_needed', '1' WHERE EXISTS (SELECT 1 FROM articles)",
     ],
+    # 7: SQLite's index of the articles by when they were written, which PostgreSQL has had since 1
+    [
+        "CREATE INDEX IF NOT EXISTS articles_ingested ON articles (ingested_at)",
+    ],
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

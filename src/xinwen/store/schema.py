@@ -119,6 +119,11 @@ MIGRATIONS: list[str] = [
     );
     INSERT INTO meta (key, value) SELECT 'provenance_needed', '1' WHERE EXISTS (SELECT 1 FROM articles);
     """,
+    # 7: the articles written since a moment (keys_written_since: what each server worker's related
+    # vectors take up after a commit) by an index, not a scan of every article (0.2 s at 100,000)
+    """
+    CREATE INDEX IF NOT EXISTS articles_ingested ON articles (ingested_at);
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

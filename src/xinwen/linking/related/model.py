@@ -24,6 +24,7 @@ class RelatedModel:
         self.store = store
         self._vectors: ArticleVectors | None = None
         self._token: int | None = None
+        self._rewritten: int | None = None  # the store's rewrite token at the last sync
         self._lock = threading.RLock()
 
     def fit(self) -> ArticleVectors:
@@ -78,12 +79,31 @@ class RelatedModel:
         except StoreError:
             pass  # a read-only place: the vectors are made in memory next time too
 
+    def _appended(self, v: ArticleVectors) -> list[int] | None:
+        """The articles written since the vectors were synced, when nothing stored before has changed or
+        gone since (the store's rewrite token stood still: only new articles were added, an ingest's
+        commits) and they are all there is (a writer that took its time stamp before another's and
+        committed after it is missed by the stamp: then None, and `_sync` compares every stored key)."""
+        if not v.synced_at:
+            return None
+        written = self.store.keys_written_since(v.synced_at)
+        new = np.setdiff1d(written, v.keys)
+        if len(v) + len(new) != self.store.count():
+            return None
+        return sorted(new.tolist())
+
     def _sync(self, v: ArticleVectors) -> None:
         """Vectors for articles stored or changed since the fit; drop those deleted."""
-        stored = self.store.keys()
-        changed = self.store.keys_written_since(v.synced_at) if v.synced_at else np.zeros(0, dtype=np.int64)
-        keep = np.isin(v.keys, stored) & ~np.isin(v.keys, changed)
-        todo = sorted(set(np.setdiff1d(stored, v.keys[keep]).tolist()))
+        rewritten = self.store.rewrite_token()  # first: a rewrite landing meanwhile is seen next time
+        todo = self._appended(v) if rewritten == self._rewritten else None
+        if todo is not None:
+            keep = np.ones(len(v), dtype=bool)
+        else:
+            stored = self.store.keys()
+            changed = self.store.keys_written_since(v.synced_at) if v.synced_at else np.zeros(0, dtype=np.int64)
+            keep = np.isin(v.keys, stored) & ~np.isin(v.keys, changed)
+            todo = sorted(set(np.setdiff1d(stored, v.keys[keep]).tolist()))
+        self._rewritten = rewritten
         if not todo and keep.all():
             return
         rows = self.store.terms_of(todo)
