@@ -739,7 +739,6 @@ def _evidence(a: Text, b: Text, slots: list[Slot], aligned: int) -> tuple[int, l
     numbers: dict[str, set[tuple[int, int]]] = {}
     words: dict[tuple[str, str], set[tuple[int, int]]] = {}
     # noise changes characters one here, one there: its rate is measured on the lone changed characters
-    # (the changed names and figures of a template, several characters each, do not count)
     # (the changed names and figures of a template, several characters each, do not count); at rate r a
     # changed character stands alone with chance (1 - r)**2, which the estimate undoes
     changed = sum(1 for s in slots if s.a_end - s.a_start == 1 and s.b_end - s.b_start == 1 and not s.moved)
@@ -758,6 +757,18 @@ def _evidence(a: Text, b: Text, slots: list[Slot], aligned: int) -> tuple[int, l
     # figures that digits inserted or deleted make one of the other (1/10, 2023/203)
     indel_figures: dict[tuple[str, str], set[tuple[int, int]]] = {}
     pairs: list[str] = []  # slots with two or more letters or digits changed in a row
+
+    def changed_run(x: str, y: str) -> int:
+        """The weight of characters changed in a row in place (k in a row: about aligned * rate**k such runs
+        by chance), or of characters inserted and others deleted a few apart (方珍视兰/中方珍视) when that is
+        likelier; two or more changed in place (not by insertions and deletions) join `pairs`."""
+        k = _changed_run(x, y)
+        in_place = aligned * rate ** k
+        chance = noise.likeliest(x, y, in_place) if k >= 2 else 1.0
+        if k >= 2 and (chance == in_place or chance < CHANGED_CHANCE[1]):
+            pairs.append(f"{x}/{y}")
+        return _sign(signs, f"changed {x}/{y}", chance, CHANGED_CHANCE) if k >= LONG_CHANGE else 0
+
     for s in slots:
         if s.a_end - s.a_start == 1 and s.b_end - s.b_start == 1:  # most slots: one character changed
             x, y = a.form[s.a_start], b.form[s.b_start]
@@ -784,14 +795,7 @@ def _evidence(a: Text, b: Text, slots: list[Slot], aligned: int) -> tuple[int, l
                 numbers.setdefault(f"{num[0]}/{num[1]}", set()).add((s.a_start, s.b_start))
             continue
         if len(x) == len(y):  # characters changed in place
-            k = _changed_run(x, y)
-            # or characters inserted and others deleted a few apart (方珍视兰/中方珍视), when that is likelier
-            in_place = aligned * rate ** k
-            chance = noise.likeliest(x, y, in_place) if k >= 2 else 1.0
-            if k >= 2 and (chance == in_place or chance < CHANGED_CHANCE[1]):  # (not: insertions and deletions)
-                pairs.append(f"{x}/{y}")
-            if k >= LONG_CHANGE:  # k in a row: about aligned * rate**k such runs by chance
-                weight += _sign(signs, f"changed {x}/{y}", chance, CHANGED_CHANCE)
+            weight += changed_run(x, y)
             if PLACEHOLDER not in x and PLACEHOLDER not in y:
                 words.setdefault((x, y), set()).add((s.a_start, s.b_start))
             continue
@@ -802,13 +806,7 @@ def _evidence(a: Text, b: Text, slots: list[Slot], aligned: int) -> tuple[int, l
         else:
             spare = b.space_within(max(0, s.b_start - SPACE_REACH), min(len(b.form), s.b_end + SPACE_REACH))
         if abs(len(x) - len(y)) <= spare:
-            k = _changed_run(x, y)
-            in_place = aligned * rate ** k
-            chance = noise.likeliest(x, y, in_place) if k >= 2 else 1.0
-            if k >= 2 and (chance == in_place or chance < CHANGED_CHANCE[1]):  # (not: insertions and deletions)
-                pairs.append(f"{x}/{y}")
-            if k >= LONG_CHANGE:  # a long change with a space in it is still a long change
-                weight += _sign(signs, f"changed {x}/{y}", chance, CHANGED_CHANCE)
+            weight += changed_run(x, y)  # a long change with a space in it is still a long change
             continue
         if a.breaks(s.a_start, s.a_end) != b.breaks(s.b_start, s.b_end):
             continue  # a seam between paragraphs (moved, or cut), not one slot
