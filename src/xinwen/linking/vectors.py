@@ -154,9 +154,9 @@ class ArticleVectors:
         main, rows, tail = state
         if n > rows and (tail is None or tail.shape[1] != n - rows):
             tail = self.lexical[rows:].T.tocsr()
-        self._postings = state = (main, rows, tail)  # one assignment: other threads see the old or the new
+        self._postings = (main, rows, tail)  # one assignment: other threads see the old or the new
         hits = (q @ main).tocsr()
-        if tail is None or n == rows:
+        if tail is None:
             return hits.indices.astype(np.int64), hits.data
         more = (q @ tail).tocsr()
         return (np.concatenate([hits.indices.astype(np.int64), more.indices.astype(np.int64) + rows]),

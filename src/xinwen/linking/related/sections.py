@@ -53,9 +53,7 @@ def extended(prev: Sections | None, values: DocValues, v: ArticleVectors, least:
     if (prev is None or prev.key[3] != least or prev.rewritten != values.rewritten
             or prev.names != tuple(values.categories) or prev.vocabulary is not v.vocabulary or not 0 < n <= len(v)
             or len(v) - prev.learned > RELEARN_AFTER * prev.learned):
-        got = sections(values, v, least)
-        got.key = key
-        return got
+        return sections(values, v, least)  # (its key is `key`: the same four values)
     new_keys = v.keys[n:]
     of = np.full(len(new_keys), -1, dtype=np.int32)
     inside = new_keys < len(values.category_of)
