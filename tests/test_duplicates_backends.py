@@ -72,6 +72,9 @@ def test_planted_copies_are_clustered_with_the_earliest_printing_first(planted):
         p = next(p for p in copies if p.copy["id"] not in missed)
         assert p.original in [a.id for a in c.copies(p.copy["id"])]
         assert p.copy["id"] in [a.id for a in c.copies(p.original)]
+        # the clusters are the store's: answering them never loads the signatures (a server worker would
+        # hold them all and take up every commit's)
+        assert len(c.copy_detector.lsh) == 0 and not c.copy_detector.loaded
 
 
 def test_cli_duplicates_json(planted, capsys):
