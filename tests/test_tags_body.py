@@ -96,3 +96,25 @@ def test_a_few_tagged_articles_teach_nothing(tmp_path: Path):
         stats = c.fit(progress=False)
         assert house_summary(stats.house) == "nothing learned: 6 tagged articles with a body: 20 are needed"
         assert not c.analyzer.model.house_tags  # the shipped model, as it was
+
+
+def test_per_term_caches_stay_bounded_and_evicting_them_changes_no_tag(shared, monkeypatch):
+    """A long ingest meets millions of candidate terms: each per-term cache is cleared when it outgrows its
+    bound (so the analysis's memory stays flat), and what it held is only ever recomputed the same."""
+    from xinwen.analysis import stats as stats_module
+    from xinwen.analysis.tags import body, scorer
+
+    articles = sohu_articles(SOHU_KEYWORDS, limit=12)
+    assert len(articles) == 12
+    analyzer = Analyzer()
+    unbounded = [analyzer.analyze(a).tags for a in articles]
+    for module in (body, scorer):
+        monkeypatch.setattr(module, "CACHE_MAX", 40)
+    monkeypatch.setattr(stats_module, "IDF_CACHE_MAX", 40)
+    bounded = Analyzer()
+    for cache in (body._TOKEN, body._PLAUSIBLE, scorer._TAGGABLE_CACHE, bounded.model.token_cache):
+        cache.clear()
+    assert [bounded.analyze(a).tags for a in articles] == unbounded
+    caches = (body._TOKEN, body._PLAUSIBLE, scorer._TAGGABLE_CACHE, bounded.model.token_cache,
+              bounded.stats._idf_cache)
+    assert all(0 < len(cache) <= 41 for cache in caches), [len(c) for c in caches]

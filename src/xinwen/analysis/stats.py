@@ -19,6 +19,7 @@ from xinwen.analysis.lexicon import general_idf
 from xinwen.errors import StoreError
 
 STATS_VERSION = 1
+IDF_CACHE_MAX = 100_000  # words whose IDF is kept computed (a long ingest meets millions of candidates)
 
 
 class CorpusStats:
@@ -110,6 +111,8 @@ class CorpusStats:
             # trust the corpus more as it grows: 50/50 at 1,000 documents
             w = self.n_docs / (self.n_docs + 1000)
             value = w * local + (1 - w) * g
+        if len(self._idf_cache) > IDF_CACHE_MAX:
+            self._idf_cache.clear()
         self._idf_cache[word] = value
         return value
 

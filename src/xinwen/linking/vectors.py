@@ -45,7 +45,7 @@ MAX_DF = 0.5
 MAX_FEATURES = 250_000
 SAVE_AFTER = 1000  # articles transformed after the fit before the model file is rewritten
 APPEND_REBUILD = 20_000  # appended articles kept in postings of their own before all are transposed again
-FIT_CHUNK = 20_000  # articles read at a time while fitting
+FIT_CHUNK = 4_000  # articles read at a time while fitting
 SVD_SAMPLE = 100_000  # articles the LSA is fitted on (spread over the corpus): enough for 20 dimensions
 
 _CONTENT = re.compile(r"\w")

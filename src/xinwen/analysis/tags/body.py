@@ -98,7 +98,7 @@ LEAD_CHARS = 150
 ASSOC_WORDS = 60  # the body's first words that, with the headline's, imply tags (tag model associations)
 MAX_REPEAT = 8  # the longest character run looked for as a repeat
 MAX_CANDIDATES = 32  # candidates ranked per article (the likeliest by a cheap prior)
-_CACHE_MAX = 200_000
+CACHE_MAX = 100_000  # entries in each per-term cache: a long ingest's memory stays flat
 
 
 def _cjk(ch: str) -> bool:
@@ -114,7 +114,7 @@ def plausible(term: str) -> bool:
     got = _PLAUSIBLE.get(term)
     if got is None:
         got = _plausible(term)
-        if len(_PLAUSIBLE) > _CACHE_MAX:
+        if len(_PLAUSIBLE) > CACHE_MAX:
             _PLAUSIBLE.clear()
         _PLAUSIBLE[term] = got
     return got
@@ -185,7 +185,7 @@ def _token(word: str, pos: str, stop: frozenset[str]) -> tuple[str, bool, bool]:
     part = (pos not in _NO_POS and lw not in stop and lw.strip() == lw and lw not in _BREAK and lw != ""
             and (not any(c.isdigit() for c in lw) or plausible(lw)))
     got = (lw, single, part)
-    if len(_TOKEN) > _CACHE_MAX:
+    if len(_TOKEN) > CACHE_MAX:
         _TOKEN.clear()
     _TOKEN[(word, pos)] = got
     return got

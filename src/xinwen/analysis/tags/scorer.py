@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from xinwen.analysis.lexicon import stopwords
 from xinwen.analysis.segment import Segmented, Tagged
 from xinwen.analysis.stats import CorpusStats
-from xinwen.analysis.tags.body import score_body
+from xinwen.analysis.tags.body import CACHE_MAX, score_body
 from xinwen.analysis.tags.model import MAX_NGRAM, TagModel
 from xinwen.analysis.tags.ranker import FEATURES, HeadlineScores, score_title
 
@@ -95,7 +95,7 @@ def _token_info(word: str, pos: str, scorer: TagScorer) -> tuple[float, bool]:
     run = pos in PHRASE_POS and word not in scorer._stop and _WORDLIKE.match(word) is not None
     got = (scorer.single_factor(word, pos), run)
     cache = scorer.model.token_cache
-    if len(cache) > 500_000:
+    if len(cache) > CACHE_MAX:
         cache.clear()
     cache[(word, pos)] = got
     return got
@@ -105,7 +105,7 @@ def _taggable(term: str) -> bool:
     got = _TAGGABLE_CACHE.get(term)
     if got is None:
         got = is_taggable(term)
-        if len(_TAGGABLE_CACHE) > 500_000:
+        if len(_TAGGABLE_CACHE) > CACHE_MAX:
             _TAGGABLE_CACHE.clear()
         _TAGGABLE_CACHE[term] = got
     return got
