@@ -6,6 +6,7 @@ same run, as ratios.
     nice python bench/bench_ingest.py --limit 5000 --workers 1
     nice python bench/bench_ingest.py --src ../other-checkout/src   # the same run on another version
     nice python bench/bench_ingest.py --incremental 1000   # 1,000 new stories into the rest vs. into nothing
+    nice python bench/bench_ingest.py --incremental 1000 --base BIG.db   # ... into a copy of an existing collection
 
 xinwen runs as users run it, `python -m xinwen.cli ingest FILE --db NEW --json`, in a child process, so
 its wall time and its peak memory (the largest resident set of that process or any of its workers) are
@@ -69,6 +70,9 @@ def main() -> int:
     ap.add_argument("--incremental", type=int, default=0, metavar="N",
                     help="instead: the last N stories ingested into a collection of all the others, beside the same N "
                          "into an empty one (the issue's target: no more than 1.5x)")
+    ap.add_argument("--base", type=Path, default=None, metavar="DB",
+                    help="with --incremental: ingest into a copy of this collection (the 100,000-article one "
+                         "bench_backends.py builds, say) the N corpus stories it does not hold")
     args = ap.parse_args()
     if not XWLB.exists():
         print(f"missing {XWLB}", file=sys.stderr)
@@ -79,6 +83,8 @@ def main() -> int:
              for x in lines) / 2**20
     env = dict(os.environ, PYTHONPATH=str(args.src.resolve()), XINWEN_NO_PROGRESS="1")
     if args.incremental:
+        if args.base:
+            return incremental_base(args.base, lines, args.incremental, env)
         return incremental(lines, args.incremental, env)
     with tempfile.TemporaryDirectory() as tmp:
         corpus = Path(tmp) / "xinwenlianbo.jsonl"
@@ -119,6 +125,37 @@ def incremental(lines: list[str], n: int, env: dict[str, str]) -> int:
                                            "--json"], env)
         print(f"  into the {len(base):,}-story collection: {into_big:6.1f} s, peak {peak_big:.0f} MB")
         print(f"  into an empty one:                  {into_empty:6.1f} s, peak {peak_empty:.0f} MB")
+        print(f"  ratio {into_big / into_empty:.2f} (target <= 1.5)")
+    return 0
+
+
+def incremental_base(base: Path, lines: list[str], n: int, env: dict[str, str]) -> int:
+    """n corpus stories that `base` does not hold, into a copy of it and into an empty collection."""
+    import shutil
+    import sqlite3
+
+    if not base.exists():
+        raise SystemExit(f"--base {base}: no such database")
+    conn = sqlite3.connect(f"file:{base}?mode=ro", uri=True)
+    held = {r[0] for r in conn.execute("SELECT id FROM articles")}
+    conn.close()
+    new = [line for line in lines if json.loads(line)["id"] not in held][-n:]
+    if len(new) < n:
+        raise SystemExit(f"--base {base}: only {len(new)} corpus stories are not in it")
+    with tempfile.TemporaryDirectory(dir=base.parent) as tmp:
+        folder = Path(tmp)
+        (folder / "new.jsonl").write_text("".join(new), encoding="utf-8")
+        big = folder / "big.db"
+        for suffix in ("", ".related.npz", ".stats.json"):  # the collection and its side files
+            if Path(f"{base}{suffix}").exists():
+                shutil.copyfile(f"{base}{suffix}", f"{big}{suffix}")
+        ingest = [sys.executable, "-m", "xinwen.cli", "ingest", str(folder / "new.jsonl"), "--json", "--db"]
+        into_big, peak_big, out = child([*ingest, str(big)], env)
+        assert json.loads(out)["added"] == n, out
+        into_empty, peak_empty, _ = child([*ingest, str(folder / "empty.db")], env)
+        print(f"{n:,} new stories:")
+        print(f"  into a copy of the {len(held):,}-story {base.name}: {into_big:6.1f} s, peak {peak_big:.0f} MB")
+        print(f"  into an empty one: {into_empty:6.1f} s, peak {peak_empty:.0f} MB")
         print(f"  ratio {into_big / into_empty:.2f} (target <= 1.5)")
     return 0
 
