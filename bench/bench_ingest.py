@@ -26,6 +26,10 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "bench"))
+
+from timing import copy_db, held_ids  # noqa: E402
+
 XWLB = ROOT.parent / "shared" / "data" / "xinwenlianbo.jsonl.gz"
 
 ANCHOR = """
@@ -131,24 +135,16 @@ def incremental(lines: list[str], n: int, env: dict[str, str]) -> int:
 
 def incremental_base(base: Path, lines: list[str], n: int, env: dict[str, str]) -> int:
     """n corpus stories that `base` does not hold, into a copy of it and into an empty collection."""
-    import shutil
-    import sqlite3
-
     if not base.exists():
         raise SystemExit(f"--base {base}: no such database")
-    conn = sqlite3.connect(f"file:{base}?mode=ro", uri=True)
-    held = {r[0] for r in conn.execute("SELECT id FROM articles")}
-    conn.close()
+    held = held_ids(base)
     new = [line for line in lines if json.loads(line)["id"] not in held][-n:]
     if len(new) < n:
         raise SystemExit(f"--base {base}: only {len(new)} corpus stories are not in it")
     with tempfile.TemporaryDirectory(dir=base.parent) as tmp:
         folder = Path(tmp)
         (folder / "new.jsonl").write_text("".join(new), encoding="utf-8")
-        big = folder / "big.db"
-        for suffix in ("", ".related.npz", ".stats.json"):  # the collection and its side files
-            if Path(f"{base}{suffix}").exists():
-                shutil.copyfile(f"{base}{suffix}", f"{big}{suffix}")
+        big = copy_db(base, folder / "big.db")
         ingest = [sys.executable, "-m", "xinwen.cli", "ingest", str(folder / "new.jsonl"), "--json", "--db"]
         into_big, peak_big, out = child([*ingest, str(big)], env)
         assert json.loads(out)["added"] == n, out

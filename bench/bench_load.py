@@ -43,7 +43,6 @@ import json
 import math
 import os
 import random
-import shutil
 import signal
 import socket
 import subprocess
@@ -57,6 +56,10 @@ from typing import Any
 from urllib.parse import quote
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "bench"))
+
+from timing import copy_db, held_ids  # noqa: E402
+
 SHARED = ROOT.parent / "shared" / "data" / "xinwenlianbo.jsonl.gz"
 TOKEN = "bench-load-token-0123456789abcdef"
 HZ = os.sysconf("SC_CLK_TCK")
@@ -101,13 +104,9 @@ def build(work: Path, stories: int, rebuild: bool) -> tuple[Path, Path, Path]:
 def from_base(work: Path, db: Path, n_extra: int) -> tuple[Path, Path, Path]:
     """An existing collection as the base (a 100,000-article database that bench_backends.py built, say),
     with corpus stories it does not hold by id for the ingest (`n_extra`) and the write API (1,000)."""
-    import sqlite3
-
     if not db.exists():
         sys.exit(f"--base {db}: no such database")
-    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
-    held = {r[0] for r in conn.execute("SELECT id FROM articles")}
-    conn.close()
+    held = held_ids(db)
     with gzip.open(SHARED, "rt", encoding="utf-8") as f:
         rest = [r for r in (json.loads(line) for line in f) if r["id"] not in held]
     random.Random(7).shuffle(rest)
@@ -125,15 +124,6 @@ def xinwen_cmd() -> list[str]:
     """The `xinwen` command of this Python, as a user runs it."""
     script = Path(sys.executable).with_name("xinwen")
     return [str(script)] if script.exists() else [sys.executable, "-m", "xinwen.cli"]
-
-
-def copy_db(base: Path, dest: Path) -> Path:
-    for old in dest.parent.glob(dest.name + "*"):
-        old.unlink()
-    for f in base.parent.glob(base.name + "*"):
-        if not f.name.endswith(("-wal", "-shm")):
-            shutil.copy(f, dest.parent / (dest.name + f.name[len(base.name):]))
-    return dest
 
 
 def workload(db: Path, n: int, popularity: str, seed: int) -> list[tuple[str, str]]:
