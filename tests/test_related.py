@@ -398,3 +398,59 @@ def test_vectors_fitted_a_chunk_at_a_time_equal_one_pass():
     assert chunked.vocabulary == one.vocabulary
     assert np.allclose(np.abs(chunked.dense), np.abs(one.dense), atol=1e-4)
     assert (chunked.lexical != one.lexical).nnz == 0
+
+
+def _copied(db: Path, folder: Path) -> Path:
+    """A copy of a SQLite collection with its side files (fitted state)."""
+    import shutil
+
+    copy = folder / db.name
+    for f in db.parent.glob(db.name + "*"):
+        shutil.copy(f, folder / (copy.name + f.name[len(db.name):]))
+    return copy
+
+
+def test_a_ranking_kept_across_appends_equals_a_fresh_one(sections, tmp_path):
+    """A reader keeps each article's ranking; after commits that only append articles it scores the
+    appended ones alone and merges them in (or serves the kept hits again when none beats them). What it
+    answers is what a reader with nothing kept answers, article for article and score for score; a retag
+    of the stored articles (a refit) drops what was kept."""
+    db, ds, _ = sections
+    copy = _copied(db, tmp_path)
+    asked = [r["id"] for r in ds.records[::5]]  # 40 articles, of every category, with and without a section
+    cats = sorted(set(ds.labels.values()))
+
+    def ranked(c: Collection) -> dict[str, list[tuple[str, float]]]:
+        return {i: [(h.article.id, round(h.score, 4)) for h in c.related(i, k=5)] for i in asked}
+
+    with Collection(copy) as server:
+        before = ranked(server)
+        finder = server._related
+        assert finder.memo_misses == len(asked) and finder.memo_hits == finder.memo_extended == 0
+        assert ranked(server) == before and finder.memo_hits == len(asked)  # nothing new: the hits kept
+        changed = 0
+        for step in range(2):  # two commits of 6 articles (under a tenth: the sections are only extended)
+            new = [dict(held_out(cats[(3 * step + j) % len(cats)], 1 + step), id=f"new-{step}-{j}")
+                   for j in range(3)]
+            new += [dict(held_out(cats[(3 * step + j) % len(cats)], 3 + step), id=f"more-{step}-{j}")
+                    for j in range(3)]
+            with Collection(copy) as writer:
+                writer.ingest([write(tmp_path / f"new{step}.jsonl", [{k: r[k] for k in ("id", "title", "body")}
+                                                                      for r in new])], progress=False)
+            hits0, extended0, misses0 = finder.memo_hits, finder.memo_extended, finder.memo_misses
+            got = ranked(server)
+            with Collection(copy) as fresh:
+                assert got == ranked(fresh)
+            assert finder.memo_hits + finder.memo_extended - hits0 - extended0 >= len(asked) // 2
+            changed += sum(got[i] != before[i] for i in asked)
+            before = got
+        assert changed  # the appended articles did enter some rankings
+        misses0 = finder.memo_misses
+        with Collection(copy) as writer:
+            writer.fit()  # retags every stored article: the vectors change, not only grow
+        got = ranked(server)
+        assert finder.memo_misses - misses0 == len(asked)
+        # (a reader goes on with the vectors it fitted: compare with its own ranking of nothing kept)
+        weights = RelatedWeights.default()
+        assert got == {i: [(h.article.id, round(h.score, 4)) for h in server.related(i, k=5, weights=weights)]
+                       for i in asked}

@@ -130,6 +130,9 @@ class ArticleVectors:
         self.lexical = lexical.astype(np.float32).tocsr()  # (n, V), unit rows (or zero)
         self.n_terms = n_terms.astype(np.int32)  # distinct known terms per article
         self.synced_at = ""  # the latest ingested_at of the articles the vectors were made from
+        # the same object while the vectors only grow by appended rows (an ingest's commits): what was
+        # computed from an earlier state holds for the rows it saw (related.ranking's memo)
+        self.lineage = object()
         # term -> articles: the transpose of the first `rows` rows of `lexical` (built once), and of the
         # rows appended after them (small, built again as more are appended); see lexical_hits
         self._postings: tuple[sp.csr_matrix, int, sp.csr_matrix | None] | None = None
@@ -353,6 +356,7 @@ class ArticleVectors:
             self.n_terms = np.concatenate([self.n_terms[keep], n_terms])[order]
             self.tags = sp.vstack([self.tags[rows], added]).tocsr()[order]
             self._postings = None
+            self.lineage = object()
         self._tag_postings = None
 
     # -- persistence ---------------------------------------------------------

@@ -32,14 +32,12 @@ def reason(
     v: ArticleVectors, q: RelatedQuery, row: SparseRow, tag_row: SparseRow, tags: list[str], signals: dict
 ) -> dict:
     shared_tags = [t for t in q.tags if t in tags]
-    mine = dict(zip(q.tag_vec.indices.tolist(), q.tag_vec.data.tolist(), strict=True))
+    mine, weight = q.weights()
     names = v.tag_vocabulary
     topics = [names[j] for _, j in sorted(((mine[j] * float(x), j) for j, x in
                                            zip(tag_row.indices.tolist(), tag_row.data.tolist(), strict=True)
                                            if j in mine), reverse=True)]
     shared_topics = [t for t in topics if t not in shared_tags][:3]
-    qi, qd = q.lexical.indices, q.lexical.data
-    weight = dict(zip(qi.tolist(), qd.tolist(), strict=True))
     products = [(weight[j] * float(x), j) for j, x in zip(row.indices.tolist(), row.data.tolist(), strict=True)
                 if j in weight]
     terms = [t for t in (v.vocabulary[j] for _, j in sorted(products, reverse=True)) if not _MINOR.match(t)][:5]
