@@ -435,3 +435,79 @@ def test_while_one_request_refreshes_the_indexes_others_get_the_page_before():
         assert await get("/") == (200, b"/ at 2", new_etag)
 
     asyncio.run(scenario())
+
+
+# -- readers do not wait for an index refresh ---------------------------------------------------------------------
+def test_a_servers_reads_do_not_wait_for_another_threads_refresh_and_say_they_are_behind(web_db, tmp_path):
+    """After a write, while one thread brings the related vectors and the doc values up to date, a server's
+    other readers answer at once from them as they were and are marked a write behind (a collection that
+    waits, as the CLI's does, would block here); once the refresh is done they see the write, unmarked."""
+    from xinwen import staleness
+
+    db = copy_db(web_db.path, tmp_path)
+    with Collection(db) as c, Collection(db) as writer:
+        c.wait_for_indexes = False
+        before = [h.article.id for h in c.related(web_db.sample_id, k=3)]
+        count = c.doc_values().size
+        writer.ingest_records([{"id": "behind-1", "title": "宝山区新建低碳样板社区", "body": "宝山区低碳社区建设。"}],
+                              name="test", fit=False)
+        model, facets = c._related.model, c._facets
+        with model._lock, facets._lock:  # another thread's refresh under way: held here from another thread
+            done = threading.Event()
+            out: dict = {}
+
+            def read() -> None:
+                flag = staleness.watch()
+                out["related"] = [h.article.id for h in c.related(web_db.sample_id, k=3)]
+                out["size"] = c.doc_values().size
+                out["behind"] = flag[0]
+                done.set()
+
+            threading.Thread(target=read).start()
+            assert done.wait(10), "a reader waited for another thread's refresh"
+        assert out == {"related": before, "size": count, "behind": True}
+        flag = staleness.watch()
+        assert c.doc_values().size > count and not flag[0]
+        assert len(c._related.model.current()) == c.count() and not flag[0]
+
+
+def test_what_is_made_a_write_behind_is_not_kept():
+    """A page part or a page made from indexes a write behind is answered, but neither kept in the part
+    cache nor in the response cache, and the response has no ETag (the token's names the newer page)."""
+    import asyncio
+
+    from xinwen import staleness
+    from xinwen.web.middleware import HTTPCache
+
+    parts = PartCache()
+    staleness.watch()
+    assert parts.get(1, "a", lambda: staleness.mark() or "behind") == "behind" and len(parts) == 0
+    staleness.watch()
+    assert parts.get(1, "a", lambda: "fresh") == "fresh" and len(parts) == 1
+
+    behind = {"now": True}
+
+    async def page(scope, receive, send) -> None:
+        if behind["now"]:
+            staleness.mark()
+        await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"text/html")]})
+        await send({"type": "http.response.body", "body": b"page"})
+
+    responses = ResponseCache()
+    cache = HTTPCache(page, token=lambda: 1, identity="test", cache=responses)
+
+    async def get() -> dict:
+        sent: list[dict] = []
+
+        async def send(message: dict) -> None:
+            sent.append(message)
+
+        await cache({"type": "http", "method": "GET", "path": "/", "query_string": b"", "headers": []},
+                    None, send)  # type: ignore[arg-type]
+        return dict(sent[0]["headers"])
+
+    headers = asyncio.run(get())
+    assert b"etag" not in headers and headers[b"cache-control"] == b"no-store" and len(responses) == 0
+    behind["now"] = False
+    headers = asyncio.run(get())
+    assert b"etag" in headers and len(responses) == 1

@@ -88,6 +88,17 @@ class Collection:
         self._copies: CopyDetector | None = None
 
     @property
+    def wait_for_indexes(self) -> bool:
+        """Whether a read waits while another thread brings an in-memory index up to date after a write
+        (True), or reads it as it was, a write behind, and says so (False: a server's readers; see
+        xinwen.staleness)."""
+        return self._facets.wait
+
+    @wait_for_indexes.setter
+    def wait_for_indexes(self, wait: bool) -> None:
+        self._facets.wait = self._related.model.wait = wait
+
+    @property
     def db_path(self) -> str:
         """Where the collection is (a file path for SQLite)."""
         return self.location

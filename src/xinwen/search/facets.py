@@ -19,6 +19,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from xinwen import staleness
 from xinwen.store.base import DocColumns, Store
 
 FACET_SIZE = 20
@@ -122,13 +123,16 @@ class DocValuesCache:
         self.store = store
         self._values: DocValues | None = None
         self._lock = threading.Lock()
+        self.wait = True  # False: while another thread refreshes them, the values as they were (staleness)
 
     def get(self) -> DocValues:
         token = self.store.change_token()
         values = self._values
         if values is not None and values.token == token:
             return values
-        with self._lock:
+        with staleness.refreshing(self._lock, wait=self.wait or values is None) as held:
+            if not held:
+                return values  # type: ignore[return-value]  # (only when there are values)
             values = self._values
             if values is None or values.token != token:
                 # the rewrite token first, then the change token, then the values: a write that lands in

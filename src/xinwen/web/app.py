@@ -125,6 +125,7 @@ def create_app(db: str | None = None, *, collection: Collection | None = None,
     db = db or settings.db
     owned = collection is None
     c = collection or Collection(db, readonly=not settings.writes)
+    c.wait_for_indexes = False  # readers answer from the indexes as they were while one thread refreshes them
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -137,7 +138,10 @@ def create_app(db: str | None = None, *, collection: Collection | None = None,
             # query: 0.8 ms on one thread, 15 ms with two on a busy 2-core machine)
             from threadpoolctl import threadpool_limits
 
+            from xinwen.linking.related.ranking import blas_on_one_thread
+
             threadpool_limits(1)
+            blas_on_one_thread()
         if settings.writes:
             app.state.writer.start()  # (spawned before the heap is frozen: it starts from nothing anyway)
         if warm_up:

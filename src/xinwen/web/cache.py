@@ -21,6 +21,8 @@ from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from xinwen import staleness
+
 T = TypeVar("T")
 _MISS = object()
 WAIT_SECONDS = 30.0  # how long a thread waits for another computing the same part before computing it itself
@@ -70,7 +72,7 @@ class PartCache:
         try:
             value = compute()
             with self._lock:
-                if self._token == token:
+                if self._token == token and not staleness.marked():  # (not a part made a write behind)
                     self._data[key] = value
                     while len(self._data) > self.size:
                         self._data.popitem(last=False)

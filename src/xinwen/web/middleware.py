@@ -34,6 +34,7 @@ from urllib.parse import parse_qsl
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 
+from xinwen import staleness
 from xinwen.errors import XinwenError
 from xinwen.web.cache import CachedResponse, ResponseCache
 from xinwen.web.responses import SECURITY_HEADERS, error, prefers_json
@@ -157,6 +158,7 @@ class HTTPCache:
         except (XinwenError, sqlite3.Error):  # the view meets the same trouble and answers it properly
             await self.app(scope, receive, send)
             return
+        behind = staleness.watch()  # the view may read an index a write behind: then nothing is kept
         query = scope.get("query_string", b"").decode("latin-1")
         fmt = next((v for k, v in parse_qsl(query) if k == "format"), None) if "format" in query else None
         representation = "json" if prefers_json(fmt, _header(scope, b"accept")) else "html"
@@ -182,11 +184,13 @@ class HTTPCache:
             await send({"type": "http.response.start", "status": hit.status, "headers": hit.headers})
             await send({"type": "http.response.body", "body": b"" if scope["method"] == "HEAD" else hit.body})
             return
-        await self._call_and_keep(scope, receive, send, token, key, validators)
+        await self._call_and_keep(scope, receive, send, token, key, validators, behind)
 
     async def _call_and_keep(self, scope: Scope, receive: Receive, send: Send, token: int,
-                             key: tuple[str, str, str], validators: list[tuple[bytes, bytes]]) -> None:
-        """Run the view; a 200 gets the validators (and, for GET, is kept); other answers are not stored."""
+                             key: tuple[str, str, str], validators: list[tuple[bytes, bytes]],
+                             behind: list[bool]) -> None:
+        """Run the view; a 200 gets the validators (and, for GET, is kept); other answers are not stored,
+        nor is a page made from indexes a write behind (it has no ETag: the token's names the newer page)."""
         status = 0
         headers: list[tuple[bytes, bytes]] = []
         chunks: list[bytes] = []
@@ -198,7 +202,10 @@ class HTTPCache:
             if message["type"] == "http.response.start":
                 status = message["status"]
                 headers = [(k, v) for k, v in message.get("headers", []) if k.lower() not in (b"etag", b"cache-control")]
-                if status == 200:
+                if status == 200 and behind[0]:
+                    keep = False
+                    headers.append((b"cache-control", b"no-store"))
+                elif status == 200:
                     headers += validators[:2]
                     if not any(k.lower() == b"vary" for k, _ in headers):
                         headers.append(validators[2])

@@ -72,6 +72,7 @@ def make_environment() -> Environment:
     env = Environment(
         loader=FileSystemLoader(str(TEMPLATES)),
         autoescape=True,  # every template, whatever its name
+        auto_reload=False,  # templates ship with the package: no stat of each file at every render
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,

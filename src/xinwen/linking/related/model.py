@@ -10,6 +10,7 @@ import threading
 
 import numpy as np
 
+from xinwen import staleness
 from xinwen.errors import StoreError
 from xinwen.linking.vectors import SAVE_AFTER, ArticleVectors
 from xinwen.store.base import Store
@@ -26,6 +27,7 @@ class RelatedModel:
         self._token: int | None = None
         self._rewritten: int | None = None  # the store's rewrite token at the last sync
         self._lock = threading.RLock()
+        self.wait = True  # False: while another thread syncs them, the vectors as they were (staleness)
 
     def fit(self) -> ArticleVectors:
         """Fit the vectors on every stored article and save them as the store's fitted state."""
@@ -50,7 +52,9 @@ class RelatedModel:
         vectors = self._vectors
         if vectors is not None and token == self._token:
             return vectors
-        with self._lock:
+        with staleness.refreshing(self._lock, wait=self.wait or vectors is None) as held:
+            if not held:
+                return vectors  # type: ignore[return-value]  # (only when there are vectors)
             if self._vectors is None:
                 saved = self._load()
                 if saved is None:
@@ -86,8 +90,11 @@ class RelatedModel:
         committed after it is missed by the stamp: then None, and `_sync` compares every stored key)."""
         if not v.synced_at:
             return None
-        written = self.store.keys_written_since(v.synced_at)
-        new = np.setdiff1d(written, v.keys)
+        written = np.unique(self.store.keys_written_since(v.synced_at))
+        at = np.searchsorted(v.keys, written)  # (the keys are sorted: no hashing of all 100,000 of them)
+        held = at < len(v.keys)
+        held[held] = v.keys[at[held]] == written[held]
+        new = written[~held]
         if len(v) + len(new) != self.store.count():
             return None
         return sorted(new.tolist())
