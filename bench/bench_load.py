@@ -298,8 +298,13 @@ class CPUWatch:
         own = sum(v for p, v in used.items() if p in mine)
         by_role = {role: round(sum(used.get(p, 0.0) for p in pids) / elapsed, 2) for role, pids in roles.items()}
         others = sorted(((v, p) for p, v in used.items() if p not in mine and v > 0.05 * elapsed), reverse=True)
+        # each of the server's worker processes (a worker holding more of the keep-alive connections than
+        # the others is busier: its requests queue while another core idles)
+        workers = sorted((round(used.get(p, 0.0) / elapsed, 2) for p in roles["server"]
+                          if p != server and procs[p][0] == server), reverse=True)
         return {
             "seconds": round(elapsed, 1), "machine_cores_busy": round(busy / elapsed, 2),
+            "server_workers_cores": workers,
             "ours_cores": round(own / elapsed, 2), "others_cores": round(max(0.0, busy - own) / elapsed, 2),
             **{f"{role}_cores": v for role, v in by_role.items()},
             "others_top": [f"{(self.cmd0.get(p) or _cmdline(p) or procs[p][2])[:70]} ({v / elapsed:.2f} cores)"
@@ -636,8 +641,14 @@ def table(runs: list[Run]) -> Iterator[str]:
         ing = "-" if r.ingest is None else ("yes" if r.ingest["ran_whole_window"] else
                                            f"no (ended after {r.ingest['seconds_before_window_end']} s)")
         yield (f"| {r.label} | {s.served:g} | {s.p50:g} | {s.p95:g} | {s.p99:g} | {errs} | {kinds} | {ing} | "
-               f"{r.cpu['server_cores']:g} / {r.cpu['ingest_cores']:g} / {r.cpu['client_cores']:g} / "
+               f"{r.cpu['server_cores']:g}{_split(r.cpu.get('server_workers_cores', []))} / {r.cpu['ingest_cores']:g} / "
+               f"{r.cpu['client_cores']:g} / "
                f"{r.cpu['others_cores']:g} |")
+
+
+def _split(workers: list[float]) -> str:
+    """ (0.8 + 0.5): the server's cores by worker process, when there is more than one."""
+    return f" ({' + '.join(f'{w:g}' for w in workers)})" if len(workers) > 1 else ""
 
 
 def main() -> None:

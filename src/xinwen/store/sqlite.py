@@ -837,6 +837,14 @@ def _row_values(w: ArticleWrite, now: str) -> tuple:
     )
 
 
+def _json(text: str | None) -> Any:
+    """A JSON column's value; the empty list and object, most articles' related, extra and provenance,
+    without the parser."""
+    if not text or text == "{}":
+        return {}
+    return [] if text == "[]" else json.loads(text)
+
+
 def _stored(row: sqlite3.Row) -> StoredArticle:
     published = datetime.fromisoformat(row["published"]) if row["published"] else None
     article = Article(
@@ -847,15 +855,15 @@ def _stored(row: sqlite3.Row) -> StoredArticle:
         title=row["title"],
         body=row["body"],
         published=published,
-        tags=json.loads(row["tags"]),
+        tags=_json(row["tags"]),
         snippet=row["snippet"],
-        source_tags=json.loads(row["source_tags"]),
-        source_related=[RelatedRef(**r) for r in json.loads(row["source_related"])],
-        extra=json.loads(row["extra"]),
+        source_tags=_json(row["source_tags"]),
+        source_related=[RelatedRef(**r) for r in _json(row["source_related"])],
+        extra=_json(row["extra"]),
         read_from=row["read_from"],
         origin=row["origin"],
         event_date=date.fromisoformat(row["event_date"]) if row["event_date"] else None,
-        provenance=json.loads(row["provenance"] or "{}"),
+        provenance=_json(row["provenance"]),
     )
     return StoredArticle(int(row["rowid"]), article)
 
