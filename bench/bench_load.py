@@ -185,11 +185,13 @@ class Server:
     """`xinwen serve` in its own process group, stopped as Ctrl-C stops it."""
 
     def __init__(self, db: Path, workers: int | None, token_file: Path | None, log: Path,
-                 session_nice: int | None = None) -> None:
+                 session_nice: int | None = None, max_stale: int | None = None) -> None:
         self.port = free_port()
         cmd = [*xinwen_cmd(), "serve", "--db", str(db), "--port", str(self.port)]
         if workers:
             cmd += ["--workers", str(workers)]
+        if max_stale is not None:
+            cmd += ["--max-stale", str(max_stale)]
         if token_file:
             cmd += ["--token-file", str(token_file)]
         self.cmd = cmd
@@ -494,7 +496,7 @@ def run_reads(args: argparse.Namespace, base: Path, extra: Path, rate: float, in
     db = copy_db(base, run_dir / "load.db")
     requests = workload(db, int(rate * args.duration), args.popularity, seed=int(rate))
     warm = workload(db, int(min(rate, 100) * args.warmup), args.popularity, seed=int(rate) + 1)
-    server = Server(db, args.workers, None, args.work / "serve.log", args.server_nice)
+    server = Server(db, args.workers, None, args.work / "serve.log", args.server_nice, args.max_stale)
     ing: subprocess.Popen[bytes] | None = None
     try:
         ready = server.wait_ready()
@@ -523,6 +525,8 @@ def run_reads(args: argparse.Namespace, base: Path, extra: Path, rate: float, in
                                                       else "")) if ingest else "")
         if args.server_nice is not None:
             label += f", server session nice {args.server_nice}"
+        if args.max_stale:
+            label += f", --max-stale {args.max_stale}"
         return Run(label, stats, cpu, ingest_info, round(ready, 1))
     finally:
         if ing is not None and ing.poll() is None:
@@ -561,7 +565,8 @@ def run_writes(args: argparse.Namespace, base: Path, posts: Path) -> dict[str, A
     token_file.chmod(0o600)
     lines = posts.read_text(encoding="utf-8").splitlines(keepends=True)[:1000]
     rate = args.write_readers_rate
-    server = Server(db, args.workers, token_file, args.work / "serve-write.log", args.server_nice)
+    server = Server(db, args.workers, token_file, args.work / "serve-write.log", args.server_nice,
+                    args.max_stale)
     try:
         server.wait_ready()
         asyncio.run(read_load(server.port, workload(db, int(rate * args.warmup), args.popularity, 5), rate,
@@ -664,6 +669,9 @@ def main() -> None:
                     help="run only these parts (default: all three)")
     ap.add_argument("--timeout", type=float, default=10.0, help="seconds before a request counts as an error")
     ap.add_argument("--grace", type=float, default=10.0)
+    ap.add_argument("--max-stale", type=int, default=None, metavar="SECONDS",
+                    help="xinwen serve --max-stale: pages of the state before a write served for this long while "
+                         "they are made again in the background")
     ap.add_argument("--server-nice", type=int, default=None, metavar="N",
                     help="run the server's session at this autogroup nice value (-10: nine times the weight of "
                          "any other session, as systemd's CPUWeight= gives a serving unit over batch jobs and "

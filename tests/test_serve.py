@@ -511,3 +511,97 @@ def test_what_is_made_a_write_behind_is_not_kept():
     behind["now"] = False
     headers = asyncio.run(get())
     assert b"etag" in headers and len(responses) == 1
+
+
+def _asgi_get(app, path: str = "/", etag: str = "") -> tuple[int, dict, bytes]:
+    """One GET through an ASGI callable: status, headers, body."""
+    import asyncio
+
+    sent: list[dict] = []
+
+    async def send(message: dict) -> None:
+        sent.append(message)
+
+    async def receive() -> dict:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    scope = {"type": "http", "method": "GET", "path": path, "query_string": b"",
+             "headers": [(b"if-none-match", etag.encode())] if etag else []}
+
+    async def run() -> None:
+        await app(scope, receive, send)
+        await asyncio.sleep(0.05)  # (what the app left to run in the background)
+        for task in list(getattr(app, "_tasks", ())):
+            await task
+
+    asyncio.run(run())
+    return sent[0]["status"], dict(sent[0].get("headers", [])), sent[1]["body"] if len(sent) > 1 else b""
+
+
+def test_with_max_stale_a_write_serves_the_page_before_and_makes_the_new_one_in_the_background():
+    """--max-stale: after a write, the page kept from before it is answered at once (with its own ETag)
+    while it is made again in the background; the next reader gets the new page. Once the write is older
+    than max_stale, a page kept from before it is no longer served: it is made on the request."""
+    from xinwen.web.middleware import HTTPCache
+
+    clock = {"now": 1000.0}
+    state = {"token": 1}
+    made: list[int] = []
+
+    async def page(scope, receive, send) -> None:
+        made.append(state["token"])
+        await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"text/html")]})
+        await send({"type": "http.response.body", "body": f"{scope['path']} at {state['token']}".encode()})
+
+    cache = HTTPCache(page, token=lambda: state["token"], identity="test", cache=ResponseCache(), max_stale=5)
+    cache.clock = lambda: clock["now"]
+    status, headers, body = _asgi_get(cache)
+    assert (status, body, made) == (200, b"/ at 1", [1])
+    old_etag = headers[b"etag"].decode()
+    state["token"] = 2  # a write
+    status, headers, body = _asgi_get(cache)
+    assert (status, body) == (200, b"/ at 1") and headers[b"etag"].decode() == old_etag  # at once, as it was
+    assert made == [1, 2] and cache.revalidated == 1  # made again meanwhile, in the background
+    status, headers, body = _asgi_get(cache)
+    assert body == b"/ at 2" and headers[b"etag"].decode() != old_etag and made == [1, 2]
+    assert _asgi_get(cache, etag=old_etag)[0] == 200  # the old ETag names a page no longer current
+    _asgi_get(cache, "/other")
+    state["token"] = 3
+    cache.note_token(3)  # (what the server's watch of the token does every second)
+    clock["now"] += 6  # the write is older than max_stale when the next reader comes
+    status, _, body = _asgi_get(cache, "/other")
+    assert body == b"/other at 3" and made[-1] == 3 and cache.revalidated == 1  # made on the request
+
+
+def test_max_stale_is_off_unless_asked(web_db, tmp_path, monkeypatch):
+    monkeypatch.delenv("XINWEN_MAX_STALE", raising=False)
+    assert ServeSettings.from_env(str(web_db.path)).max_stale == 0
+    monkeypatch.setenv("XINWEN_MAX_STALE", "5")
+    assert ServeSettings.from_env(str(web_db.path)).max_stale == 5
+    monkeypatch.setenv("XINWEN_MAX_STALE", "-1")
+    with pytest.raises(XinwenError, match="XINWEN_MAX_STALE"):
+        ServeSettings.from_env(str(web_db.path))
+
+
+def test_a_busy_worker_hands_keep_alive_connections_over():
+    """With several worker processes, a response that leaves more than `balance` requests in flight in its
+    process closes its connection (the client reconnects, and the worker that accepts first takes it);
+    below that, and with one process, connections are kept."""
+    import asyncio
+
+    from xinwen.web.middleware import LoadShedder
+
+    async def page(scope, receive, send) -> None:
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"ok"})
+
+    for balance, in_flight, closes in ((4, 0, False), (4, 4, True), (None, 10, False)):
+        shedder = LoadShedder(page, limit=64, balance=balance)
+        shedder.in_flight = in_flight  # the others this process is working on
+        sent: list[dict] = []
+
+        async def send(message: dict, sent=sent) -> None:
+            sent.append(message)
+
+        asyncio.run(shedder({"type": "http", "method": "GET", "path": "/", "headers": []}, None, send))
+        assert ((b"connection", b"close") in sent[0]["headers"]) is closes, (balance, in_flight)

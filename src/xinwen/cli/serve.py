@@ -38,6 +38,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--max-in-flight", type=positive, metavar="N", default=argparse.SUPPRESS,
                    help="requests one process works on at once; more are answered 503 + Retry-After at once "
                         "(default: $XINWEN_MAX_IN_FLIGHT, else 64)")
+    p.add_argument("--max-stale", type=int, metavar="SECONDS", default=argparse.SUPPRESS,
+                   help="after a write, serve the pages kept from before it for up to this long while they are "
+                        "made again in the background (default: $XINWEN_MAX_STALE, else 0: never)")
     p.add_argument("--db", metavar="PATH", default=argparse.SUPPRESS,
                    help="the collection's database (default: $XINWEN_DB, else ./xinwen.db)")
     p.set_defaults(func=cmd_serve)
@@ -99,6 +102,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
         env["XINWEN_CORS_ORIGINS"] = ",".join(origins)
     if in_flight:
         env["XINWEN_MAX_IN_FLIGHT"] = str(in_flight)
+    env["XINWEN_WORKERS"] = str(args.workers)
+    max_stale = getattr(args, "max_stale", None)
+    if max_stale is not None:
+        if max_stale < 0:
+            raise UsageError(f"--max-stale must be 0 or more seconds, not {max_stale}")
+        env["XINWEN_MAX_STALE"] = str(max_stale)
     with _environment(env):
         _run_server(db, args.host, args.port, workers=args.workers)
     return 0

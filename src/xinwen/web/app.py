@@ -48,6 +48,9 @@ from xinwen.web.writer import Writer
 __all__ = ["SECURITY_HEADERS", "app_from_env", "create_app", "status_of"]
 
 log = logging.getLogger("xinwen.web")
+# requests in flight in one worker process above which its responses close their keep-alive connection, so
+# that they reconnect to a less busy worker (LoadShedder); a worker keeping up has one or two
+BALANCE_IN_FLIGHT = 4
 
 
 def status_of(exc: XinwenError) -> int:
@@ -174,13 +177,15 @@ def create_app(db: str | None = None, *, collection: Collection | None = None,
 
     # outermost last: security headers > load shedding > CORS > HTTP cache > the views
     app.add_middleware(HTTPCache, token=c.store.change_token, identity=database_identity(c.location),
-                       cache=app.state.responses, max_age=settings.max_age, refresh=lambda: refresh(c))
+                       cache=app.state.responses, max_age=settings.max_age, refresh=lambda: refresh(c),
+                       max_stale=settings.max_stale)
     if settings.cors_origins:
         methods = ["GET", "HEAD", *(["POST", "DELETE"] if settings.writes else [])]
         app.add_middleware(CORS, allow_origins=list(settings.cors_origins), allow_methods=methods,
                            allow_headers=["Authorization", "Content-Type", "Accept", "If-None-Match"],
                            expose_headers=["ETag", "Retry-After"], max_age=600)
-    app.add_middleware(LoadShedder, limit=settings.max_in_flight)
+    app.add_middleware(LoadShedder, limit=settings.max_in_flight,
+                       balance=BALANCE_IN_FLIGHT if settings.workers > 1 else None)
     app.add_middleware(SecurityHeaders)
 
     @app.exception_handler(XinwenError)

@@ -108,22 +108,34 @@ class ResponseCache:
         self._previous: dict[Hashable, CachedResponse] = {}
         self._bytes = 0
         self._token: int | None = None
+        self._previous_token: int | None = None
         self._lock = threading.Lock()
         self.hits = self.misses = self.stale_hits = 0
 
     def stale(self, token: int, key: Hashable) -> CachedResponse | None:
         """The newest response kept for `key` from a state before `token` (served while the indexes of
         `token` are being refreshed, see middleware.HTTPCache)."""
+        got = self.stale_of(token, key)
+        return got[0] if got is not None else None
+
+    def stale_of(self, token: int, key: Hashable) -> tuple[CachedResponse, int] | None:
+        """`stale`, with the token of the state the response was made for."""
         with self._lock:
             if self._token is not None and self._token < token:
-                hit = self._data.get(key)
-            elif self._token == token:
-                hit = self._previous.get(key)
+                hit, made = self._data.get(key), self._token
+            elif self._token == token and self._previous_token is not None:
+                hit, made = self._previous.get(key), self._previous_token
             else:
                 hit = None
-            if hit is not None:
-                self.stale_hits += 1
-            return hit
+            if hit is None:
+                return None
+            self.stale_hits += 1
+            return hit, made
+
+    def peek(self, token: int, key: Hashable) -> bool:
+        """Whether a response of `token` is kept for `key` (not counted as a hit or a miss)."""
+        with self._lock:
+            return self._token == token and key in self._data
 
     def get(self, token: int, key: Hashable) -> CachedResponse | None:
         with self._lock:
@@ -143,7 +155,7 @@ class ResponseCache:
             return
         with self._lock:
             if self._token is None or token > self._token:
-                self._previous = dict(self._data)
+                self._previous, self._previous_token = dict(self._data), self._token
                 self._data = OrderedDict()
                 self._bytes = 0
                 self._token = token

@@ -15,6 +15,8 @@ place either path reads them:
   queue there) | 8 |
 | XINWEN_MAX_BODY | the largest request body (bytes, or with K/M) | 16M |
 | XINWEN_CACHE_MAX_AGE | seconds a browser or proxy may reuse a page without asking again | 0 |
+| XINWEN_MAX_STALE | seconds after a write during which a page of the state before is still served while it is made again in the background (stale-while-revalidate) | 0 (off) |
+| XINWEN_WORKERS | how many worker processes share the port (`xinwen serve --workers`); with more than one, a busy worker closes keep-alive connections so that they reconnect to an idle one | 1 |
 """
 
 from __future__ import annotations
@@ -71,6 +73,8 @@ class ServeSettings:
     max_age: int = 0
     response_cache_bytes: int = 32 << 20  # rendered pages kept per worker process
     part_cache_entries: int = 2048  # page parts (related articles, trends, ...) kept per worker process
+    workers: int = 1  # worker processes sharing the port
+    max_stale: int = 0  # seconds a page may lag a write while it is made again (0: never)
 
     @property
     def writes(self) -> bool:
@@ -92,6 +96,8 @@ class ServeSettings:
             db=db or default_db(), token=token, cors_origins=origins,
             max_in_flight=_int(env, "XINWEN_MAX_IN_FLIGHT", 64, 1),
             threads=_int(env, "XINWEN_THREADS", 8, 1),
+            workers=_int(env, "XINWEN_WORKERS", 1, 1),
+            max_stale=_int(env, "XINWEN_MAX_STALE", 0, 0),
             max_body=parse_size(env["XINWEN_MAX_BODY"], "$XINWEN_MAX_BODY") if env.get("XINWEN_MAX_BODY")
             else 16 << 20,
             max_age=_int(env, "XINWEN_CACHE_MAX_AGE", 0, 0),
