@@ -454,3 +454,36 @@ def test_a_ranking_kept_across_appends_equals_a_fresh_one(sections, tmp_path):
         weights = RelatedWeights.default()
         assert got == {i: [(h.article.id, round(h.score, 4)) for h in server.related(i, k=5, weights=weights)]
                        for i in asked}
+
+
+def test_rows_appended_in_place_never_change_a_matrix_already_made():
+    """The vectors' matrices grow in arrays with room to spare (an ingest's commit no longer copies
+    100,000 rows): each matrix made stays as it was, whichever is appended to next, and equals scipy's
+    own stacking."""
+    import numpy as np
+    import scipy.sparse as sp
+
+    from xinwen.linking.vectors import _append_rows, _wider
+
+    rng = np.random.default_rng(7)
+
+    def rows(n: int, width: int) -> sp.csr_matrix:
+        return sp.random(n, width, density=0.2, format="csr", dtype=np.float32, random_state=rng)
+
+    base = rows(5, 12)
+    one = _append_rows(base, rows(3, 12))
+    two = _append_rows(one, rows(4, 14))  # (wider: new tags)
+    snapshot_one, snapshot_two = one.toarray().copy(), two.toarray().copy()
+    assert np.shares_memory(one.data, two.data)  # appended in place
+    other = _append_rows(one, rows(2, 12))  # from an older matrix: into new arrays
+    three = _append_rows(two, rows(1, 14))
+    assert np.array_equal(one.toarray(), snapshot_one) and np.array_equal(two.toarray(), snapshot_two)
+    assert not np.shares_memory(other.data, two.data)
+    assert np.array_equal(three.toarray()[: two.shape[0]], snapshot_two) and three.shape == (13, 14)
+    assert np.array_equal(other.toarray()[: one.shape[0]], snapshot_one)
+    wide = _wider(three, 20)
+    assert wide.shape == (13, 20) and np.array_equal(wide.toarray()[:, :14], three.toarray())
+    last = rows(2, 20)
+    four = _append_rows(wide, last)
+    assert np.array_equal(four.toarray(), sp.vstack([wide, last]).toarray())
+    assert np.array_equal(three.toarray()[:, :14], wide.toarray()[:, :14])

@@ -546,8 +546,12 @@ class SQLiteStore:
         rows = self.conn.execute(
             "SELECT rowid, source, category, origin, published_ts FROM articles WHERE rowid > ? ORDER BY rowid",
             (after,)).fetchall()
-        tags = _groups(self.conn.execute(
-            "SELECT tag, group_concat(article) FROM article_tags WHERE article > ? GROUP BY tag", (after,)))
+        # the new articles' rows by the primary key, grouped here (GROUP BY tag made SQLite scan the whole
+        # tag index in tag order: 24 ms at 100,000 articles for each commit, in every server worker)
+        by_tag: dict[str, list[int]] = {}
+        for key, tag in self.conn.execute("SELECT article, tag FROM article_tags WHERE article > ?", (after,)):
+            by_tag.setdefault(tag, []).append(key)
+        tags = [(t, np.array(keys, dtype=np.int64)) for t, keys in by_tag.items()]
 
         def grouped(column: int) -> list[tuple[str, np.ndarray]]:
             by: dict[str, list[int]] = {}
