@@ -6,6 +6,7 @@ dropped; the state is saved again once SAVE_AFTER articles were added that way).
 from __future__ import annotations
 
 import copy
+import secrets
 import threading
 
 import numpy as np
@@ -16,6 +17,7 @@ from xinwen.linking.vectors import SAVE_AFTER, ArticleVectors
 from xinwen.store.base import Store
 
 STATE = "related.npz"
+FITTED = "related_fitted"  # meta: names the fit saved last, so that other processes load it
 
 
 class RelatedModel:
@@ -26,6 +28,7 @@ class RelatedModel:
         self._vectors: ArticleVectors | None = None
         self._token: int | None = None
         self._rewritten: int | None = None  # the store's rewrite token at the last sync
+        self._fitted: str | None = None  # which fit the vectors are (the store's FITTED value when loaded)
         self._lock = threading.RLock()
         self.wait = True  # False: while another thread syncs them, the vectors as they were (staleness)
 
@@ -42,7 +45,13 @@ class RelatedModel:
 
             vectors = ArticleVectors.fit_stream(rows, total=self.store.count())
             vectors.synced_at = latest[0]
-            self._save(vectors)
+            if self._save(vectors):
+                # every other process holding vectors loads these at its next sync (see current)
+                self._fitted = secrets.token_hex(8)
+                try:
+                    self.store.set_meta(FITTED, self._fitted)
+                except StoreError:
+                    pass
             self._vectors, self._token = vectors, token
             return vectors
 
@@ -55,11 +64,14 @@ class RelatedModel:
         with staleness.refreshing(self._lock, wait=self.wait or vectors is None) as held:
             if not held:
                 return vectors  # type: ignore[return-value]  # (only when there are vectors)
+            if self._vectors is not None and self._token != token and self.store.get_meta(FITTED) != self._fitted:
+                self._vectors = None  # fitted again by another process (`xinwen fit`): load those
             if self._vectors is None:
+                fitted = self.store.get_meta(FITTED)  # (first: a fit saving meanwhile is seen next time)
                 saved = self._load()
                 if saved is None:
                     return self.fit()
-                self._vectors = saved
+                self._vectors, self._fitted = saved, fitted
             if self._token != token:
                 self._sync(self._vectors)  # (replaces self._vectors when anything changed)
                 self._token = token
@@ -76,12 +88,13 @@ class RelatedModel:
         except StoreError:
             return None
 
-    def _save(self, vectors: ArticleVectors) -> None:
+    def _save(self, vectors: ArticleVectors) -> bool:
         try:
             with self.store.write_state(STATE) as fh:
                 vectors.save(fh)
         except StoreError:
-            pass  # a read-only place: the vectors are made in memory next time too
+            return False  # a read-only place: the vectors are made in memory next time too
+        return True
 
     def _appended(self, v: ArticleVectors) -> list[int] | None:
         """The articles written since the vectors were synced, when nothing stored before has changed or
