@@ -3,7 +3,7 @@
 A collection's in-memory indexes (the doc values behind facets and trends, the related vectors) catch up
 with the store after each write, which at 100,000 articles takes a few hundred milliseconds. A server
 does not make its readers wait for that: while one thread brings an index up to date, the others read the
-index as it was (`Collection(..., wait_for_indexes=False)`). What they computed is then one write behind,
+index as it was (`collection.wait_for_indexes = False`). What they computed is then one write behind,
 and must not be kept as the page of the newer state: the server `watch`es each request, an index read
 while another thread refreshes it `mark`s the request, and the caches leave marked results out.
 """

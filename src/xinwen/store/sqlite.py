@@ -546,19 +546,12 @@ class SQLiteStore:
         rows = self.conn.execute(
             "SELECT rowid, source, category, origin, published_ts FROM articles WHERE rowid > ? ORDER BY rowid",
             (after,)).fetchall()
-        # the new articles' rows by the primary key, grouped here (GROUP BY tag made SQLite scan the whole
+        # the new articles' tags by the primary key, grouped here (GROUP BY tag made SQLite scan the whole
         # tag index in tag order: 24 ms at 100,000 articles for each commit, in every server worker)
-        by_tag: dict[str, list[int]] = {}
-        for key, tag in self.conn.execute("SELECT article, tag FROM article_tags WHERE article > ?", (after,)):
-            by_tag.setdefault(tag, []).append(key)
-        tags = [(t, np.array(keys, dtype=np.int64)) for t, keys in by_tag.items()]
+        tags = _keys_by_value(self.conn.execute("SELECT article, tag FROM article_tags WHERE article > ?", (after,)))
 
         def grouped(column: int) -> list[tuple[str, np.ndarray]]:
-            by: dict[str, list[int]] = {}
-            for r in rows:
-                if r[column] is not None:
-                    by.setdefault(r[column], []).append(int(r[0]))
-            return [(v, np.array(k, dtype=np.int64)) for v, k in by.items()]
+            return _keys_by_value((r[0], r[column]) for r in rows)
 
         dated = [(int(r[0]), float(r[4])) for r in rows if r[4] is not None]
         return DocColumns(size, grouped(1), grouped(2), tags, np.array([k for k, _ in dated], dtype=np.int64),
@@ -893,6 +886,15 @@ def _weights(text: str | None) -> dict[str, float]:
 
 def _terms(row: sqlite3.Row) -> TermsRow:
     return TermsRow(int(row[0]), row[1] or "", row[2] or "", _weights(row[3]), row[4] or "")
+
+
+def _keys_by_value(pairs: Iterable[tuple[int, str | None]]) -> list[tuple[str, np.ndarray]]:
+    """(key, value) pairs -> each value with the keys that have it (pairs without a value left out)."""
+    by: dict[str, list[int]] = {}
+    for key, value in pairs:
+        if value is not None:
+            by.setdefault(value, []).append(int(key))
+    return [(v, np.array(k, dtype=np.int64)) for v, k in by.items()]
 
 
 def _groups(rows: Iterable[tuple[str, str]]) -> list[tuple[str, np.ndarray]]:

@@ -238,8 +238,7 @@ class HTTPCache:
                 await self._refreshed(token)
                 behind = staleness.watch()
                 scope = {**scope, "method": "GET"}
-                etag = self.etag(token, scope, key[0])
-                validators = [(b"etag", etag.encode()), (b"cache-control", self.cache_control), (b"vary", b"Accept")]
+                validators = self.validators(token, scope, key[0])
 
                 async def receive() -> Message:
                     return {"type": "http.request", "body": b"", "more_body": False}
@@ -253,6 +252,11 @@ class HTTPCache:
             log.warning("could not make %s again: %s", key[1], exc)
         finally:
             self.revalidating.discard(key)
+
+    def validators(self, token: int, scope: Scope, representation: str) -> list[tuple[bytes, bytes]]:
+        """ETag, Cache-Control and Vary of the page `scope` asks for at `token`, in that order."""
+        etag = self.etag(token, scope, representation)
+        return [(b"etag", etag.encode()), (b"cache-control", self.cache_control), (b"vary", b"Accept")]
 
     def etag(self, token: int, scope: Scope, representation: str) -> str:
         key = f"{self.identity}|{token}|{representation}|{scope['path']}?{scope.get('query_string', b'').decode('latin-1')}"
@@ -272,8 +276,8 @@ class HTTPCache:
         query = scope.get("query_string", b"").decode("latin-1")
         fmt = next((v for k, v in parse_qsl(query) if k == "format"), None) if "format" in query else None
         representation = "json" if prefers_json(fmt, _header(scope, b"accept")) else "html"
-        etag = self.etag(token, scope, representation)
-        validators = [(b"etag", etag.encode()), (b"cache-control", self.cache_control), (b"vary", b"Accept")]
+        validators = self.validators(token, scope, representation)
+        etag = validators[0][1].decode()
         condition = _header(scope, b"if-none-match")
         if condition and _etag_matches(condition, etag):
             await send({"type": "http.response.start", "status": 304, "headers": validators})

@@ -64,10 +64,11 @@ class RelatedModel:
         with staleness.refreshing(self._lock, wait=self.wait or vectors is None) as held:
             if not held:
                 return vectors  # type: ignore[return-value]  # (only when there are vectors)
-            if self._vectors is not None and self._token != token and self.store.get_meta(FITTED) != self._fitted:
+            # which fit the store saved last (read before the file: a fit saving meanwhile is seen next time)
+            fitted = self.store.get_meta(FITTED) if self._vectors is None or self._token != token else self._fitted
+            if self._vectors is not None and fitted != self._fitted:
                 self._vectors = None  # fitted again by another process (`xinwen fit`): load those
             if self._vectors is None:
-                fitted = self.store.get_meta(FITTED)  # (first: a fit saving meanwhile is seen next time)
                 saved = self._load()
                 if saved is None:
                     return self.fit()

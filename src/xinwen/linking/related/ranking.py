@@ -186,14 +186,15 @@ def score_among(
         return Scored(pos, {name: empty for name in like.signals}, empty, like.dense_query, like.section)
     lex = _row_dots(v.lexical, pos, q.lexical) if q.lexical.nnz else empty
     conf = _confidence(v, q, w, pos)
-    dense = _dot(v.dense[pos], like.dense_query) * conf if like.dense_query is not None else empty
+    rows_dense = v.dense[pos]
+    dense = _dot(rows_dense, like.dense_query) * conf if like.dense_query is not None else empty
     tagged = empty
     if _use_topics(v, q, w):
         tagged = _row_dots(v.tags, pos, q.tag_vec)
     signals = _signals(v, values, section_of, q, w, pos, lex, dense, tagged, conf)
     first_best = -np.inf
     if like.feedback_floor < np.inf:  # how they rank before feedback: would one join the feedback set?
-        first = dict(signals, dense=_dot(v.dense[pos], q.dense) * conf)
+        first = dict(signals, dense=_dot(rows_dense, q.dense) * conf)
         first_best = float(_combine(w, first).max())
     return Scored(pos, signals, _combine(w, signals), like.dense_query, like.section, like.feedback_floor,
                   first_best)
