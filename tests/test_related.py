@@ -267,12 +267,8 @@ def test_sections_are_extended_with_what_an_ingest_appends(sections, tmp_path):
     """A server's sections follow an ingest without learning the centroids again each commit: the
     appended articles take their own section, or the nearest learned centroid's, until they are more than
     a tenth of those learned from; then the centroids are learned again."""
-    import shutil
-
     db, _, _ = sections
-    copy = tmp_path / "s.db"
-    for f in db.parent.glob(db.name + "*"):
-        shutil.copy(f, tmp_path / (copy.name + f.name[len(db.name):]))
+    copy = _copied(db, tmp_path)
     cats = ["股票", "体育", "娱乐", "科技"]
     with Collection(copy) as server:
         first = server.list(limit=1)[0].id
@@ -304,12 +300,8 @@ def test_a_readers_vectors_take_up_new_articles_without_reading_every_key(sectio
     """After a commit that only adds articles (the store's rewrite token stands still), the vectors take
     up what was written since, by the index of write times, without listing every stored key; a deletion
     moves the rewrite token and every key is compared again."""
-    import shutil
-
     db, _, _ = sections
-    copy = tmp_path / "s.db"
-    for f in db.parent.glob(db.name + "*"):
-        shutil.copy(f, tmp_path / (copy.name + f.name[len(db.name):]))
+    copy = _copied(db, tmp_path)
     with Collection(copy) as server:
         first = server.list(limit=1)[0].id
         server.related(first, k=3)
