@@ -27,8 +27,9 @@ while the posts ran.
 The machine is shared: every run also says how much CPU the server, the ingest, this load generator and
 every other process used meanwhile (from /proc), and the top others by name. Linux shares the CPU between
 sessions (autogroups) before processes, so on a busy machine the server gets its session's share whatever
-its `nice`; `--server-nice -10` gives the server's session the weight a serving unit gets over batch jobs
-(systemd's CPUWeight=), `--ingest-nice 10` lowers the ingest's (both need root). Results go to stdout as
+its `nice`. `xinwen ingest` lowers its own session's weight while it runs (`--nice`, 10 by default);
+`--ingest-nice 0` makes it compete as an equal, and `--server-nice -10` gives the server's session the
+weight a serving unit gets over batch jobs (systemd's CPUWeight=; needs root). Results go to stdout as
 Markdown tables and to --out (JSON).
 
     python bench/bench_load.py --only ingest --rates 300 --server-nice -10   # the server weighted up
@@ -315,13 +316,13 @@ class CPUWatch:
 
 
 def set_session_weight(pid: int, nice: int) -> None:
-    """Give the session of `pid` a lower CPU weight (its autogroup's nice value, as an operator can with
+    """Set the CPU weight of the session of `pid` (its autogroup's nice value, as an operator can with
     `echo 10 > /proc/PID/autogroup`, or systemd with CPUWeight=): Linux shares the CPU between sessions
     first, so a plain `nice` on the ingest would not make room for the server."""
     try:
         Path(f"/proc/{pid}/autogroup").write_text(str(nice))
     except OSError as exc:
-        print(f"cannot set the ingest's session weight: {exc}", file=sys.stderr)
+        print(f"cannot set the session weight of {pid}: {exc}", file=sys.stderr)
 
 
 # -- the readers ---------------------------------------------------------------------------------------
@@ -508,11 +509,10 @@ def run_reads(args: argparse.Namespace, base: Path, extra: Path, rate: float, in
             ing_started = time.monotonic()
             # in a session of its own, as from another terminal or a cron job (Linux shares CPU between
             # sessions first: run in this one, the ingest would only compete with the load generator)
-            ing = subprocess.Popen([*xinwen_cmd(), "ingest", str(extra), "--db", str(db)], stdout=ing_log,
+            nice = [] if args.ingest_nice is None else ["--nice", str(args.ingest_nice)]
+            ing = subprocess.Popen([*xinwen_cmd(), "ingest", str(extra), "--db", str(db), *nice], stdout=ing_log,
                                    stderr=subprocess.STDOUT, env={**os.environ, "XINWEN_NO_PROGRESS": "1"},
                                    start_new_session=True)
-            if args.ingest_nice is not None:
-                set_session_weight(ing.pid, args.ingest_nice)
         samples, t0, unanswered = asyncio.run(
             read_load(server.port, requests, rate, args.readers, args.timeout, args.grace))
         if ing is not None:
@@ -677,8 +677,8 @@ def main() -> None:
                          "any other session, as systemd's CPUWeight= gives a serving unit over batch jobs and "
                          "over whatever else runs on a shared machine)")
     ap.add_argument("--ingest-nice", type=int, default=None, metavar="N",
-                    help="run the ingest's session at this autogroup nice value (10: a tenth of the server's "
-                         "weight; what an operator does for a batch job on a serving machine)")
+                    help="xinwen ingest --nice N (default: the ingest's own, 10: it lowers itself and its "
+                         "session; 0: the ingest competes with the server as an equal)")
     ap.add_argument("--write-readers-rate", type=float, default=100.0)
     ap.add_argument("--work", type=Path, default=Path("/tmp/xinwen-bench-load"))
     ap.add_argument("--out", type=Path, default=None, help="write the figures as JSON here")
@@ -705,8 +705,8 @@ def main() -> None:
         base, extra, posts = build(args.work, args.stories, args.rebuild)
     rates = [float(r) for r in args.rates.split(",")]
     print(f"{args.stories} stories; {args.readers} readers; {args.duration:g} s a rate; popularity {args.popularity}; "
-          f"workers {args.workers or 'default'}; server session nice {args.server_nice}; ingest session nice "
-          f"{args.ingest_nice}; load average before: {os.getloadavg()[0]:.2f}", flush=True)
+          f"workers {args.workers or 'default'}; server session nice {args.server_nice or 0}; ingest --nice "
+          f"{'default' if args.ingest_nice is None else args.ingest_nice}; load average before: {os.getloadavg()[0]:.2f}", flush=True)
     runs: list[Run] = []
     for ingest in (False, True):
         if ("ingest" if ingest else "read") not in parts:

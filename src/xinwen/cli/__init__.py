@@ -54,6 +54,43 @@ def add_json(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true", help="print JSON (JSON Lines for lists)")
 
 
+def add_nice(p: argparse.ArgumentParser) -> None:
+    """--nice: batch commands yield the CPU to a server reading the same collection (see xinwen.priority)."""
+    from xinwen.priority import BATCH_NICE
+
+    p.add_argument("--nice", type=nice_value, default=argparse.SUPPRESS, metavar="N",
+                   help=f"CPU priority, as nice(1) (default: $XINWEN_BATCH_NICE, else {BATCH_NICE}: a server on "
+                   "this machine stays fast, an idle machine gives the same speed); also lowers this terminal "
+                   "session's share while it runs (Linux autogroup); 0: run as started")
+
+
+def yield_cpu_for(args: argparse.Namespace) -> None:
+    """Lower this command's priority as --nice (or $XINWEN_BATCH_NICE) says."""
+    import os
+
+    from xinwen.priority import BATCH_NICE, yield_cpu
+
+    value = getattr(args, "nice", None)
+    if value is None:
+        env = os.environ.get("XINWEN_BATCH_NICE", "").strip()
+        try:
+            value = nice_value(env) if env else BATCH_NICE
+        except argparse.ArgumentTypeError as exc:
+            raise UsageError(f"$XINWEN_BATCH_NICE: {exc}") from None
+    yield_cpu(value)
+
+
+def nice_value(value: str) -> int:
+    """An argparse type: a nice value from 0 to 19 (a batch command never asks for a higher priority)."""
+    try:
+        n = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a whole number") from None
+    if not 0 <= n <= 19:
+        raise argparse.ArgumentTypeError(f"{value} must be from 0 to 19")
+    return n
+
+
 def command(sub: argparse._SubParsersAction, name: str, help: str, examples: Sequence[str] = (),
             description: str | None = None) -> argparse.ArgumentParser:
     """A sub-command's parser with its examples in the epilog."""

@@ -6,7 +6,7 @@ import argparse
 import sys
 from typing import TYPE_CHECKING
 
-from xinwen.cli import UsageError, add_db, add_json, command, count, positive
+from xinwen.cli import UsageError, add_db, add_json, add_nice, command, count, positive, yield_cpu_for
 from xinwen.cli.output import article_line, colour, emit, emit_all, open_collection
 
 if TYPE_CHECKING:
@@ -22,6 +22,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--workers", type=positive, default=None,
                    help="processes that analyze articles (default: the machine's cores)")
     p.add_argument("--no-fit", action="store_true", help="do not refit corpus statistics afterwards")
+    add_nice(p)
     add_db(p)
     add_json(p)
     p.set_defaults(func=cmd_ingest)
@@ -75,6 +76,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "xinwen fit", "xinwen fit --user-dict words.txt"])
     p.add_argument("--user-dict", metavar="FILE", help="words to keep whole (one a line; also $XINWEN_USER_DICT)")
     p.add_argument("--no-discover", action="store_true", help="do not learn new words from the corpus")
+    add_nice(p)
     add_db(p)
     add_json(p)
     p.set_defaults(func=cmd_fit)
@@ -87,6 +89,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
+    yield_cpu_for(args)
     with open_collection(args, readonly=False) as c:
         report = c.ingest(args.paths, workers=args.workers, fit=not args.no_fit)
     if args.json:
@@ -239,6 +242,7 @@ def _read_stdin() -> list[Article | Problem]:
 
 
 def cmd_fit(args: argparse.Namespace) -> int:
+    yield_cpu_for(args)
     with open_collection(args, readonly=False, retag_note=False) as c:
         stats = c.fit(user_dict=args.user_dict, discover=not args.no_discover)
         n = c.count()
