@@ -117,6 +117,24 @@ def test_interrupted_ingest_keeps_committed_batches_and_rerun_completes(tmp_path
         assert c.count() == 10
 
 
+def test_a_batch_ends_at_its_size_or_when_it_has_filled_for_its_seconds(monkeypatch):
+    """Large batches (few commits for a server to catch up with), but a slow source still commits."""
+    import xinwen.ingest as ingest_mod
+
+    clock = {"now": 0.0}
+    monkeypatch.setattr(ingest_mod, "_clock", lambda: clock["now"])
+
+    def arriving(gaps):  # an item after each gap (seconds), as a slow feed delivers them
+        for i, gap in enumerate(gaps):
+            clock["now"] += gap
+            yield i
+
+    assert list(ingest_mod.batched_records(arriving([0.1] * 7), 3, 10.0)) == [[0, 1, 2], [3, 4, 5], [6]]
+    # the second item arrives 6 s after the first, the third 5 s later: the batch has filled for 11 s
+    assert list(ingest_mod.batched_records(arriving([1, 6, 5, 1, 1]), 100, 10.0)) == [[0, 1, 2], [3, 4]]
+    assert list(ingest_mod.batched_records(arriving([60] * 3), 100)) == [[0, 1, 2]]  # no time bound
+
+
 def test_list_is_newest_first_with_undated_last_and_uses_the_date_index(tmp_path):
     src = tmp_path / "news.jsonl"
     records = [
