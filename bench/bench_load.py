@@ -74,7 +74,10 @@ def build(work: Path, stories: int, rebuild: bool) -> tuple[Path, Path, Path]:
     base = work / f"base-{stories}.db"
     extra = work / f"ingest-{stories}.jsonl"
     posts = work / f"posts-{stories}.jsonl"
-    if base.exists() and extra.exists() and posts.exists() and not rebuild:
+    stale = outdated(base) if base.exists() else None
+    if stale:
+        print(f"{base}: {stale}; building it again", file=sys.stderr)
+    if base.exists() and extra.exists() and posts.exists() and not rebuild and not stale:
         return base, extra, posts
     work.mkdir(parents=True, exist_ok=True)
     for old in work.glob(f"base-{stories}.db*"):
@@ -102,11 +105,38 @@ def build(work: Path, stories: int, rebuild: bool) -> tuple[Path, Path, Path]:
     return base, extra, posts
 
 
+def outdated(db: Path) -> str | None:
+    """Why a base built by an earlier xinwen would not measure this one, or None. Its first ingest would
+    upgrade it: a database from before schema 6 has every stored article's provenance read again (a
+    rewrite of all of them, which makes every server worker reload its indexes whole), and that, not
+    the steady state, is what the readers would meet."""
+    import sqlite3
+
+    from xinwen.collection import PROVENANCE_NEEDED
+    from xinwen.store.schema import SCHEMA_VERSION
+
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    try:
+        meta = dict(conn.execute("SELECT key, value FROM meta").fetchall())
+    except sqlite3.Error as exc:
+        return f"unreadable ({exc})"
+    finally:
+        conn.close()
+    if str(meta.get("schema_version")) != str(SCHEMA_VERSION):
+        return f"schema {meta.get('schema_version')}, this xinwen writes {SCHEMA_VERSION}"
+    if meta.get(PROVENANCE_NEEDED) is not None:
+        return "made before provenance was kept: its first ingest rewrites every stored article"
+    return None
+
+
 def from_base(work: Path, db: Path, n_extra: int) -> tuple[Path, Path, Path]:
     """An existing collection as the base (a 100,000-article database that bench_backends.py built, say),
     with corpus stories it does not hold by id for the ingest (`n_extra`) and the write API (1,000)."""
     if not db.exists():
         sys.exit(f"--base {db}: no such database")
+    if (stale := outdated(db)) is not None:
+        print(f"--base {db}: {stale} (run `xinwen fit --db {db}` on it once to measure the steady state)",
+              file=sys.stderr)
     held = held_ids(db)
     with gzip.open(SHARED, "rt", encoding="utf-8") as f:
         rest = [r for r in (json.loads(line) for line in f) if r["id"] not in held]
