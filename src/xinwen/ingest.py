@@ -28,9 +28,10 @@ from xinwen.linking.copies import CopyDetector
 from xinwen.store.base import ArticleWrite, Store, Written
 
 # One transaction per batch. Every commit makes a server reading the collection bring its indexes up to
-# date and make its pages again, so a batch is large: 1,024 articles gave a server at 300 req/s during an
-# ingest of 5,000 stories p95 56-65 ms against 95-116 ms with 256, at the same ingest speed and memory
-# (bench/bench_load.py). A slow source (URLs, a feed) still commits every BATCH_SECONDS.
+# date and make its pages again, so a batch is large: with 1,024 articles a server at 300 req/s during an
+# ingest of 5,000 stories kept p95 at 46-85 ms, against 87-116 ms with 256, at the same ingest speed and
+# memory (bench/bench_load.py; README, "Ingest beside the server"). A slow source (URLs, a feed) still
+# commits every BATCH_SECONDS.
 BATCH_SIZE = 1024
 BATCH_SECONDS = 10.0
 T = TypeVar("T")
