@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -11,6 +12,10 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
 DATA = Path(__file__).resolve().parent / "data"
+
+# tests that run `xinwen ingest` or `fit` in this process would lower the whole test run's priority (and
+# its session's) for the rest of it: they run as started; tests/test_priority.py checks the default
+os.environ.setdefault("XINWEN_BATCH_NICE", "0")
 
 
 @pytest.fixture
