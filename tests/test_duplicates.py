@@ -219,3 +219,42 @@ def test_lsh_finds_the_same_text_and_nothing_for_another():
     assert index.candidates(sigs[2])[0] == (12, 1.0)
     index.remove(12)
     assert index.candidates(sigs[2]) == []
+
+
+def test_a_new_printing_of_a_clustered_story_is_compared_once_per_cluster(shared, tmp_path, monkeypatch):
+    """Five printings of a story (5% of characters changed in each) form one cluster; a sixth is checked
+    against one of them, not all five, and joins the same cluster (the same as checking every one)."""
+    import xinwen.linking.copies as copies_mod
+
+    rng = random.Random(3)
+    story = next(s for s in stories(shared, 200) if len(s["body"]) >= 400)
+    chars = [ch for ch in story["body"] if "\u4e00" <= ch <= "\u9fff"]
+    printings = [dict(story, id=f"p{i}", body=change_characters(story["body"], 0.05, rng, chars))
+                 for i in range(6)]
+    others = [s for s in stories(shared, 60) if s["id"] != story["id"]][:40]
+
+    def cluster_after_the_sixth(skip: bool) -> tuple[list[str], int]:
+        db = tmp_path / f"c{skip}.db"
+        with Collection(db) as c:
+            c.ingest([write(tmp_path / "first.jsonl", others + printings[:5])], progress=False, fit=False)
+            assert sorted(clusters(c)["p0"]) == [f"p{i}" for i in range(5)]
+            calls = {"n": 0}
+            real = copies_mod.compare
+
+            def counting(a, b):  # type: ignore[no-untyped-def]
+                calls["n"] += 1
+                return real(a, b)
+
+            monkeypatch.setattr(copies_mod, "compare", counting)
+            if not skip:  # every candidate checked, as before
+                monkeypatch.setattr(copies_mod.CopyDetector, "_matches", lambda self, text, cands: [
+                    k for k in cands if (o := self._texts_of([k]).get(k)) is not None and counting(text, o).is_copy])
+            c.ingest([write(tmp_path / "sixth.jsonl", printings[5:])], progress=False, fit=False)
+            monkeypatch.undo()
+            return sorted(clusters(c)["p5"]), calls["n"]
+
+    every, checked_all = cluster_after_the_sixth(skip=False)
+    once, checked_once = cluster_after_the_sixth(skip=True)
+    assert once == every == [f"p{i}" for i in range(6)]
+    assert checked_all >= 5  # the five printings were all candidates
+    assert checked_once <= 2  # one printing, and at most the canonical's own check

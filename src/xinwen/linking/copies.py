@@ -246,18 +246,37 @@ class CopyDetector:
         for key, body, sig in items:
             if is_empty(sig) or not eligible(body):
                 continue
-            cands = [(k, s) for k, s in self.lsh.candidates(sig) if k != key][:MAX_CHECKS]
+            cands = [k for k, _ in self.lsh.candidates(sig) if k != key][:MAX_CHECKS]
             matches: list[int] = []
             if cands:
                 text = Text(body)
-                texts = self._texts_of([k for k, _ in cands])
-                matches = [k for k, _ in cands if k in texts and compare(text, texts[k]).is_copy]
+                matches = self._matches(text, cands)
                 matches = self._one_story(text, self._confirm_with_canonicals(text, matches))
             self.store.add_to_copy_index(key)
             self.lsh.add(key, sig)
             self.seen_max = max(self.seen_max, key)
             if matches:
                 self._join(key, matches)
+
+    def _matches(self, text: Text, cands: list[int]) -> list[int]:
+        """The candidates (most similar first) the text check finds copies, except the other members of a
+        cluster one of them is in: what follows (the canonicals' check, one story, the join) goes by
+        cluster, so they would change nothing. A much-reprinted story's next printing was compared with
+        every printing the signatures found (up to MAX_CHECKS); now with one of each cluster, and the
+        texts of the others are not even prepared."""
+        heads = self.store.canonicals(cands)
+        found: set[int] = set()  # the clusters a copy was found in
+        matches = []
+        for k in cands:
+            head = heads.get(k)
+            if head is not None and head in found:
+                continue
+            other = self._texts_of([k]).get(k)
+            if other is not None and compare(text, other).is_copy:
+                matches.append(k)
+                if head is not None:
+                    found.add(head)
+        return matches
 
     def _confirm_with_canonicals(self, text: Text, matches: list[int]) -> list[int]:
         """Keep the matches whose cluster's canonical article is a copy too: a story joins a
