@@ -127,10 +127,12 @@ class ResponseCache:
                 hit, made = self._previous.get(key), self._previous_token
             else:
                 hit = None
-            if hit is None:
-                return None
+            return None if hit is None else (hit, made)
+
+    def served_stale(self) -> None:
+        """Count a response of an earlier state that was served (the caller decides whether it may be)."""
+        with self._lock:
             self.stale_hits += 1
-            return hit, made
 
     def peek(self, token: int, key: Hashable) -> bool:
         """Whether a response of `token` is kept for `key` (not counted as a hit or a miss)."""

@@ -295,6 +295,7 @@ class HTTPCache:
         if hit is None and stale is None and not await self._refreshed(token):
             stale = self.cache.stale(token, key)  # another request is refreshing: the page of the state before
         if stale is not None:
+            self.cache.served_stale()
             hit = stale
             if condition:
                 etag = next((v.decode("latin-1") for k, v in hit.headers if k == b"etag"), "")
