@@ -221,6 +221,40 @@ def test_lsh_finds_the_same_text_and_nothing_for_another():
     assert index.candidates(sigs[2]) == []
 
 
+def test_lsh_lookups_are_those_of_fully_sorted_keys_when_buckets_overflow(monkeypatch):
+    """The LSH groups its band keys by prefix (a radix sort) instead of sorting the 64-bit keys; a lookup
+    must find exactly what it found in fully sorted keys, also where a prefix holds more keys than a lookup
+    reads (MAX_BUCKET). Made likely here with 10-bit prefixes and a bucket of 20, over families of
+    signatures that share bands."""
+    import numpy as np
+
+    import xinwen.linking.copies as copies_mod
+    from xinwen.analysis.fingerprint import BANDS, NUM_PERM, band_keys_many
+    from xinwen.linking.copies import MinHashIndex
+
+    monkeypatch.setattr(copies_mod, "_PREFIX", 10)
+    monkeypatch.setattr(copies_mod, "_SHIFT", np.uint64(54))
+    monkeypatch.setattr(copies_mod, "MAX_BUCKET", 20)
+    rng = np.random.default_rng(7)
+    roots = rng.integers(0, 2**32, (12, NUM_PERM), dtype=np.uint32)
+    sigs = roots[rng.integers(0, len(roots), 300)].copy()
+    changed = rng.random(sigs.shape) < 0.3  # each printing keeps about 0.7 ** 2 of its bands
+    sigs[changed] = rng.integers(0, 2**32, int(changed.sum()), dtype=np.uint32)
+    index = MinHashIndex()
+    index.load(list(range(100, 400)), sigs)
+    assert (np.diff(index.starts) > 20).sum() >= 8  # overflowing prefixes were made
+
+    full = MinHashIndex()  # the same contents, the keys fully sorted as before
+    full.load(list(range(100, 400)), sigs)
+    keys = band_keys_many(sigs).ravel()
+    order = np.argsort(keys, kind="stable")
+    full.keys, full.key_pos = keys[order], order // BANDS
+    full.starts = np.searchsorted(full.keys >> np.uint64(54), np.arange(1025, dtype=np.uint64))
+    found = [index.candidates(sig) for sig in sigs]
+    assert found == [full.candidates(sig) for sig in sigs]
+    assert sum(map(len, found)) > 2 * len(sigs)  # the families were found, not only each printing itself
+
+
 def test_a_new_printing_of_a_clustered_story_is_compared_once_per_cluster(shared, tmp_path, monkeypatch):
     """Five printings of a story (5% of characters changed in each) form one cluster; a sixth is checked
     against one of them, not all five, and joins the same cluster (the same as checking every one)."""
