@@ -118,3 +118,21 @@ def test_per_term_caches_stay_bounded_and_evicting_them_changes_no_tag(shared, m
     caches = (body._TOKEN, body._PLAUSIBLE, scorer._TAGGABLE_CACHE, bounded.model.token_cache,
               bounded.stats._idf_cache)
     assert all(0 < len(cache) <= 41 for cache in caches), [len(c) for c in caches]
+
+
+def test_names_the_story_repeats_are_whole_whatever_parts_of_speech_their_words_got():
+    # 转网 is tagged a verb and 现代 a time word, so the two-word run was refused as a clause; a run the
+    # story repeats three times whose ends seldom occur without it is a name (携号转网, 现代汽车), and a long
+    # repeated run is a name when it ends as an organization does
+    body = ("工信部表示，携号转网将在年底前全国推开。用户办理携号转网不需要换号码，"
+            "携号转网的流程也将简化。业内人士认为，携号转网会加剧运营商之间的竞争。"
+            "现代汽车公司同日宣布，现代汽车将在华推出新车，现代汽车的销量去年下滑。"
+            "深圳市锐巽自动化设备有限公司与安徽省邹师傅中药机械制造有限公司签约。"
+            "深圳市锐巽自动化设备有限公司负责人说，双方已合作多年，安徽省邹师傅中药机械制造有限公司也将扩产。")
+    terms = _candidates("携号转网全国推开", body)
+    for name in ("携号转网", "现代汽车", "深圳市锐巽自动化设备有限公司", "安徽省邹师傅中药机械制造有限公司"):
+        assert name in terms, name
+    assert not any(len(t) > 8 and not t.endswith("公司") for t in terms)
+    # twice is not enough to let a run end in a verb: a repeated clause stays out
+    twice = "莘庄工业区预计投产后新增产值约50亿元。" * 2
+    assert "预计投产后新增" not in _candidates("莘庄工业区", twice)

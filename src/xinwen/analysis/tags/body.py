@@ -97,6 +97,8 @@ _BREAK = frozenset("，。！？；：、\n“”\"（）()《》【】 ,.!?;:")
 LEAD_CHARS = 150
 ASSOC_WORDS = 60  # the body's first words that, with the headline's, imply tags (tag model associations)
 MAX_REPEAT = 8  # the longest character run looked for as a repeat
+MAX_ORG = 16  # ... or when it ends as an organization's name does (深圳市锐巽自动化设备有限公司)
+COHESIVE_MIN = 3  # occurrences of a repeated run that may end in a verb when its ends seldom occur alone
 MAX_CANDIDATES = 32  # candidates ranked per article (the likeliest by a cheap prior)
 CACHE_MAX = 100_000  # entries in each per-term cache: a long ingest's memory stays flat
 
@@ -300,9 +302,11 @@ def body_candidates(
     offsets = list(accumulate(map(len, words), initial=0))
     starts = {o: i for i, o in enumerate(offsets[:-1])}
     ends_at = {o: i for i, o in enumerate(offsets[1:])}
-    for g in repeats(doc.text):
+    for g, k in repeats(doc.text, max_len=MAX_ORG).items():
+        if len(g) > MAX_REPEAT and not g.endswith(ORG_SUFFIXES):
+            continue  # a long run the story repeats is a name only when it names an organization
         if (g[0] not in _START_CHARS and g[-1] not in _END_CHARS and g not in stop and plausible(g)
-                and _whole_words(doc.text, g, starts, ends_at, pos)):
+                and _whole_words(doc.text, g, starts, ends_at, pos, _cohesive(doc.text, g, k))):
             src[g] = src.get(g, 0) | w_repeat
     text = doc.text
     if any(c.isascii() and c.isalpha() for c in text):
@@ -483,7 +487,15 @@ def features(
     return terms, rows, [shown.get(t, t) for t in terms]
 
 
-def _whole_words(text: str, term: str, starts: dict[int, int], ends: dict[int, int], pos: list[str]) -> bool:
+def _cohesive(text: str, term: str, count: int) -> bool:
+    """A run the story repeats at least COHESIVE_MIN times whose two ends seldom occur without it (携号转网:
+    携号 and 转网 are the run at least half the times the text has them): a name, whatever parts of
+    speech the segmenter gave its words (转网 a verb, 现代 a time word, 向上 an adverb)."""
+    return count >= COHESIVE_MIN and 2 * count >= max(text.count(term[:2]), text.count(term[-2:]))
+
+
+def _whole_words(text: str, term: str, starts: dict[int, int], ends: dict[int, int], pos: list[str],
+                 cohesive: bool = False) -> bool:
     """Most occurrences of a repeated run begin and end where the segmenter's words do, and it neither
     begins with a function word nor ends with a verb or one: a run that cuts words (业项目 of 产业/项目,
     高校毕业生就业创 of 就业/创业) is a fragment, one that ends in a verb (预计投产后新增) a clause."""
@@ -491,8 +503,8 @@ def _whole_words(text: str, term: str, starts: dict[int, int], ends: dict[int, i
     while at >= 0:
         seen += 1
         first, last = starts.get(at), ends.get(at + size)
-        if first is not None and last is not None and pos[first] not in _NO_POS and (
-                first == last or pos[last] not in _NO_END_POS):
+        if first is not None and last is not None and (cohesive or (pos[first] not in _NO_POS and (
+                first == last or pos[last] not in _NO_END_POS))):
             whole += 1
         at = text.find(term, at + 1)
     return 2 * whole >= seen and whole > 0
