@@ -61,3 +61,37 @@ def test_any_query_parses_and_compiles(text):
     for expr in (fts5.match(q, "all"), fts5.match(q, "any"), fts5.title_match(q), fts5.exclusions(q)):
         if expr is not None:
             conn.execute("SELECT count(*) FROM t WHERE t MATCH ?", (expr,)).fetchone()
+
+
+def _repeats_by_brute_force(text: str, min_count: int, max_len: int) -> dict[str, int]:
+    """Every CJK run of 2..max_len characters counted (two-character runs overlapping, as a Counter of
+    pairs counts them; longer ones with str.count), then those a run one longer holding it matches
+    dropped, shortest first, in sorted order: the definition repeats() speeds up."""
+    cjk = [("\u4e00" <= c <= "\u9fff") for c in text]
+    pairs: dict[str, int] = {}
+    for i in range(len(text) - 1):
+        if cjk[i] and cjk[i + 1]:
+            pairs[text[i : i + 2]] = pairs.get(text[i : i + 2], 0) + 1
+    out = {g: c for g, c in sorted(pairs.items()) if c >= min_count}
+    runs = {text[i : i + k] for k in range(3, max_len + 1) for i in range(len(text) - k + 1)
+            if all(cjk[i : i + k])}
+    for g in sorted(runs, key=lambda g: (len(g), g)):
+        c = text.count(g)
+        if c >= min_count and all(p in out or pairs.get(p, 0) >= min_count for p in map(str.__add__, g, g[1:])):
+            for part in (g[:-1], g[1:]):
+                if out.get(part) == c:
+                    del out[part]
+            out[g] = c
+    return out
+
+
+@SETTINGS
+@given(text=st.lists(st.sampled_from(["褚橙", "链尚优", "褚橙链尚优", "甜", "好", "，", "ab", "链尚", "优甜", "橙链", "1"]),
+                     max_size=40).map("".join),
+       min_count=st.integers(2, 3), max_len=st.integers(3, 9))
+def test_repeated_runs_are_those_of_the_brute_force_definition(text, min_count, max_len):
+    from xinwen.analysis.tags.body import repeats
+
+    got = repeats(text, min_count, max_len)
+    want = _repeats_by_brute_force(text, min_count, max_len)
+    assert got == want and list(got) == list(want)

@@ -85,6 +85,7 @@ _UNIT = re.compile(r"\d(?:\.\d+)?\s*(?:gb|tb|mb|kb|mah|mm|cm|km|kg|mg|ml|hz|ghz|
 _NUMERIC = re.compile(r"^[\d.,%\-+:/·_ ]+$|^[\d.,%\-+]*[\d一二三四五六七八九十百千万亿两几]+[年月日号时分秒个多余万亿元岁次名家项例人]+$")
 _LATIN = re.compile(r"[a-z0-9][a-z0-9+\-.]*(?: [a-z0-9][a-z0-9+\-.]*){0,2}")
 _BOOK = re.compile(r"《([^《》\n]{1,20})》")
+_ASCII_LETTER = re.compile(r"[A-Za-z]")
 _CJK_RUN = re.compile(r"[\u4e00-\u9fff]{2,}")
 _BOILERPLATE = re.compile(
     r"(?:记者|通讯员|编辑|消息|报道|客户端|新闻网|联播|日电|[日报网社电]讯|来源|责编|图片)$|^(?:讯|央视|新华社|本报|本台|原标题)"
@@ -145,35 +146,41 @@ def repeats(text: str, min_count: int = 2, max_len: int = MAX_REPEAT) -> dict[st
 
     A repeated run is made of repeated two-character runs, so only the stretches of the text where
     every two-character run repeats are searched, their longer runs counted with str.count."""
-    pairs = list(map(str.__add__, text, text[1:]))
-    grams = Counter(pairs)
-    level = {g for g, c in grams.items() if c >= min_count and _cjk(g[0]) and _cjk(g[1])}
-    if not level:
+    codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+    if len(codes) < 2:
         return {}
-    out = {g: grams[g] for g in sorted(level)}  # sorted: the same candidates in every process
-    longer: set[str] = set()
-    i, n = 0, len(pairs)
-    while i < n:
-        if pairs[i] not in level:
-            i += 1
-            continue
-        j = i + 1
-        while j < n and pairs[j] in level:
-            j += 1
-        stretch = text[i : j + 1]  # every two-character run in it repeats
-        size = len(stretch)
-        for k in range(3, min(size, max_len) + 1):
-            for a in range(size - k + 1):
-                longer.add(stretch[a : a + k])
-        i = j
-    if longer:
-        for g in sorted(longer, key=lambda g: (len(g), g)):
-            c = text.count(g)
-            if c >= min_count:
-                for part in (g[:-1], g[1:]):
-                    if out.get(part) == c:
-                        del out[part]
-                out[g] = c
+    cjk = (codes >= 0x4E00) & (codes <= 0x9FFF)
+    both = np.flatnonzero(cjk[:-1] & cjk[1:])  # where a two-character CJK run starts
+    keys = (codes[both].astype(np.int64) << 21) | codes[both + 1]  # ordered as the two-character strings
+    uniq, inverse, counts = np.unique(keys, return_inverse=True, return_counts=True)
+    common = counts >= min_count
+    if not common.any():
+        return {}
+    out = {chr(k >> 21) + chr(k & 0x1FFFFF): int(c) for k, c in zip(uniq[common].tolist(), counts[common].tolist(),
+                                                                      strict=True)}
+    level = np.zeros(len(codes) + 1, dtype=np.int8)  # 1 where the two-character run starting there repeats
+    level[both[common[inverse]]] = 1
+    edges = np.flatnonzero(np.diff(level, prepend=0))  # starts and ends of the stretches of repeated runs
+    stretches = [text[i : j + 1] for i, j in zip(edges[0::2].tolist(), edges[1::2].tolist(), strict=True)]
+    # a run of k characters occurs min_count times only if both its runs of k - 1 do: grow level by level
+    survivors = set(out)
+    for k in range(3, max_len + 1):
+        stretches = [st for st in stretches if len(st) >= k]  # every two-character run in them repeats
+        counted: dict[str, int] = {}
+        for st in stretches:
+            for a in range(len(st) - k + 1):
+                g = st[a : a + k]
+                if g not in counted and g[:-1] in survivors and g[1:] in survivors:
+                    counted[g] = text.count(g)
+        survivors = {g for g, c in counted.items() if c >= min_count}
+        if not survivors:
+            break
+        for g in sorted(survivors):
+            c = counted[g]
+            for part in (g[:-1], g[1:]):
+                if out.get(part) == c:
+                    del out[part]
+            out[g] = c
     return out
 
 
@@ -306,10 +313,10 @@ def body_candidates(
         if len(g) > MAX_REPEAT and not g.endswith(ORG_SUFFIXES):
             continue  # a long run the story repeats is a name only when it names an organization
         if (g[0] not in _START_CHARS and g[-1] not in _END_CHARS and g not in stop and plausible(g)
-                and _whole_words(doc.text, g, starts, ends_at, pos, _cohesive(doc.text, g, k))):
+                and _whole_words(doc.text, g, starts, ends_at, pos, k)):
             src[g] = src.get(g, 0) | w_repeat
     text = doc.text
-    if any(c.isascii() and c.isalpha() for c in text):
+    if _ASCII_LETTER.search(text):
         raw = title + "\n" + body
         w_latin = SRC["latin"]
         for m in _LATIN.finditer(text):
@@ -495,17 +502,23 @@ def _cohesive(text: str, term: str, count: int) -> bool:
 
 
 def _whole_words(text: str, term: str, starts: dict[int, int], ends: dict[int, int], pos: list[str],
-                 cohesive: bool = False) -> bool:
+                 count: int = 0) -> bool:
     """Most occurrences of a repeated run begin and end where the segmenter's words do, and it neither
     begins with a function word nor ends with a verb or one: a run that cuts words (业项目 of 产业/项目,
-    高校毕业生就业创 of 就业/创业) is a fragment, one that ends in a verb (预计投产后新增) a clause."""
+    高校毕业生就业创 of 就业/创业) is a fragment, one that ends in a verb (预计投产后新增) a clause, unless
+    it is cohesive (its `count` occurrences make a name of its words whatever their parts of speech)."""
     size, at, whole, seen = len(term), text.find(term), 0, 0
+    cohesive = None
     while at >= 0:
         seen += 1
         first, last = starts.get(at), ends.get(at + size)
-        if first is not None and last is not None and (cohesive or (pos[first] not in _NO_POS and (
-                first == last or pos[last] not in _NO_END_POS))):
-            whole += 1
+        if first is not None and last is not None:
+            if pos[first] not in _NO_POS and (first == last or pos[last] not in _NO_END_POS):
+                whole += 1
+            else:
+                if cohesive is None:
+                    cohesive = _cohesive(text, term, count)
+                whole += cohesive
         at = text.find(term, at + 1)
     return 2 * whole >= seen and whole > 0
 
