@@ -301,3 +301,23 @@ def test_neighbour_vote_picks_the_same_top_rows_as_a_full_sort_ties_included():
         val = rng.integers(0, 40, n).astype(np.float32) / 40  # many equal similarities
         idx = rng.permutation(n * 3)[:n].astype(np.int32)  # rows in no order
         assert np.array_equal(_top(idx, val, k), np.lexsort((idx, -val))[:k])
+
+
+def test_headings_and_the_lead_weigh_more_than_the_rest_of_the_body():
+    from xinwen.analysis.tags.scorer import HEADING_WEIGHT, LEAD_CHARS, LEAD_WEIGHT, _body_weights
+
+    body = "一、低碳转型\n" + "宝山区推进绿色发展，建设低碳园区。" * 12 + "\n结语。"
+    tokens = segment("", body).body
+    weights = _body_weights(tokens)
+    assert len(weights) == len(tokens)
+    words = [w for w, _ in tokens]
+    first_break = words.index("\n")
+    assert set(weights[:first_break]) == {HEADING_WEIGHT}  # a short line without end punctuation
+    assert weights[first_break] == 1.0
+    seen = 0
+    for w, weight in zip(words[first_break + 1 :], weights[first_break + 1 :], strict=True):
+        if w == "\n":
+            break
+        assert weight == (LEAD_WEIGHT if seen + len("一、低碳转型") < LEAD_CHARS else 1.0), (w, seen)
+        seen += len(w)
+    assert weights[-1] == 1.0 and weights[-2] == 1.0  # 结语。ends in a full stop: not a heading
