@@ -27,8 +27,6 @@ from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import numpy as np
-
 from xinwen.analysis.lexicon import stopwords
 from xinwen.analysis.segment import Segmented, Tagged
 from xinwen.analysis.stats import CorpusStats
@@ -71,24 +69,21 @@ NESTED_APART = 2  # a word inside a chosen name may be chosen too when the story
 
 def _body_weights(tokens: Tagged) -> list[float]:
     """Per token: lead words and section headings weigh more than the rest of the body."""
-    words = [w for w, _ in tokens]
-    n = len(words)
-    if not n:
-        return []
-    breaks = np.fromiter(("\n" in w for w in words), dtype=bool, count=n)
-    lengths = np.fromiter(map(len, words), dtype=np.int64, count=n)
-    lengths[breaks] = 0  # line ends count no characters
-    before = np.cumsum(lengths) - lengths  # characters of the body before each token
-    weights = np.where(before < LEAD_CHARS, LEAD_WEIGHT, 1.0)
-    start = 0
-    for end in [*np.flatnonzero(breaks).tolist(), n]:
-        if end > start:
-            line = "".join(words[start:end]).strip()
-            if 0 < len(line) <= 24 and line[-1] not in "。！？!?；;…”\"）)":
-                weights[start:end] = HEADING_WEIGHT
-        start = end + 1
-    weights[breaks] = 1.0
-    return weights.tolist()
+    weights: list[float] = []
+    line_start = 0
+    chars = 0
+    for i, (word, _) in enumerate(tokens + [("\n", "x")]):
+        if "\n" in word:
+            line = "".join(w for w, _ in tokens[line_start:i]).strip()
+            heading = 0 < len(line) <= 24 and line[-1] not in "。！？!?；;…”\"）)"
+            for j in range(line_start, i):
+                w = HEADING_WEIGHT if heading else (LEAD_WEIGHT if chars < LEAD_CHARS else 1.0)
+                weights.append(w)
+                chars += len(tokens[j][0])
+            if i < len(tokens):
+                weights.append(1.0)
+            line_start = i + 1
+    return weights
 
 
 _TAGGABLE_CACHE: dict[str, bool] = {}
