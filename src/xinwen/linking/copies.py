@@ -278,16 +278,18 @@ class CopyDetector:
         """The candidates (most similar first) the text check finds copies, except the other members of a
         cluster one of them is in: what follows (the canonicals' check, one story, the join) goes by
         cluster, so they would change nothing. A much-reprinted story's next printing was compared with
-        every printing the signatures found (up to MAX_CHECKS); now with one of each cluster, and the
-        texts of the others are not even prepared."""
+        every printing the signatures found (up to MAX_CHECKS); now with one of each cluster. The bodies
+        are read in one query, and only those compared are prepared."""
         heads = self.store.canonicals(cands)
+        cached = {k: self._texts[k] for k in cands if k in self._texts}
+        bodies = self.store.bodies([k for k in cands if k not in cached])  # one read; prepared when compared
         found: set[int] = set()  # the clusters a copy was found in
         matches = []
         for k in cands:
             head = heads.get(k)
             if head is not None and head in found:
                 continue
-            other = self._texts_of([k]).get(k)
+            other = cached[k] if k in cached else self._prepare(k, bodies)
             if other is not None and compare(text, other).is_copy:
                 matches.append(k)
                 if head is not None:
@@ -337,11 +339,23 @@ class CopyDetector:
         out = {k: self._texts[k] for k in keys if k in self._texts}
         missing = [k for k in keys if k not in out]
         if missing:
-            for k, body in self.store.bodies(missing).items():
-                out[k] = self._texts[k] = Text(body[: self.analyzed_chars])
-            while len(self._texts) > TEXT_CACHE:
-                self._texts.pop(next(iter(self._texts)))
+            bodies = self.store.bodies(missing)
+            for k in missing:
+                prepared = self._prepare(k, bodies)
+                if prepared is not None:
+                    out[k] = prepared
         return out
+
+    def _prepare(self, key: int, bodies: dict[int, str]) -> Text | None:
+        """The stored body of `key` (from `bodies`, read before) prepared for the text check and kept,
+        the oldest kept one let go past TEXT_CACHE; None when the store has no such article."""
+        body = bodies.get(key)
+        if body is None:
+            return None
+        prepared = self._texts[key] = Text(body[: self.analyzed_chars])
+        while len(self._texts) > TEXT_CACHE:
+            self._texts.pop(next(iter(self._texts)))
+        return prepared
 
     def _join(self, key: int, matches: list[int]) -> None:
         heads = {key, *matches}
