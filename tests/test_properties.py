@@ -77,7 +77,7 @@ def _repeats_by_brute_force(text: str, min_count: int, max_len: int) -> dict[str
             if all(cjk[i : i + k])}
     for g in sorted(runs, key=lambda g: (len(g), g)):
         c = text.count(g)
-        if c >= min_count and all(p in out or pairs.get(p, 0) >= min_count for p in map(str.__add__, g, g[1:])):
+        if c >= min_count:  # its two-character runs then repeat too: it lies in a stretch repeats() searches
             for part in (g[:-1], g[1:]):
                 if out.get(part) == c:
                     del out[part]
