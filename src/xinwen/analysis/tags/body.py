@@ -162,7 +162,10 @@ def repeats(text: str, min_count: int = 2, max_len: int = MAX_REPEAT) -> dict[st
     level[both[common[inverse]]] = 1
     edges = np.flatnonzero(np.diff(level, prepend=0))  # starts and ends of the stretches of repeated runs
     stretches = [text[i : j + 1] for i, j in zip(edges[0::2].tolist(), edges[1::2].tolist(), strict=True)]
-    # a run of k characters occurs min_count times only if both its runs of k - 1 do: grow level by level
+    # a run of k characters occurs min_count times only if both its runs of k - 1 do: grow level by level.
+    # Every occurrence of such a run lies inside one stretch, so counting the runs of the stretches counts
+    # them in the whole text, in one pass (a str.count per run was quadratic on long texts); str.count
+    # counts occurrences that do not overlap, which differs only for a run that overlaps itself (哈哈哈)
     survivors = set(out)
     for k in range(3, max_len + 1):
         stretches = [st for st in stretches if len(st) >= k]  # every two-character run in them repeats
@@ -170,8 +173,12 @@ def repeats(text: str, min_count: int = 2, max_len: int = MAX_REPEAT) -> dict[st
         for st in stretches:
             for a in range(len(st) - k + 1):
                 g = st[a : a + k]
-                if g not in counted and g[:-1] in survivors and g[1:] in survivors:
-                    counted[g] = text.count(g)
+                if g in counted:
+                    counted[g] += 1
+                elif g[:-1] in survivors and g[1:] in survivors:
+                    counted[g] = 1
+        for g in [g for g, c in counted.items() if c >= min_count and _overlaps_itself(g)]:
+            counted[g] = text.count(g)
         survivors = {g for g, c in counted.items() if c >= min_count}
         if not survivors:
             break
@@ -182,6 +189,11 @@ def repeats(text: str, min_count: int = 2, max_len: int = MAX_REPEAT) -> dict[st
                     del out[part]
             out[g] = c
     return out
+
+
+def _overlaps_itself(run: str) -> bool:
+    """A run whose start is also its end (哈哈哈, 一对一对): two occurrences of it may overlap."""
+    return any(run[:i] == run[-i:] for i in range(1, len(run)))
 
 
 _TOKEN: dict[tuple[str, str], tuple[str, bool, bool]] = {}
