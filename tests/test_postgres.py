@@ -478,3 +478,31 @@ def test_serve_with_workers_reads_postgres_and_sees_new_articles(pg_databases, t
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
         log.close()
+
+
+def test_a_database_of_schema_7_gets_its_tag_rows_dated_and_lists_tags_by_time(pg_databases):
+    """Migration 8 on a database that holds articles: each tag row takes its article's publication time,
+    so the tag's listing (read from the tags' time index) is newest first, undated last."""
+    import psycopg
+
+    from xinwen.store.postgres import PostgresStore
+    from xinwen.store.postgres_schema import MIGRATIONS, SCHEMA_VERSION
+
+    dsn = pg_databases.new()
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        for statements in MIGRATIONS[:7]:
+            for statement in statements:
+                conn.execute(statement)
+        conn.execute("INSERT INTO meta (key, value) VALUES ('schema_version', '7') "
+                     "ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value")
+        for key, ts in ((1, 1713032100.0), (2, None), (3, 1717200000.0)):
+            conn.execute("INSERT INTO articles (key, id, title, body, published_ts, content_hash, ingested_at) "
+                         "VALUES (%s, %s, '标题', '正文', %s, 'h', now())", (key, f"a{key}", ts))
+            conn.execute("INSERT INTO article_tags (article, rank, tag) VALUES (%s, 0, '低碳')", (key,))
+    store = PostgresStore(dsn)
+    try:
+        assert store.schema_version() == SCHEMA_VERSION
+        assert [s.article.id for s in store.list_articles(tag="低碳")] == ["a3", "a1", "a2"]
+        assert [s.article.id for s in store.list_articles(tag="低碳", limit=1, offset=1)] == ["a1"]
+    finally:
+        store.close()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -191,3 +192,30 @@ def test_an_older_database_that_cannot_be_written_says_how_to_upgrade_it(tmp_pat
         assert conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()[0] == "3"
     with Collection(db) as c:  # where it can be written, it is upgraded and keeps its articles
         assert c.store.schema_version() == SCHEMA_VERSION and c.count() == len(RECORDS)
+
+
+def test_a_tags_listing_comes_from_the_tags_time_index_also_in_a_database_made_before_it(tmp_path):
+    """Schema 8 keeps each tag row's publication time: a database of schema 7 gets it filled in when
+    opened, and a tag's listing is then read from the index by time, with no sort of all its articles."""
+    db = tmp_path / "old.db"
+    conn = sqlite3.connect(db)
+    for script in MIGRATIONS[:7]:
+        conn.executescript(script)
+    conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', '7')")
+    for i, (r, date) in enumerate(zip(RECORDS, ["2024-04-14", None, "2024-06-01"], strict=True)):
+        ts = datetime.fromisoformat(date).timestamp() if date else None
+        conn.execute("INSERT INTO articles (rowid, id, title, body, published, published_ts, tags, content_hash, "
+                     "ingested_at) VALUES (?, ?, ?, ?, ?, ?, '[\"低碳\"]', 'h', '2024-04-14T00:00:00+00:00')",
+                     (i + 1, r["id"], r["title"], r["body"], date, ts))
+        conn.execute("INSERT INTO article_tags (article, rank, tag) VALUES (?, 0, '低碳')", (i + 1,))
+    conn.commit()
+    conn.close()
+    with Collection(db) as c:
+        assert c.store.schema_version() == SCHEMA_VERSION
+        seen: list[str] = []
+        c.store.conn.set_trace_callback(seen.append)
+        assert [a.id for a in c.list(tag="低碳")] == ["a2", "a0", "a1"]
+        c.store.conn.set_trace_callback(None)
+        listing = next(q for q in seen if "ORDER BY" in q)
+        plan = " ".join(str(r[-1]) for r in c.store.conn.execute("EXPLAIN QUERY PLAN " + listing))
+        assert "article_tags_time" in plan and "TEMP B-TREE" not in plan

@@ -91,6 +91,28 @@ def test_get_list_and_iterate(filled: Store):
     assert filled.keys().tolist() == sorted(keys)
 
 
+def test_a_tags_articles_are_listed_by_the_time_they_have_now(filled: Store):
+    """A tag's listing follows its articles' publication times as they change (a re-published story moves
+    up), keeps undated ones last, pages, filters by time, and follows a retag."""
+    more = [write(f"t{i}", f"低碳 报道 {i}", "低碳 正文", days=10 + i, tags=("低碳",)) for i in range(4)]
+    filled.upsert(more)
+
+    def listed(**kw) -> list[str]:  # type: ignore[no-untyped-def]
+        return [s.article.id for s in filled.list_articles(tag="低碳", **kw)]
+
+    assert listed() == ["t3", "t2", "t1", "t0", "a", "d"]
+    assert listed(limit=2, offset=3) == ["t0", "a"]
+    assert listed(since=(T0 + timedelta(days=11)).timestamp(), until=(T0 + timedelta(days=13)).timestamp()) == [
+        "t2", "t1"]
+    filled.upsert([write("a", "宝山 绿色 低碳 转型", "重新 发布", days=20, tags=("低碳", "低碳"))])  # re-published
+    assert listed() == ["a", "t3", "t2", "t1", "t0", "d"]
+    filled.upsert([write("t3", "低碳 报道 3", "低碳 正文", tags=("低碳",), dated=False)])  # its date withdrawn
+    assert listed() == ["a", "t2", "t1", "t0", "t3", "d"]  # undated: the later stored first
+    filled.set_tags([TagUpdate(key(filled, "t1"), ["开工"], "")])
+    assert listed() == ["a", "t2", "t0", "t3", "d"]
+    assert [s.article.id for s in filled.list_articles(tag="开工")] == ["t1", "b"]
+
+
 def test_a_failed_transaction_leaves_nothing(filled: Store):
     token = filled.change_token()
     with pytest.raises(RuntimeError), filled.transaction():

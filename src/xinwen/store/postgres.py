@@ -514,12 +514,14 @@ class PostgresStore:
     @staticmethod
     def _write_tags(conn: psycopg.Connection, keys: list[int], tags: list[list[str]]) -> None:
         conn.execute("DELETE FROM article_tags WHERE article = ANY(%s::bigint[])", (keys,))
-        rows = [(k, i, t) for k, ts in zip(keys, tags, strict=True) for i, t in enumerate(ts)]
+        rows = [(k, i, t) for k, ts in zip(keys, tags, strict=True) for i, t in enumerate(dict.fromkeys(ts))]
         if rows:
             a, r, t = zip(*rows, strict=True)
-            # only for stored articles: a retag may meet one another process has deleted meanwhile
-            conn.execute("INSERT INTO article_tags (article, rank, tag) SELECT u.* FROM unnest(%s::bigint[], "
-                         "%s::int[], %s::text[]) AS u(k, r, t) JOIN articles a ON a.key = u.k", (list(a), list(r), list(t)))
+            # only for stored articles (a retag may meet one another process has deleted meanwhile), with
+            # their publication time (a tag's articles newest first come from the tags' index)
+            conn.execute("INSERT INTO article_tags (article, rank, tag, published_ts) SELECT u.*, a.published_ts "
+                         "FROM unnest(%s::bigint[], %s::int[], %s::text[]) AS u(k, r, t) JOIN articles a ON a.key = u.k",
+                         (list(a), list(r), list(t)))
 
     def delete(self, ids: Sequence[str]) -> list[int]:
         if not ids:
@@ -600,15 +602,22 @@ class PostgresStore:
         limit: int = 20, offset: int = 0,
     ) -> list[StoredArticle]:
         where, args = [], []
-        if tag:
-            where.append("EXISTS (SELECT 1 FROM article_tags t WHERE t.article = a.key AND t.tag = %s)")
-            args.append(_clean(tag))
         if since is not None:
             where.append("a.published_ts >= %s")
             args.append(float(since))
         if until is not None:
             where.append("a.published_ts < %s")
             args.append(float(until))
+        if tag:  # the tag's rows in its index by time, then those articles
+            keys = [r[0] for r in self._all(
+                "SELECT article FROM article_tags a WHERE tag = %s" + "".join(" AND " + w for w in where)
+                + " ORDER BY published_ts DESC NULLS LAST, article DESC LIMIT %s OFFSET %s",
+                (_clean(tag), *args, int(limit), int(offset)))]
+            if not keys:
+                return []
+            rows = {r[0]: r for r in self._all(f"SELECT {ARTICLE_COLUMNS} FROM articles a WHERE a.key = ANY(%s::bigint[])",
+                                                (keys,))}
+            return [_stored(rows[k]) for k in keys if k in rows]
         sql = f"SELECT {ARTICLE_COLUMNS} FROM articles a"
         if where:
             sql += " WHERE " + " AND ".join(where)

@@ -130,6 +130,13 @@ MIGRATIONS: list[list[str]] = [
     [
         "CREATE INDEX IF NOT EXISTS articles_ingested ON articles (ingested_at)",
     ],
+    # 8: a tag's articles newest first from an index, as in SQLite: each tag row carries its article's
+    # publication time
+    [
+        "ALTER TABLE article_tags ADD COLUMN published_ts double precision",
+        "UPDATE article_tags t SET published_ts = a.published_ts FROM articles a WHERE a.key = t.article",
+        "CREATE INDEX article_tags_time ON article_tags (tag, published_ts DESC NULLS LAST, article DESC)",
+    ],
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

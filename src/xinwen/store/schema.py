@@ -124,6 +124,14 @@ MIGRATIONS: list[str] = [
     """
     CREATE INDEX IF NOT EXISTS articles_ingested ON articles (ingested_at);
     """,
+    # 8: a tag's articles newest first (list --tag, /tag pages) from an index, not a read of every article
+    # with the tag and a sort (a quarter of a second for a common tag at 1,000,000 articles): each tag
+    # row carries its article's publication time
+    """
+    ALTER TABLE article_tags ADD COLUMN published_ts REAL;
+    UPDATE article_tags SET published_ts = (SELECT published_ts FROM articles WHERE rowid = article_tags.article);
+    CREATE INDEX article_tags_time ON article_tags (tag, published_ts, article);
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

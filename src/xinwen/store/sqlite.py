@@ -386,9 +386,12 @@ class SQLiteStore:
         return out
 
     def _write_tags(self, key: int, tags: Sequence[str]) -> None:
+        """The article's tags (once each), with its publication time (written before them)."""
         self.conn.execute("DELETE FROM article_tags WHERE article=?", (key,))
         self.conn.executemany(
-            "INSERT INTO article_tags (article, rank, tag) VALUES (?, ?, ?)", [(key, i, t) for i, t in enumerate(tags)]
+            "INSERT INTO article_tags (article, rank, tag, published_ts) "
+            "SELECT rowid, ?, ?, published_ts FROM articles WHERE rowid = ?",
+            [(i, t, key) for i, t in enumerate(dict.fromkeys(tags))],
         )
 
     def delete(self, ids: Sequence[str]) -> list[int]:
@@ -462,19 +465,25 @@ class SQLiteStore:
         limit: int = 20, offset: int = 0,
     ) -> list[StoredArticle]:
         where, args = [], []
-        if tag:
-            where.append("rowid IN (SELECT article FROM article_tags WHERE tag=?)")
-            args.append(tag)
         if since is not None:
             where.append("published_ts >= ?")
             args.append(since)
         if until is not None:
             where.append("published_ts < ?")
             args.append(until)
+        # NULLs sort lowest in SQLite, so DESC puts undated articles last and the date index serves the order
+        if tag:  # the tag's rows in its index by time, then those articles
+            sql = ("SELECT article FROM article_tags WHERE tag = ?" + "".join(" AND " + w for w in where)
+                   + " ORDER BY published_ts DESC, article DESC LIMIT ? OFFSET ?")
+            keys = [r[0] for r in self.conn.execute(sql, (tag, *args, limit, offset))]
+            if not keys:
+                return []
+            rows = {r["rowid"]: r for chunk in chunks(keys) for r in self.conn.execute(
+                f"SELECT {ARTICLE_COLUMNS} FROM articles WHERE rowid IN ({_marks(chunk)})", chunk)}
+            return [_stored(rows[k]) for k in keys if k in rows]
         sql = f"SELECT {ARTICLE_COLUMNS} FROM articles"
         if where:
             sql += " WHERE " + " AND ".join(where)
-        # NULLs sort lowest in SQLite, so DESC puts undated articles last and the date index serves the order
         sql += " ORDER BY published_ts DESC, rowid DESC LIMIT ? OFFSET ?"
         return [_stored(r) for r in self.conn.execute(sql, (*args, limit, offset))]
 
