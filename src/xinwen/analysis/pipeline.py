@@ -81,13 +81,26 @@ class Analyzer:
         self.n_tags = n_tags
         # a longer body is analyzed on its first analyzed_chars (memory and time stay bounded)
         self.analyzed_chars = analyzed_chars or limits().analyzed_chars
-        self.model = model if model is not None else active_tag_model()
-        if model is None and self.stats.house:  # the house style `xinwen fit` learned from tagged articles
-            from xinwen.analysis.tags.learn import house_model
-
-            self.model = house_model(self.model, self.stats.house)
+        self._model = model  # loaded when first used: a search or a listing never tags
         # exactly this collection's words: nothing learned by another collection in this process
         self.segmenter = Segmenter.with_words(self.stats.user_words + self.stats.vocabulary + env_user_words())
+
+    @property
+    def model(self) -> TagModel:
+        """The editor-tag model: the one given, else the active one with the house style `xinwen fit`
+        learned from the collection's tagged articles."""
+        if self._model is None:
+            model = active_tag_model()
+            if self.stats.house:
+                from xinwen.analysis.tags.learn import house_model
+
+                model = house_model(model, self.stats.house)
+            self._model = model
+        return self._model
+
+    @model.setter
+    def model(self, model: TagModel) -> None:
+        self._model = model
 
     def segment(self, article: Article) -> Segmented:
         return self.segmenter.segment(article.title, self.body(article))
