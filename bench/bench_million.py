@@ -6,10 +6,11 @@ runs it, then measure what readers wait for at that size.
     python bench/bench_million.py --phase query --work /tmp/xinwen-million   # only the queries, again
 
 Input (`make`): N articles resampled from the 19,876 xinwenlianbo stories, streamed to a gzipped JSON Lines
-file: each takes a random story's title and lead, each of its other paragraphs with probability 0.6, one or
-two paragraphs of other random stories, about a fifth of its digits changed, a new id, one of five
-sources and a random time in 2016-2026. So two resamplings of one story share its lead and some
-paragraphs (the copy check compares them) but most are not copies of each other.
+file, each with a new id, one of five sources and a random time in 2016-2026. Each takes a random story's
+title and lead; three in ten are reprints of that story (its paragraphs, one of them sometimes dropped, an
+editor's line added: the copy check puts them in a cluster), the others go on with one or two paragraphs
+of each of two other random stories, about a fifth of their digits changed (so two of them share a lead
+and nothing else, and are not copies). Every story is drawn about 50 times at a million.
 
 Ingest (`ingest`): `xinwen ingest FILE --db DB --json --workers W` (W default: the machine's cores) in a
 child process, timed from outside, with the peak resident set of it and its workers; then the database
@@ -51,6 +52,7 @@ from timing import pct  # noqa: E402
 
 XWLB = ROOT.parent / "shared" / "data" / "xinwenlianbo.jsonl.gz"
 SOURCES = ["新华社", "人民日报", "央视网", "光明日报", "经济日报"]
+EDITORS = ["王伟", "李娜", "张敏", "刘洋", "陈静"]
 START = 1451606400.0  # 2016-01-01 UTC
 END = 1787000000.0  # 2026-08
 DIGIT = re.compile(r"\d")
@@ -72,12 +74,18 @@ def make(out: Path, n: int, seed: int = 1) -> float:
         for k in range(n):
             i = rng.randrange(len(stories))
             own = paras[i]
-            body = own[:1] + [p for p in own[1:] if rng.random() < 0.6]
-            for _ in range(rng.choice((1, 2))):
-                other = paras[rng.randrange(len(paras))]
-                if other:
-                    body.append(other[rng.randrange(len(other))])
-            text = DIGIT.sub(nudge, "\n".join(body))
+            if rng.random() < 0.3:  # a reprint
+                body = list(own)
+                if len(body) > 2 and rng.random() < 0.5:
+                    del body[rng.randrange(1, len(body))]
+                text = "\n".join(body + [f"（责任编辑：{rng.choice(EDITORS)}）"])
+            else:
+                lead = next((j for j, p in enumerate(own) if len(p) >= 40), 0)  # past a dateline (央视网消息)
+                body = own[: lead + 1]
+                for _ in range(2):
+                    other = paras[rng.randrange(len(paras))]
+                    body += rng.sample(other, min(len(other), rng.choice((1, 2))))
+                text = DIGIT.sub(nudge, "\n".join(body))
             ts = START + rng.random() * (END - START)
             record = {
                 "id": f"m{k:07d}",
