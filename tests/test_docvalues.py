@@ -74,3 +74,77 @@ def test_a_change_to_a_stored_article_reads_everything_again(store: Store) -> No
         assert (got.rewritten != values.rewritten) == (store.rewrite_token() != token)
         same(got, fresh(store))
         values = got
+
+
+def test_a_saved_snapshot_is_taken_up_with_what_was_added_since_and_equals_a_full_read(
+    store: Store, monkeypatch
+) -> None:
+    """A writer saves the values (facets.STATE); another process's first read takes them up and reads only
+    the articles added since, and ends where a full read does. A snapshot that no longer holds (an
+    article changed since, or it was saved beside another database) is not used, nor is a damaged one."""
+    import xinwen.search.facets as facets
+
+    monkeypatch.setattr(facets, "SNAPSHOT_MIN", 5)
+    store.upsert([write(n) for n in range(1, 4)])
+    assert not DocValuesCache(store).save() and store.read_state(facets.STATE) is None  # too few to bother
+    store.upsert([write(n) for n in range(4, 9)])
+    assert DocValuesCache(store).save()
+    store.upsert([write(9, tags=["新标签", "低碳", "宝山", "经济", "会议"], source="新来源"), write(10)])
+    reader = DocValuesCache(store)
+    same(reader.get(), fresh(store))
+    assert reader.full_reads == 0  # the snapshot and the two added since
+
+    saved = store.read_state(facets.STATE)
+    store.set_tags([TagUpdate(store.key_of("a2") or 0, ["会议"], "摘要")])  # changes a stored article
+    reader = DocValuesCache(store)
+    same(reader.get(), fresh(store))
+    assert reader.full_reads == 1
+
+    assert DocValuesCache(store).save()
+    store.delete(["a10"])
+    store.upsert([write(11)])
+    for snapshot in (store.read_state(facets.STATE), saved, b"not a snapshot"):
+        with store.write_state(facets.STATE) as fh:
+            fh.write(snapshot or b"")
+        reader = DocValuesCache(store)
+        same(reader.get(), fresh(store))
+        assert reader.full_reads == 1, snapshot[:20] if snapshot else snapshot
+
+
+def test_a_snapshot_that_covers_other_articles_than_the_store_holds_is_not_used(store: Store, monkeypatch) -> None:
+    """Saved when the store held other articles under the same rewrite token (a backup put back beside newer
+    state files): the counts do not add up, and the values are read whole."""
+    import xinwen.search.facets as facets
+
+    monkeypatch.setattr(facets, "SNAPSHOT_MIN", 2)
+    store.upsert([write(n) for n in range(1, 6)])
+    values = fresh(store)
+    with store.write_state(facets.STATE) as fh:
+        values.save(fh, count=9)  # claims nine articles
+    reader = DocValuesCache(store)
+    same(reader.get(), fresh(store))
+    assert reader.full_reads == 1
+
+
+def test_an_ingest_leaves_a_snapshot_that_the_next_process_takes_up(tmp_path, monkeypatch) -> None:
+    import json
+
+    import xinwen.search.facets as facets
+    from xinwen.collection import Collection
+
+    monkeypatch.setattr(facets, "SNAPSHOT_MIN", 5)
+    src = tmp_path / "news.jsonl"
+    src.write_text("".join(json.dumps({"id": f"n{i}", "title": f"宝山区第{i}个低碳项目开工",
+                                       "body": f"宝山区今天有第{i}个绿色低碳项目开工。", "date": f"2024-04-{i + 1:02d}"},
+                                      ensure_ascii=False) + "\n" for i in range(8)), encoding="utf-8")
+    with Collection(tmp_path / "x.db") as c:
+        c.ingest([src], progress=False, fit=False)
+    assert (tmp_path / f"x.db.{facets.STATE}").exists()
+    with Collection(tmp_path / "x.db", readonly=True) as c:
+        trends = c.trends(period="month", min_count=1)
+        assert c._facets.full_reads == 0
+        with Collection(tmp_path / "other.db") as full:
+            full.ingest([src], progress=False, fit=False)
+            (tmp_path / f"other.db.{facets.STATE}").unlink()
+        with Collection(tmp_path / "other.db", readonly=True) as full:
+            assert full.trends(period="month", min_count=1) == trends and full._facets.full_reads == 1

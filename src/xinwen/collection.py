@@ -171,6 +171,7 @@ class Collection:
         self.retag(progress=progress)
         self.fit_vectors()
         self.store.set_meta(FIT_PENDING, None)
+        self._facets.save()  # every article was retagged: what the next process reads would be all of them
         return stats
 
     def fit_pending(self) -> bool:
@@ -362,6 +363,8 @@ class Collection:
                 self._save_stats(self.analyzer.stats, covers=self.count())
                 self.fit_vectors()
                 self.store.set_meta(FIT_PENDING, None)
+        if report.written or before is not None:
+            self._facets.save()  # what every process's first search, trends or related read takes up
         return report
 
     def _new_in(self, head: list[Article | Problem]) -> int:

@@ -14,16 +14,26 @@ read in, and the zone of the from:/to: filters.
 
 from __future__ import annotations
 
+import io
+import json
 import threading
+import zipfile
 from collections.abc import Sequence
+from typing import IO
 
 import numpy as np
 
 from xinwen import staleness
+from xinwen.errors import StoreError
 from xinwen.store.base import DocColumns, Store
 
 FACET_SIZE = 20
 TZ_OFFSET = 8 * 3600  # China Standard Time
+STATE = "docvalues.npz"  # the doc values a writer saved: a process's first read takes them up from there
+SNAPSHOT_VERSION = 1
+SNAPSHOT_MIN = 20_000  # articles below which reading them all costs about what loading a snapshot does
+_ARRAYS = ("source_of", "category_of", "origin_of", "ts_of", "month_of", "tags_of")
+_NAMES = ("sources", "categories", "origins", "months", "tags")
 
 
 class DocValues:
@@ -92,6 +102,35 @@ class DocValues:
         new._tag_code = code if remap is not None else self._tag_code
         return new
 
+    def save(self, fh: IO[bytes], count: int) -> None:
+        """Write these values (numpy's .npz, no pickles) for a store of `count` articles, all covered."""
+        meta = {"version": SNAPSHOT_VERSION, "rewritten": self.rewritten, "count": count,
+                **{name: getattr(self, name) for name in _NAMES}}
+        np.savez(fh, meta=np.array(json.dumps(meta, ensure_ascii=False)),
+                 **{name: getattr(self, name) for name in _ARRAYS})
+
+    @classmethod
+    def load(cls, data: bytes) -> tuple[DocValues, int]:
+        """Values saved by `save`, and the count of articles they were saved for (ValueError when the
+        data is not such values)."""
+        try:
+            with np.load(io.BytesIO(data), allow_pickle=False) as f:
+                meta = json.loads(str(f["meta"]))
+                if meta.get("version") != SNAPSHOT_VERSION:
+                    raise ValueError(f"doc values of version {meta.get('version')}")
+                new = object.__new__(cls)
+                new.token, new.rewritten, new._tag_code = 0, int(meta["rewritten"]), None
+                for name in _NAMES:
+                    setattr(new, name, list(meta[name]))
+                for name in _ARRAYS:
+                    setattr(new, name, f[name])
+        except (OSError, KeyError, TypeError, zipfile.BadZipFile) as exc:
+            raise ValueError(f"unreadable doc values: {exc}") from exc
+        sizes = {len(getattr(new, name)) for name in _ARRAYS}
+        if len(sizes) != 1:
+            raise ValueError("doc values of different lengths")
+        return new, int(meta["count"])
+
     def _codes(self) -> dict[str, int]:
         if self._tag_code is None:
             self._tag_code = {t: i for i, t in enumerate(self.tags)}
@@ -124,6 +163,7 @@ class DocValuesCache:
         self._values: DocValues | None = None
         self._lock = threading.Lock()
         self.wait = True  # False: while another thread refreshes them, the values as they were (staleness)
+        self.full_reads = 0  # reads of every article's values (the rest took up a snapshot or what was added)
 
     def get(self) -> DocValues:
         token = self.store.change_token()
@@ -139,12 +179,46 @@ class DocValuesCache:
                 # between moves the change token again, and the next call looks once more
                 rewritten = self.store.rewrite_token()
                 token = self.store.change_token()
+                if values is None:
+                    values = self._snapshot(rewritten)
                 if values is not None and values.rewritten == rewritten:
                     values = values.extended(self.store.doc_columns(after=values.size - 1), token, rewritten)
                 else:
                     values = DocValues(self.store.doc_columns(), token, rewritten)
+                    self.full_reads += 1
                 self._values = values
         return values
+
+    def _snapshot(self, rewritten: int) -> DocValues | None:
+        """The values a writer saved, when no article stored before has changed since (the rewrite token
+        stands where it stood then) and they cover every article the store holds but those added since;
+        else None (the store's values are read whole)."""
+        data = self.store.read_state(STATE)
+        if data is None:
+            return None
+        try:
+            values, count = DocValues.load(data)
+        except ValueError:
+            return None
+        if values.rewritten != rewritten or self.store.count() != count + self.store.count(after=values.size - 1):
+            return None  # changed since, or saved beside another database (a restored backup)
+        return values
+
+    def save(self) -> bool:
+        """Save the store's values, up to date, for the next process to take up (a collection of
+        SNAPSHOT_MIN articles or more); False when there is nowhere to write them."""
+        # the count first: were articles added before the values are read, the snapshot covers more than
+        # it says, and the next process, finding the sum wrong, reads them all (never the other way round)
+        count = self.store.count()
+        if count < SNAPSHOT_MIN:
+            return False
+        values = self.get()
+        try:
+            with self.store.write_state(STATE) as fh:
+                values.save(fh, count)
+        except StoreError:
+            return False
+        return True
 
 
 def _pairs(groups: list[tuple[str, np.ndarray]], size: int) -> tuple[list[str], tuple[np.ndarray, np.ndarray]]:

@@ -578,7 +578,9 @@ class PostgresStore:
         return [_version(r) for r in rows]
 
     # -- reading articles --------------------------------------------------------------------
-    def count(self) -> int:
+    def count(self, after: int | None = None) -> int:
+        if after is not None:
+            return int(self._one("SELECT count(*) FROM articles WHERE key > %s", (int(after),)))
         return int(self._one("SELECT count(*) FROM articles"))
 
     def get(self, article_id: str) -> StoredArticle:

@@ -439,7 +439,9 @@ class SQLiteStore:
                 self._write_tags(u.key, u.tags)
 
     # -- reading articles ----------------------------------------------------------------
-    def count(self) -> int:
+    def count(self, after: int | None = None) -> int:
+        if after is not None:
+            return int(self.conn.execute("SELECT count(*) FROM articles WHERE rowid > ?", (after,)).fetchone()[0])
         return int(self.conn.execute("SELECT count(*) FROM articles").fetchone()[0])
 
     def get(self, article_id: str) -> StoredArticle:
