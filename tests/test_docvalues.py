@@ -139,12 +139,19 @@ def test_an_ingest_leaves_a_snapshot_that_the_next_process_takes_up(tmp_path, mo
                                       ensure_ascii=False) + "\n" for i in range(8)), encoding="utf-8")
     with Collection(tmp_path / "x.db") as c:
         c.ingest([src], progress=False, fit=False)
-    assert (tmp_path / f"x.db.{facets.STATE}").exists()
+    snapshot = tmp_path / f"x.db.{facets.STATE}"
+    saved = snapshot.read_bytes()
+    with Collection(tmp_path / "x.db") as c:  # one more article: readers add it, the snapshot stays
+        c.ingest_records([{"id": "n9", "title": "宝山区又一个低碳项目开工", "body": "宝山区绿色低碳项目开工。",
+                           "date": "2024-05-01"}], fit=False)
+    assert snapshot.read_bytes() == saved
     with Collection(tmp_path / "x.db", readonly=True) as c:
         trends = c.trends(period="month", min_count=1)
         assert c._facets.full_reads == 0
         with Collection(tmp_path / "other.db") as full:
             full.ingest([src], progress=False, fit=False)
+            full.ingest_records([{"id": "n9", "title": "宝山区又一个低碳项目开工", "body": "宝山区绿色低碳项目开工。",
+                                  "date": "2024-05-01"}], fit=False)
             (tmp_path / f"other.db.{facets.STATE}").unlink()
         with Collection(tmp_path / "other.db", readonly=True) as full:
             assert full.trends(period="month", min_count=1) == trends and full._facets.full_reads == 1

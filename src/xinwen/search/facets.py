@@ -30,6 +30,7 @@ from xinwen.store.base import DocColumns, Store
 FACET_SIZE = 20
 TZ_OFFSET = 8 * 3600  # China Standard Time
 STATE = "docvalues.npz"  # the doc values a writer saved: a process's first read takes them up from there
+SAVED = "docvalues_saved"  # meta: the rewrite token and article count of the snapshot saved last
 SNAPSHOT_VERSION = 1
 SNAPSHOT_MIN = 20_000  # articles below which reading them all costs about what loading a snapshot does
 _ARRAYS = ("source_of", "category_of", "origin_of", "ts_of", "month_of", "tags_of")
@@ -206,16 +207,23 @@ class DocValuesCache:
 
     def save(self) -> bool:
         """Save the store's values, up to date, for the next process to take up (a collection of
-        SNAPSHOT_MIN articles or more); False when there is nowhere to write them."""
+        SNAPSHOT_MIN articles or more), unless the one saved last still holds and lacks less than a tenth
+        (readers add what it lacks: a crawler's or the write API's every few articles rewrite nothing);
+        False when nothing was saved."""
         # the count first: were articles added before the values are read, the snapshot covers more than
         # it says, and the next process, finding the sum wrong, reads them all (never the other way round)
         count = self.store.count()
         if count < SNAPSHOT_MIN:
             return False
+        saved = (self.store.get_meta(SAVED) or "").split()
+        if (len(saved) == 2 and int(saved[0]) == self.store.rewrite_token()
+                and count - int(saved[1]) < max(SNAPSHOT_MIN, int(saved[1]) // 10)):
+            return False
         values = self.get()
         try:
             with self.store.write_state(STATE) as fh:
                 values.save(fh, count)
+            self.store.set_meta(SAVED, f"{values.rewritten} {count}")
         except StoreError:
             return False
         return True
