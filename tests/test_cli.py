@@ -223,7 +223,8 @@ def test_a_database_from_before_tag_weights_is_upgraded_and_asks_for_one_fit(cap
     conn.execute("DROP INDEX articles_category")
     conn.executescript("""DROP TABLE article_versions; DROP INDEX articles_origin;
         ALTER TABLE articles DROP COLUMN origin; ALTER TABLE articles DROP COLUMN event_date;
-        ALTER TABLE articles DROP COLUMN provenance; ALTER TABLE articles RENAME COLUMN read_from TO origin;""")
+        ALTER TABLE articles DROP COLUMN provenance; ALTER TABLE articles RENAME COLUMN read_from TO origin;
+        DROP INDEX article_tags_time; ALTER TABLE article_tags DROP COLUMN published_ts;""")
     conn.execute("UPDATE meta SET value='2' WHERE key='schema_version'")
     conn.commit()
     conn.close()
