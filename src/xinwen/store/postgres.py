@@ -610,16 +610,13 @@ class PostgresStore:
         if until is not None:
             where.append("a.published_ts < %s")
             args.append(float(until))
-        if tag:  # the tag's rows in its index by time, then those articles
+        if tag:  # the tag's rows in its index by time (named `a`: the time filters apply to them), then those articles
             keys = [r[0] for r in self._all(
                 "SELECT article FROM article_tags a WHERE tag = %s" + "".join(" AND " + w for w in where)
                 + " ORDER BY published_ts DESC NULLS LAST, article DESC LIMIT %s OFFSET %s",
                 (_clean(tag), *args, int(limit), int(offset)))]
-            if not keys:
-                return []
-            rows = {r[0]: r for r in self._all(f"SELECT {ARTICLE_COLUMNS} FROM articles a WHERE a.key = ANY(%s::bigint[])",
-                                                (keys,))}
-            return [_stored(rows[k]) for k in keys if k in rows]
+            stored = self.get_many(keys)
+            return [stored[k] for k in keys if k in stored]
         sql = f"SELECT {ARTICLE_COLUMNS} FROM articles a"
         if where:
             sql += " WHERE " + " AND ".join(where)

@@ -478,11 +478,8 @@ class SQLiteStore:
             sql = ("SELECT article FROM article_tags WHERE tag = ?" + "".join(" AND " + w for w in where)
                    + " ORDER BY published_ts DESC, article DESC LIMIT ? OFFSET ?")
             keys = [r[0] for r in self.conn.execute(sql, (tag, *args, limit, offset))]
-            if not keys:
-                return []
-            rows = {r["rowid"]: r for chunk in chunks(keys) for r in self.conn.execute(
-                f"SELECT {ARTICLE_COLUMNS} FROM articles WHERE rowid IN ({_marks(chunk)})", chunk)}
-            return [_stored(rows[k]) for k in keys if k in rows]
+            stored = self.get_many(keys)
+            return [stored[k] for k in keys if k in stored]
         sql = f"SELECT {ARTICLE_COLUMNS} FROM articles"
         if where:
             sql += " WHERE " + " AND ".join(where)

@@ -145,7 +145,7 @@ def repeats(text: str, min_count: int = 2, max_len: int = MAX_REPEAT) -> dict[st
     says 褚橙创始人 once and 褚橙 three times; 链尚 goes when it is always 链尚优).
 
     A repeated run is made of repeated two-character runs, so only the stretches of the text where
-    every two-character run repeats are searched, their longer runs counted with str.count."""
+    every two-character run repeats are searched, and their longer runs are counted there."""
     codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
     if len(codes) < 2:
         return {}
