@@ -193,7 +193,7 @@ def repeats(text: str, min_count: int = 2, max_len: int = MAX_REPEAT) -> dict[st
 
 def _overlaps_itself(run: str) -> bool:
     """A run whose start is also its end (哈哈哈, 一对一对): two occurrences of it may overlap."""
-    return any(run[:i] == run[-i:] for i in range(1, len(run)))
+    return run.find(run[0], 1) >= 0 and any(run[:i] == run[-i:] for i in range(1, len(run)))
 
 
 _TOKEN: dict[tuple[str, str], tuple[str, bool, bool]] = {}
