@@ -44,6 +44,7 @@ class CorpusStats:
         self.vocabulary_set: frozenset[str] = frozenset(self.vocabulary) | frozenset(self.user_words)
         self._prefixes = frozenset(w[:i] for w in self.vocabulary_set for i in range(1, len(w)))
         self._idf_cache: dict[str, float] = {}
+        self.term_rows: tuple[object, dict] | None = None  # tags/body.py's per-term features, for one tag model
         # what `xinwen fit` learned from the collection's own tagged articles (tags/learn.py, learn_house):
         # the house's tag counts, its long-text ranker and the report of what it measured; None when none
         self.house = house

@@ -381,8 +381,8 @@ def features(
     found = first >= 0
     p_first = np.searchsorted(doc.paras, first, side="right")
     p_last = np.searchsorted(doc.paras, last, side="right")
-    idf = np.fromiter(map(stats.idf, terms), dtype=np.float64, count=m)
-    known = general_idf()[0]
+    static = _term_rows(terms, model, stats)
+    idf = static[:, 0]
     tfidf = c * idf
     keep = set(terms)
     sup_c = np.zeros(m)
@@ -401,7 +401,7 @@ def features(
                         sup_l[q] = lt
                     sub_c[r] = max(sub_c[r], c[q])
     base = model.base_rate or 0.1
-    kp = np.fromiter(map(model.keyphraseness, terms), dtype=np.float64, count=m)
+    kp = static[:, 1]
     title_words = {w.lower() for w, _ in seg.title}
     title_names = sum(1 for w, p in seg.title if p in _NAME_POS and len(w) >= 2)
     src_bits = np.fromiter((src[t] for t in terms), dtype=np.int64, count=m)
@@ -429,23 +429,15 @@ def features(
     if doc.headings:
         rows[:, col["heading"]] = np.fromiter(map(doc.headings.count, terms), dtype=np.float64, count=m)
     rows[:, col["idf"]] = idf / 12.0
-    rows[:, col["idf_known"]] = [t in known or t in stats.df for t in terms]
     rows[:, col["tfidf_rel"]] = tfidf / (tfidf.max() or 1.0)
     rows[:, col["tfidf_rank"]] = _ranks(-tfidf)
     rows[:, col["count_rank"]] = _ranks(-c)
-    lengths = np.fromiter(map(len, terms), dtype=np.float64, count=m)
-    rows[:, col["length"]] = np.minimum(lengths, 12) / 12
-    rows[:, col["cjk_share"]] = [sum(map(_cjk, t)) / len(t) for t in terms]
-    rows[:, col["latin"]] = [t.isascii() for t in terms]
-    rows[:, col["digit"]] = [any(ch.isdigit() for ch in t) for t in terms]
+    rows[:, _STATIC_COLS] = static[:, 2:]
     rows[:, col["kp"]] = kp
     rows[:, col["kp_rank"]] = _ranks(-kp)
     rows[:, col["idf_rank"]] = _ranks(-idf)
     rows[:, col["first_rank"]] = _ranks(np.where(found, first, n + 1) - 1000 * (tc > 0))
     rows[:, col["prior_rank"]] = np.log1p(np.arange(m))  # the candidates come in the prior's order
-    rows[:, col["log_present"]] = np.log1p([model.present.get(t, 0) for t in terms])
-    rows[:, col["log_popular"]] = np.log1p([model.popularity(t) for t in terms])
-    rows[:, col["is_tag"]] = [t in model.tags for t in terms]
     rows[:, col["kp_rel"]] = kp / base
     rows[:, col["sup_share"]] = sup_c / c
     rows[:, col["sup_len"]] = sup_l / 12
@@ -462,9 +454,6 @@ def features(
     at = np.fromiter(map(text.find, terms), dtype=np.int64, count=m)
     rows[:, col["starts_word"]] = [int(a) in bounds for a in at]
     rows[:, col["ends_word"]] = [int(a) + len(t) in bounds for a, t in zip(at, terms, strict=True)]
-    rows[:, col["surname"]] = [t[0] in SURNAMES and 2 <= len(t) <= 3 for t in terms]
-    rows[:, col["org_suffix"]] = [t.endswith(ORG_SUFFIXES) for t in terms]
-    rows[:, col["place_suffix"]] = [t[-1] in _PLACE_SUFFIX for t in terms]
     rows[:, col["doc_len"]] = np.log1p(n) / 10
     rows[:, col["title_len"]] = len(title) / 40
     rows[:, col["title_names"]] = title_names
@@ -504,6 +493,36 @@ def features(
         p = pos_of.get(t)
         rows[r, col["pos_" + _POS_GROUP.get(p, "other")] if p is not None else none] = 1.0
     return terms, rows, [shown.get(t, t) for t in terms]
+
+
+# the columns of a term's features that do not depend on the article, in _term_rows' order after idf and kp
+_STATIC = ("idf_known", "length", "cjk_share", "latin", "digit", "log_present", "log_popular", "is_tag", "surname",
+           "org_suffix", "place_suffix")
+_STATIC_COLS = [COL[name] for name in _STATIC]
+
+
+def _term_rows(terms: list[str], model: TagModel, stats: CorpusStats) -> np.ndarray:
+    """Per term: its IDF, keyphraseness and the _STATIC columns, which depend on the term, the tag model
+    and the statistics only; cached on the statistics for one model (a term recurs across articles)."""
+    held = stats.term_rows
+    if held is None or held[0] is not model:
+        held = stats.term_rows = (model, {})
+    cache: dict[str, tuple[float, ...]] = held[1]
+    out = []
+    for t in terms:
+        got = cache.get(t)
+        if got is None:
+            got = (stats.idf(t), model.keyphraseness(t), float(t in general_idf()[0] or t in stats.df),
+                   min(len(t), 12) / 12, sum(map(_cjk, t)) / len(t), float(t.isascii()),
+                   float(any(ch.isdigit() for ch in t)), float(np.log1p(model.present.get(t, 0))),
+                   float(np.log1p(model.popularity(t))), float(t in model.tags),
+                   float(t[0] in SURNAMES and 2 <= len(t) <= 3), float(t.endswith(ORG_SUFFIXES)),
+                   float(t[-1] in _PLACE_SUFFIX))
+            if len(cache) > CACHE_MAX:
+                cache.clear()
+            cache[t] = got
+        out.append(got)
+    return np.array(out, dtype=np.float64).reshape(len(terms), 2 + len(_STATIC))
 
 
 def _cohesive(text: str, term: str, count: int) -> bool:

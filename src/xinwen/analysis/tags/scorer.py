@@ -207,7 +207,7 @@ class TagScorer:
         prefixes = self.model.prefixes()
         vprefixes = self.stats.vocabulary_prefixes()
         cache = self.model.token_cache
-        info = [cache.get((w, p)) or _token_info(w, p, self) for w, p in tokens]
+        info = [cache.get(t) or _token_info(t[0], t[1], self) for t in tokens]
         n = len(tokens)
         for i in range(n):
             word = tokens[i][0]
