@@ -260,12 +260,14 @@ class CopyDetector:
 
     def _check(self, items: Iterable[tuple[int, str, np.ndarray]]) -> None:
         for key, body, sig in items:
-            if is_empty(sig) or not eligible(body):
+            if is_empty(sig):
+                continue
+            text = Text(body)  # (prepared once: whether it is long enough, and its checks)
+            if not eligible(text):
                 continue
             cands = [k for k, _ in self.lsh.candidates(sig) if k != key][:MAX_CHECKS]
             matches: list[int] = []
             if cands:
-                text = Text(body)
                 matches = self._matches(text, cands)
                 matches = self._one_story(text, self._confirm_with_canonicals(text, matches))
             self.store.add_to_copy_index(key)

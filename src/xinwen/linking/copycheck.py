@@ -119,8 +119,10 @@ def trigrams(norm: str) -> set[str]:
     return {norm[i : i + 3] for i in range(len(norm) - 2)} if len(norm) >= 3 else ({norm} if norm else set())
 
 
-def eligible(text: str) -> bool:
-    """Whether a body is long enough to take part in copy detection."""
+def eligible(text: str | Text) -> bool:
+    """Whether a body (or a body prepared as a Text) is long enough to take part in copy detection."""
+    if isinstance(text, Text):
+        return int((text.codes != _PLACE).sum()) >= MIN_CHARS
     return word_chars(copy_form(text)) >= MIN_CHARS
 
 
@@ -183,8 +185,8 @@ class Text:
     into integers (numpy), where it had white space, and, when first aligned, the trigrams it has
     exactly once."""
 
-    __slots__ = ("raw", "form", "codes", "packed", "grams", "spaces", "lines", "_once", "_once_pos", "_figures",
-                 "_line_list")
+    __slots__ = ("raw", "codes", "packed", "grams", "_kind", "_form", "_spaces", "_lines", "_once", "_once_pos",
+                 "_figures", "_line_list")
 
     def __init__(self, raw: str) -> None:
         self.raw = raw
@@ -192,25 +194,52 @@ class Text:
         space = (kind == SPACE) | (kind == BREAK)
         if space.any():
             self.codes = all_codes[~space]
-            # spaces[i]: white space characters before the form's character i (spaces[len]: all of them);
-            # lines[i]: line breaks before it
-            self.spaces = np.concatenate((np.cumsum(space)[~space], [int(space.sum())]))
-            breaks = kind == BREAK
-            self.lines = np.concatenate((np.cumsum(breaks)[~space], [int(breaks.sum())]))
+            self._kind: np.ndarray | None = kind  # where the white space was: spaces and lines, when needed
         else:
             self.codes = all_codes
-            self.spaces = self.lines = np.zeros(len(all_codes) + 1, dtype=np.int64)
-        self.form = self.codes.astype("<u4").tobytes().decode("utf-32-le")
+            self._kind = None
         c = self.codes
         if len(c) >= 3:
             self.packed = (c[:-2] << (2 * _BITS)) | (c[1:-1] << _BITS) | c[2:]
         else:
             self.packed = c[:1].copy()
         self.grams = _sorted_unique(self.packed)
+        # what only the alignment needs is made when first used: most candidates fail the cheap filters
+        self._form: str | None = None
+        self._spaces: np.ndarray | None = None
+        self._lines: np.ndarray | None = None
         self._once: np.ndarray | None = None
         self._once_pos: np.ndarray | None = None
         self._figures: set[str] | None = None
         self._line_list: list[int] | None = None
+
+    @property
+    def form(self) -> str:
+        """The copy form as a string."""
+        if self._form is None:
+            self._form = self.codes.astype("<u4").tobytes().decode("utf-32-le")
+        return self._form
+
+    @property
+    def spaces(self) -> np.ndarray:
+        """spaces[i]: white space characters before the form's character i (spaces[len]: all of them)."""
+        if self._spaces is None:
+            self._spaces = self._before(self._kind, (SPACE, BREAK))
+        return self._spaces
+
+    @property
+    def lines(self) -> np.ndarray:
+        """lines[i]: line breaks before the form's character i (lines[len]: all of them)."""
+        if self._lines is None:
+            self._lines = self._before(self._kind, (BREAK,))
+        return self._lines
+
+    def _before(self, kind: np.ndarray | None, kinds: tuple[int, ...]) -> np.ndarray:
+        if kind is None:
+            return np.zeros(len(self.codes) + 1, dtype=np.int64)
+        kept = (kind != SPACE) & (kind != BREAK)
+        marked = np.isin(kind, kinds)
+        return np.concatenate((np.cumsum(marked)[kept], [int(marked.sum())]))
 
     @property
     def cn_share(self) -> float:
