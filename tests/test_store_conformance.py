@@ -204,6 +204,16 @@ def test_meta_and_fitted_state(store: Store):
         fh.write(b"half of two")
         raise RuntimeError("crash while saving")
     assert store.read_state("model.bin") == b"one"  # the old state is whole
+    assert store.map_state("gone.bin") is None
+    mapped = store.map_state("model.bin")
+    assert mapped is not None and bytes(mapped) == b"one" and mapped.readonly
+    with store.write_state("model.bin") as fh:  # replaced while a reader holds the old one mapped
+        fh.write(b"two, longer")
+    assert bytes(mapped) == b"one" and bytes(store.map_state("model.bin") or b"") == b"two, longer"
+    with store.write_state("empty.bin"):
+        pass
+    empty = store.map_state("empty.bin")
+    assert empty is not None and bytes(empty) == b""
 
 
 def test_copy_index_and_clusters(filled: Store):

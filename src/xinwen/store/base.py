@@ -160,6 +160,10 @@ class Store(Protocol):
     def read_state(self, name: str) -> bytes | None:
         """Fitted state saved under `name` (corpus statistics, related vectors), None when none."""
         ...
+    def map_state(self, name: str) -> memoryview | None:
+        """The same state as a read-only buffer: a memory map of its file where the store keeps one (its
+        pages are read when used, and shared by every process that maps it), else its bytes."""
+        ...
     def write_state(self, name: str) -> AbstractContextManager[IO[bytes]]:
         """A binary file to write fitted state into; it replaces the old state only when the block ends
         without an error (a crash leaves the old state whole)."""

@@ -417,6 +417,10 @@ class PostgresStore:
         data = self._one("SELECT data FROM state WHERE name = %s", (name,))
         return None if data is None else bytes(data)
 
+    def map_state(self, name: str) -> memoryview | None:
+        data = self.read_state(name)  # (in the database: its bytes, read once)
+        return None if data is None else memoryview(data)
+
     @contextlib.contextmanager
     def write_state(self, name: str) -> Iterator[IO[bytes]]:
         buffer = io.BytesIO()

@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import mmap
 import os
 import sqlite3
 import threading
@@ -320,6 +321,22 @@ class SQLiteStore:
             return None
         except OSError as exc:
             raise StoreError(f"cannot read fitted state: {exc.strerror or exc}", file=str(path)) from exc
+
+    def map_state(self, name: str) -> memoryview | None:
+        path = self.state_path(name)
+        if path is None:
+            data = self._state.get(name)
+            return None if data is None else memoryview(data)
+        try:
+            with open(path, "rb") as fh:  # the map outlives the file handle (and a later replacement of the file)
+                if not os.fstat(fh.fileno()).st_size:
+                    return memoryview(b"")
+                return memoryview(mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ))
+        except FileNotFoundError:
+            return None
+        except (OSError, ValueError) as exc:
+            raise StoreError(f"cannot read fitted state: {getattr(exc, 'strerror', None) or exc}",
+                             file=str(path)) from exc
 
     @contextlib.contextmanager
     def write_state(self, name: str) -> Iterator[IO[bytes]]:

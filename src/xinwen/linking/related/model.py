@@ -36,6 +36,7 @@ class RelatedModel:
         """Fit the vectors on every stored article and save them as the store's fitted state."""
         with self._lock:
             token = self.store.change_token()
+            rewritten = self.store.rewrite_token()  # (before the articles are read: a rewrite meanwhile is seen)
             latest = [""]
 
             def rows():  # type: ignore[no-untyped-def]  # read twice: the fit holds no article's text
@@ -45,6 +46,7 @@ class RelatedModel:
 
             vectors = ArticleVectors.fit_stream(rows, total=self.store.count())
             vectors.synced_at = latest[0]
+            vectors.rewritten = self._rewritten = rewritten
             if self._save(vectors):
                 # every other process holding vectors loads these at its next sync (see current)
                 self._fitted = secrets.token_hex(8)
@@ -73,6 +75,7 @@ class RelatedModel:
                 if saved is None:
                     return self.fit()
                 self._vectors, self._fitted = saved, fitted
+                self._rewritten = saved.rewritten  # what was synced with the store when they were saved
             if self._token != token:
                 self._sync(self._vectors)  # (replaces self._vectors when anything changed)
                 self._token = token
@@ -81,7 +84,7 @@ class RelatedModel:
     def _load(self) -> ArticleVectors | None:
         """The saved vectors, or None when there are none or they are of another version or unreadable:
         they are made from the stored articles alone, so they are fitted again (and saved over)."""
-        data = self.store.read_state(STATE)
+        data = self.store.map_state(STATE)  # (mapped where the store can: only what queries touch is read)
         if data is None:
             return None
         try:
@@ -136,6 +139,7 @@ class RelatedModel:
         new = copy.copy(v)
         new.update(keep, todo, docs, weights)
         new.synced_at = latest
+        new.rewritten = rewritten
         self._vectors = new
         if len(todo) >= SAVE_AFTER and not getattr(self.store, "readonly", False):
             self._save(new)  # (a reader, such as each of a server's workers, leaves the file to the writers)
