@@ -115,16 +115,46 @@ def anchor(corpus: Path, n: int, env: dict[str, str]) -> float:
     return n / float(got.strip().splitlines()[-1])
 
 
-def ingest(work: Path, corpus: Path, workers: int, env: dict[str, str]) -> dict:
+def ingest(work: Path, corpus: Path, workers: int, env: dict[str, str], resume: bool = False) -> dict:
+    """Ingest the corpus into a new collection; with `resume`, into the collection a stopped ingest left, where
+    the ingest skips what is stored and goes on. Each run is noted in WORK/runs.json when it starts; a run that
+    was stopped lasted until it last wrote the collection's files. The time is the runs' sum."""
     db = work / "million.db"
-    for old in work.glob("million.db*"):
-        old.unlink()
+    runs_path = work / "runs.json"
+    runs = json.loads(runs_path.read_text()) if resume and runs_path.exists() else []
+    if not resume:
+        for old in work.glob("million.db*"):
+            old.unlink()
+    for run in runs:
+        if "seconds" not in run:  # stopped: it ran until its last commit
+            run["seconds"], run["peak_mb"], run["stopped"] = _last_commit(db) - run["started"], None, True
+    runs.append({"started": time.time(), "stored_before": _stored(db)})
+    runs_path.write_text(json.dumps(runs, indent=1))
     seconds, peak, out = child([sys.executable, "-m", "xinwen.cli", "ingest", str(corpus), "--db", str(db),
                                 "--workers", str(workers), "--json"], env)
     report = json.loads(out)
-    return {"seconds": seconds, "peak_mb": peak, "workers": workers,
-            "report": {k: v for k, v in report.items() if k != "problems"},
+    runs[-1].update(seconds=seconds, peak_mb=peak, added=report["added"])
+    runs_path.write_text(json.dumps(runs, indent=1))
+    return {"seconds": sum(r["seconds"] for r in runs), "peak_mb": max(r["peak_mb"] or 0 for r in runs),
+            "workers": workers, "runs": runs, "report": {k: v for k, v in report.items() if k != "problems"},
             "problems": len(report.get("problems", [])), "sizes": sizes(db), "copies": copies(db)}
+
+
+def _stored(db: Path) -> int:
+    return int(_query(db, "SELECT count(*) FROM articles") or 0) if db.exists() else 0
+
+
+def _last_commit(db: Path) -> float:
+    """When the collection's files were last written (a commit, the fitted state)."""
+    return max((f.stat().st_mtime for f in db.parent.glob(db.name + "*") if f.is_file()), default=time.time())
+
+
+def _query(db: Path, sql: str) -> object:
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    try:
+        return conn.execute(sql).fetchone()[0]
+    finally:
+        conn.close()
 
 
 def copies(db: Path) -> dict[str, int]:
@@ -219,6 +249,9 @@ def main() -> int:
     ap.add_argument("--work", type=Path, default=Path("/tmp/xinwen-million"))
     ap.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     ap.add_argument("--phase", choices=["all", "make", "ingest", "query"], default="all")
+    ap.add_argument("--resume", action="store_true",
+                    help="go on with an ingest that was stopped (its runs so far are in WORK/runs.json) "
+                         "instead of starting a new collection")
     ap.add_argument("--queries", type=int, default=200, help="warm queries of each kind")
     ap.add_argument("--src", type=Path, default=ROOT / "src", help="the xinwen source tree to run")
     args = ap.parse_args()
@@ -239,7 +272,7 @@ def main() -> int:
     if args.phase in ("all", "ingest"):
         sample = min(20_000, args.articles)
         results["anchor_articles_s"] = anchor(corpus, sample, env)
-        results["ingest"] = ingest(args.work, corpus, args.workers, env)
+        results["ingest"] = ingest(args.work, corpus, args.workers, env, args.resume)
         results_path.write_text(json.dumps(results, indent=1, ensure_ascii=False))
         ing = results["ingest"]
         rate = args.articles / ing["seconds"]
