@@ -322,3 +322,22 @@ def test_provenance_is_stored_faceted_and_filtered(filled: Store):
     written.article.origin = "人民日报"
     filled.upsert([written])  # an upsert writes what the article carries
     assert filled.match_count(parse_query("origin:人民日报"), "all") == 3
+
+
+def test_state_is_read_where_it_cannot_be_mapped(tmp_path, monkeypatch):
+    """A file system that cannot map files (mmap fails) still serves the fitted state, read whole."""
+    import mmap
+
+    from xinwen.store.sqlite import SQLiteStore
+
+    store = SQLiteStore(tmp_path / "s.db")
+    with store.write_state("model.bin") as fh:
+        fh.write(b"state")
+
+    def refuse(*_args, **_kw):  # type: ignore[no-untyped-def]
+        raise OSError(19, "No such device")
+
+    monkeypatch.setattr(mmap, "mmap", refuse)
+    got = store.map_state("model.bin")
+    assert got is not None and bytes(got) == b"state"
+    store.close()

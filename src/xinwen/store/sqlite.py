@@ -331,7 +331,10 @@ class SQLiteStore:
             with open(path, "rb") as fh:  # the map outlives the file handle (and a later replacement of the file)
                 if not os.fstat(fh.fileno()).st_size:
                     return memoryview(b"")
-                return memoryview(mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ))
+                try:
+                    return memoryview(mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ))
+                except (OSError, ValueError):  # a file system that cannot map files: read it
+                    return memoryview(fh.read())
         except FileNotFoundError:
             return None
         except (OSError, ValueError) as exc:
