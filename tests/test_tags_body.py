@@ -115,9 +115,32 @@ def test_per_term_caches_stay_bounded_and_evicting_them_changes_no_tag(shared, m
     for cache in (body._TOKEN, body._PLAUSIBLE, scorer._TAGGABLE_CACHE, bounded.model.token_cache):
         cache.clear()
     assert [bounded.analyze(a).tags for a in articles] == unbounded
+    assert bounded.stats.term_rows is not None and bounded.stats.term_rows[0] is bounded.model
     caches = (body._TOKEN, body._PLAUSIBLE, scorer._TAGGABLE_CACHE, bounded.model.token_cache,
-              bounded.stats._idf_cache)
+              bounded.stats._idf_cache, bounded.stats.term_rows[1])
     assert all(0 < len(cache) <= 41 for cache in caches), [len(c) for c in caches]
+
+
+def test_a_terms_cached_features_belong_to_one_tag_model():
+    """A term's features that depend on the tag model (editors' tag rate, whether it is a tag) are cached on
+    the statistics for one model: another model over the same statistics gets its own, as fresh ones."""
+    import numpy as np
+
+    base = TagModel.default()
+    seen = base.present.get("区块链", 0)
+    assert 0 < base.tags["区块链"][0] < seen  # editors of the shipped model's archive often tag it when it is there
+    seldom = {**base.tags, "区块链": (1, base.tags["区块链"][1])}  # ... and those of this one seldom do
+    other = TagModel(base.n_docs, seldom, base.present, base.assoc, base.base_rate, base.ranker, base.neighbours,
+                     base.body_ranker, None)
+    seg = segment("区块链技术落地政务服务", "区块链让数据多跑路。多地用区块链办理政务，区块链存证已经普及。")
+    shared = CorpusStats()
+    for model in (base, other, base):
+        terms, rows, _ = body_candidates(seg, model, shared)
+        fresh_terms, fresh_rows, _ = body_candidates(seg, model, CorpusStats())
+        assert terms == fresh_terms and np.array_equal(rows, fresh_rows)
+        assert shared.term_rows is not None and shared.term_rows[0] is model
+    at = terms.index("区块链")
+    assert body_candidates(seg, other, shared)[1][at].tolist() != rows[at].tolist()  # the rate differs
 
 
 def test_names_the_story_repeats_are_whole_whatever_parts_of_speech_their_words_got():
