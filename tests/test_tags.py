@@ -321,3 +321,25 @@ def test_headings_and_the_lead_weigh_more_than_the_rest_of_the_body():
         assert weight == (LEAD_WEIGHT if seen + len("一、低碳转型") < LEAD_CHARS else 1.0), (w, seen)
         seen += len(w)
     assert weights[-1] == 1.0 and weights[-2] == 1.0  # 结语。ends in a full stop: not a heading
+
+
+def test_a_name_written_in_two_casings_is_one_tag(shared):
+    """OPPO and Oppo in one story are one name: the tags never hold both (they took two of the three
+    slots of a Sohu article's tags)."""
+    import re
+
+    from xinwen.analysis.tags import choose
+    from xinwen.evaluation.tags import SOHU_ENTITIES, sohu_articles
+
+    assert choose({"OPPO": 2.0, "Oppo": 1.9, "屏幕": 1.0, "全面屏": 0.8}, 3) == ["OPPO", "屏幕", "全面屏"]
+    assert choose({"iPhone": 2.0, "iphone 11": 1.5, "苹果": 1.0}, 2) == ["iPhone", "苹果"]
+    mixed = []
+    for a in sohu_articles(SOHU_ENTITIES):
+        words = set(re.findall(r"[A-Za-z][A-Za-z0-9]+", a.title + " " + (a.body or "")))
+        if any(w != w.lower() and w.lower() in {x.lower() for x in words - {w}} for w in words):
+            mixed.append(a)
+    assert len(mixed) >= 20  # stories that write a Latin name in more than one casing
+    analyzer = Analyzer()
+    for a in mixed:
+        tags = analyzer.analyze(a).tags
+        assert len({t.lower() for t in tags}) == len(tags), (a.title, tags)

@@ -372,7 +372,8 @@ def choose(scores: dict[str, float], k: int) -> list[str]:
     nested = scores.nested if isinstance(scores, ArticleScores) else frozenset()
     chosen: list[str] = []
     for term in sorted(scores, key=lambda w: (-scores[w], w)):
-        if any(overlaps(term, c) and not (term in nested and term in c) for c in chosen):
+        low = term.lower()  # (OPPO and Oppo, two candidates of the text as it writes them, are one tag)
+        if any(overlaps(low, c.lower()) and not (term in nested and term in c) for c in chosen):
             continue
         chosen.append(term)
         if len(chosen) == k:
