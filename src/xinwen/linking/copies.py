@@ -181,6 +181,7 @@ class CopyDetector:
         self.seen_max = 0  # highest copy-index key this process knows about
         self.loaded = False
         self._texts: dict[int, Text] = {}  # key -> prepared body, oldest first
+        self._verdicts: dict[int, bool] = {}  # the article being checked: which stored ones are its copies
 
     # -- building --------------------------------------------------------
     def ensure_ready(self) -> None:
@@ -267,6 +268,7 @@ class CopyDetector:
                 continue
             cands = [k for k, _ in self.lsh.candidates(sig) if k != key][:MAX_CHECKS]
             matches: list[int] = []
+            self._verdicts = {}
             if cands:
                 matches = self._matches(text, cands)
                 matches = self._one_story(text, self._confirm_with_canonicals(text, matches))
@@ -280,19 +282,30 @@ class CopyDetector:
         """The candidates (most similar first) the text check finds copies, except the other members of a
         cluster one of them is in: what follows (the canonicals' check, one story, the join) goes by
         cluster, so they would change nothing. A much-reprinted story's next printing was compared with
-        every printing the signatures found (up to MAX_CHECKS); now with one of each cluster. The bodies
-        are read in one query, and only those compared are prepared."""
+        every printing the signatures found (up to MAX_CHECKS); now with one of each cluster. Nor are the
+        members of a cluster whose canonical is a candidate and no copy compared: the canonicals' check
+        would drop any of them that is (a story that shares a lead with a reprinted one was compared with
+        each reprint). The bodies are read in one query, and only those compared are prepared."""
         heads = self.store.canonicals(cands)
         cached = {k: self._texts[k] for k in cands if k in self._texts}
         bodies = self.store.bodies([k for k in cands if k not in cached])  # one read; prepared when compared
+        verdicts = self._verdicts  # (the canonicals' check takes up those of canonicals)
+
+        def is_copy(k: int) -> bool:
+            if k not in verdicts:
+                other = cached[k] if k in cached else self._prepare(k, bodies)
+                verdicts[k] = other is not None and compare(text, other).is_copy
+            return verdicts[k]
+
+        present = set(cands)
+        refused = {h for h in dict.fromkeys(heads.values()) if h in present and not is_copy(h)}
         found: set[int] = set()  # the clusters a copy was found in
         matches = []
         for k in cands:
             head = heads.get(k)
-            if head is not None and head in found:
+            if head is not None and (head in found or head in refused):
                 continue
-            other = cached[k] if k in cached else self._prepare(k, bodies)
-            if other is not None and compare(text, other).is_copy:
+            if is_copy(k):
                 matches.append(k)
                 if head is not None:
                     found.add(head)
@@ -307,8 +320,10 @@ class CopyDetector:
         unchecked = {h for h in heads.values() if h not in matches}
         if not unchecked:
             return matches
-        texts = self._texts_of(sorted(unchecked))
-        good = {h for h in unchecked if h in texts and compare(text, texts[h]).is_copy}
+        known = self._verdicts  # canonicals `_matches` compared already
+        texts = self._texts_of(sorted(h for h in unchecked if h not in known))
+        good = {h for h in unchecked
+                if (known[h] if h in known else h in texts and compare(text, texts[h]).is_copy)}
         return [m for m in matches if heads.get(m, m) in matches or heads.get(m, m) in good]
 
     def _one_story(self, text: Text, matches: list[int]) -> list[int]:
