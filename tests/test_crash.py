@@ -76,3 +76,45 @@ def test_kill_9_at_random_points_then_one_more_ingest_ends_as_a_clean_run(shared
         assert got["articles"] == clean["articles"], k
         assert got["clusters"] == clean["clusters"] and got["stats"] == clean["stats"], k
         assert same_vectors(got["vectors"], clean["vectors"]), k
+
+
+def test_an_ingest_stopped_after_its_fit_goes_on_with_that_fit(shared, tmp_path, monkeypatch):
+    """An ingest stopped after its fit saved the statistics (a session's end, a kill) is taken up with them,
+    as it would have gone on: the next ingest neither fits again nor retags the articles it stored, and
+    ends as one ingest that was never stopped."""
+    import xinwen.ingest as ingest_module
+    from xinwen.article import Article
+
+    with gzip.open(shared / "data" / "xinwenlianbo.jsonl.gz", "rt", encoding="utf-8") as fh:
+        rows = [json.loads(line) for _, line in zip(range(300), fh, strict=False)]
+
+    def articles() -> list[Article]:
+        return [Article(id=r["id"], title=r["title"], body=r["body"]) for r in rows]
+
+    monkeypatch.setattr(ingest_module, "BATCH_SIZE", 100)
+    with Collection(tmp_path / "clean.db") as c:
+        c.ingest_items(articles(), workers=1, progress=False)
+        clean = {s.article.id: s.article.tags for s in c.store.iter_articles()}
+        clean_stats = c.analyzer.stats.to_dict()
+    real = ingest_module._store_batch
+    calls = {"n": 0}
+
+    def stopping(*args, **kwargs):  # type: ignore[no-untyped-def]
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise KeyboardInterrupt  # after two batches were committed
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(ingest_module, "_store_batch", stopping)
+    with Collection(tmp_path / "stopped.db") as c, pytest.raises(KeyboardInterrupt):
+        c.ingest_items(articles(), workers=1, progress=False)
+    monkeypatch.setattr(ingest_module, "_store_batch", real)
+    retagged: list[int] = []
+    with Collection(tmp_path / "stopped.db") as c:
+        assert c.fit_pending() and c.count() == 200
+        monkeypatch.setattr(Collection, "_fit_sample", lambda *a, **k: pytest.fail("fitted again"))
+        monkeypatch.setattr(Collection, "retag", lambda self, keys=None, **k: retagged.extend(keys or []) or 0)
+        report = c.ingest_items(articles(), workers=1, progress=False)
+        assert report.added == 100 and report.unchanged == 200 and not retagged and not c.fit_pending()
+        assert {s.article.id: s.article.tags for s in c.store.iter_articles()} == clean
+        assert c.analyzer.stats.to_dict() == clean_stats

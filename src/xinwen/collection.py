@@ -38,6 +38,9 @@ if TYPE_CHECKING:
 DEFAULT_DB = "xinwen.db"
 STATS = "stats.json"  # the fitted corpus statistics, as the store's fitted state
 FIT_PENDING = "fit_pending"  # meta: set while a fit runs
+# FIT_PENDING once an ingest's fit has saved its statistics, followed by the last key stored before that fit:
+# an ingest stopped after it is taken up with those statistics, and only the articles up to that key retagged
+INGEST_FITTED = "ingest-fitted:"
 PROVENANCE_NEEDED = "provenance_needed"  # meta: articles stored before provenance was kept (schema 6)
 FIT_SAMPLE = 10_000  # articles the statistics of an ingest are fitted on
 MIN_FIT = 50  # a smaller collection is analyzed with jieba's general statistics alone
@@ -347,10 +350,18 @@ class Collection:
                     fitting.enter_context(self.store.exclusive("fit"))
                     self._refresh_stats()
                     resumed = self.fit_pending()
-                    if resumed or self._stale(self.count() + new):
+                    fitted_after = self._fitted_after()
+                    if fitted_after is not None:
+                        # an ingest that fitted its statistics, saved them and was stopped: go on with them,
+                        # as it would have, and finish its retag of the articles stored before its fit (a
+                        # fit again would retag every article it stored: hours, for a large first ingest)
+                        stored = self.store.keys()
+                        before = stored[stored <= fitted_after]
+                    elif resumed or self._stale(self.count() + new):
                         self.store.set_meta(FIT_PENDING, "1")
                         before = self.store.keys()
                         self._fit_sample([x for x in head if isinstance(x, Article)], covers=self.count() + new)
+                        self.store.set_meta(FIT_PENDING, f"{INGEST_FITTED}{int(before.max()) if len(before) else 0}")
                     else:
                         fitting.close()  # fitted by another process meanwhile: nothing to hold
                 stream = itertools.chain(head, stream)
@@ -366,6 +377,14 @@ class Collection:
         if report.written or before is not None:
             self._facets.save()  # what every process's first search, trends or related read takes up
         return report
+
+    def _fitted_after(self) -> int | None:
+        """The last key stored before the fit of an ingest that saved its statistics and was stopped (None
+        when no such ingest is pending)."""
+        value = self.store.get_meta(FIT_PENDING) or ""
+        if value.startswith(INGEST_FITTED) and value[len(INGEST_FITTED):].isdigit():
+            return int(value[len(INGEST_FITTED):])
+        return None
 
     def _new_in(self, head: list[Article | Problem]) -> int:
         """How many articles of the head are not stored as they are."""
