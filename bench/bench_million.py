@@ -141,7 +141,7 @@ def ingest(work: Path, corpus: Path, workers: int, env: dict[str, str], resume: 
 
 
 def _stored(db: Path) -> int:
-    return int(_query(db, "SELECT count(*) FROM articles") or 0) if db.exists() else 0
+    return int(_row(db, "SELECT count(*) FROM articles")[0] or 0) if db.exists() else 0
 
 
 def _last_commit(db: Path) -> float:
@@ -149,21 +149,18 @@ def _last_commit(db: Path) -> float:
     return max((f.stat().st_mtime for f in db.parent.glob(db.name + "*") if f.is_file()), default=time.time())
 
 
-def _query(db: Path, sql: str) -> object:
+def _row(db: Path, sql: str) -> tuple:
+    """The one row a query of the collection answers (opened read-only)."""
     conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
     try:
-        return conn.execute(sql).fetchone()[0]
+        return conn.execute(sql).fetchone()
     finally:
         conn.close()
 
 
 def copies(db: Path) -> dict[str, int]:
     """Articles the copy check put in a cluster (as copies of another), and the clusters."""
-    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
-    try:
-        n, clusters = conn.execute("SELECT count(*), count(DISTINCT canonical) FROM duplicate_of").fetchone()
-    finally:
-        conn.close()
+    n, clusters = _row(db, "SELECT count(*), count(DISTINCT canonical) FROM duplicate_of")
     return {"copies": n, "clusters": clusters}
 
 
