@@ -281,7 +281,7 @@ def test_a_new_printing_of_a_clustered_story_is_compared_once_per_cluster(shared
 
             monkeypatch.setattr(copies_mod, "compare", counting)
             if not skip:  # every candidate checked, as before
-                monkeypatch.setattr(copies_mod.CopyDetector, "_matches", lambda self, text, cands: [
+                monkeypatch.setattr(copies_mod.CopyDetector, "_matches", lambda self, text, cands, verdicts: [
                     k for k in cands if (o := self._texts_of([k]).get(k)) is not None and counting(text, o).is_copy])
             c.ingest([write(tmp_path / "sixth.jsonl", printings[5:])], progress=False, fit=False)
             monkeypatch.undo()

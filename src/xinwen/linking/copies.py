@@ -181,7 +181,6 @@ class CopyDetector:
         self.seen_max = 0  # highest copy-index key this process knows about
         self.loaded = False
         self._texts: dict[int, Text] = {}  # key -> prepared body, oldest first
-        self._verdicts: dict[int, bool] = {}  # the article being checked: which stored ones are its copies
 
     # -- building --------------------------------------------------------
     def ensure_ready(self) -> None:
@@ -268,29 +267,28 @@ class CopyDetector:
                 continue
             cands = [k for k, _ in self.lsh.candidates(sig) if k != key][:MAX_CHECKS]
             matches: list[int] = []
-            self._verdicts = {}
             if cands:
-                matches = self._matches(text, cands)
-                matches = self._one_story(text, self._confirm_with_canonicals(text, matches))
+                verdicts: dict[int, bool] = {}  # which stored articles are copies of this one, as compared
+                matches = self._matches(text, cands, verdicts)
+                matches = self._one_story(text, self._confirm_with_canonicals(text, matches, verdicts))
             self.store.add_to_copy_index(key)
             self.lsh.add(key, sig)
             self.seen_max = max(self.seen_max, key)
             if matches:
                 self._join(key, matches)
 
-    def _matches(self, text: Text, cands: list[int]) -> list[int]:
+    def _matches(self, text: Text, cands: list[int], verdicts: dict[int, bool]) -> list[int]:
         """The candidates (most similar first) the text check finds copies, except the other members of a
         cluster one of them is in: what follows (the canonicals' check, one story, the join) goes by
         cluster, so they would change nothing. A much-reprinted story's next printing was compared with
         every printing the signatures found (up to MAX_CHECKS); now with one of each cluster. Nor are the
         members of a cluster whose canonical is a candidate and no copy compared: the canonicals' check
         would drop any of them that is (a story that shares a lead with a reprinted one was compared with
-        each reprint). The bodies are read in one query, and only those compared are prepared."""
+        each reprint). The bodies are read in one query, and only those compared are prepared; each
+        comparison's verdict goes into `verdicts` (the canonicals' check takes up those of canonicals)."""
         heads = self.store.canonicals(cands)
         cached = {k: self._texts[k] for k in cands if k in self._texts}
         bodies = self.store.bodies([k for k in cands if k not in cached])  # one read; prepared when compared
-        verdicts = self._verdicts  # (the canonicals' check takes up those of canonicals)
-
         def is_copy(k: int) -> bool:
             if k not in verdicts:
                 other = cached[k] if k in cached else self._prepare(k, bodies)
@@ -311,7 +309,7 @@ class CopyDetector:
                     found.add(head)
         return matches
 
-    def _confirm_with_canonicals(self, text: Text, matches: list[int]) -> list[int]:
+    def _confirm_with_canonicals(self, text: Text, matches: list[int], verdicts: dict[int, bool]) -> list[int]:
         """Keep the matches whose cluster's canonical article is a copy too: a story joins a
         cluster through its first printing, so that templates do not chain clusters together."""
         if not matches:
@@ -320,10 +318,9 @@ class CopyDetector:
         unchecked = {h for h in heads.values() if h not in matches}
         if not unchecked:
             return matches
-        known = self._verdicts  # canonicals `_matches` compared already
-        texts = self._texts_of(sorted(h for h in unchecked if h not in known))
+        texts = self._texts_of(sorted(h for h in unchecked if h not in verdicts))  # (not those compared already)
         good = {h for h in unchecked
-                if (known[h] if h in known else h in texts and compare(text, texts[h]).is_copy)}
+                if (verdicts[h] if h in verdicts else h in texts and compare(text, texts[h]).is_copy)}
         return [m for m in matches if heads.get(m, m) in matches or heads.get(m, m) in good]
 
     def _one_story(self, text: Text, matches: list[int]) -> list[int]:
