@@ -255,6 +255,53 @@ def test_lsh_lookups_are_those_of_fully_sorted_keys_when_buckets_overflow(monkey
     assert sum(map(len, found)) > 2 * len(sigs)  # the families were found, not only each printing itself
 
 
+def test_lsh_additions_merged_into_the_grouped_keys_are_as_a_rebuild_would_have_them(monkeypatch):
+    """Articles added one by one go into a small dict, merged into the grouped band keys every RECENT: the
+    arrays must then be exactly those a rebuild of everything makes (the order inside a prefix's range, and
+    the key order of ranges that overflow, decide what a lookup reads), with the same lookups; between
+    merges a lookup finds all that a rebuild's would. Small prefixes, buckets and RECENT make overflowing ranges and many merges; some articles are
+    added again (a changed text) and some removed."""
+    import numpy as np
+
+    import xinwen.linking.copies as copies_mod
+    from xinwen.analysis.fingerprint import NUM_PERM
+    from xinwen.linking.copies import MinHashIndex
+
+    monkeypatch.setattr(copies_mod, "_PREFIX", 10)
+    monkeypatch.setattr(copies_mod, "_SHIFT", np.uint64(54))
+    monkeypatch.setattr(copies_mod, "MAX_BUCKET", 20)
+    monkeypatch.setattr(copies_mod, "RECENT", 37)
+    monkeypatch.setattr(copies_mod, "_CHUNK", 50)
+    rng = np.random.default_rng(11)
+    roots = rng.integers(0, 2**32, (10, NUM_PERM), dtype=np.uint32)
+    sigs = roots[rng.integers(0, len(roots), 400)].copy()
+    changed = rng.random(sigs.shape) < 0.3
+    sigs[changed] = rng.integers(0, 2**32, int(changed.sum()), dtype=np.uint32)
+    index = MinHashIndex()
+    index.load(list(range(100)), sigs[:100])
+    merges = 0
+    for i in range(100, 400):
+        key = i if i % 17 else i - 50  # now and then a stored article again, with another text
+        index.add(key, sigs[i])
+        if i % 29 == 0:
+            index.remove(i - 3)
+        merges += index.recent_from == len(index.articles)
+        rebuilt = MinHashIndex()
+        rebuilt.load(index.articles, index.sigs[: len(index.articles)])
+        rebuilt.alive = index.alive[: len(index.articles)].copy()
+        probe = sigs[rng.integers(0, i + 1)]
+        found, expected = index.candidates(probe), rebuilt.candidates(probe)
+        if index.recent_from == len(index.articles):
+            assert found == expected
+            assert index.keys.tolist() == rebuilt.keys.tolist()
+            assert index.key_pos.tolist() == rebuilt.key_pos.tolist()
+            assert index.starts.tolist() == rebuilt.starts.tolist()
+        else:  # the dict of recent additions reads a key's own list: all a rebuild finds, and more
+            assert set(expected) <= set(found)
+    assert merges >= 8
+    assert (np.diff(index.starts) > 20).sum() >= 5  # ranges overflowed, and were kept in key order
+
+
 def test_a_new_printing_of_a_clustered_story_is_compared_once_per_cluster(shared, tmp_path, monkeypatch):
     """Five printings of a story (5% of characters changed in each) form one cluster; a sixth is checked
     against one of them, not all five, and joins the same cluster (the same as checking every one)."""

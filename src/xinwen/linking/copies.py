@@ -41,8 +41,10 @@ MIN_SIGNATURE_SIMILARITY = 0.2
 MAX_CHECKS = 30  # text checks per new article, most similar signatures first
 MAX_BUCKET = 200  # articles read from one LSH bucket (boilerplate shares buckets)
 TEXT_CACHE = 4096  # stored bodies kept prepared for the text check
+RECENT = 8192  # articles added before their band keys are merged into the grouped arrays
 _PREFIX = 20
 _SHIFT = np.uint64(64 - _PREFIX)
+_CHUNK = 65536  # signatures turned into band keys at a time
 
 
 @dataclass
@@ -73,7 +75,8 @@ def _by_prefix(keys: np.ndarray, prefix: np.ndarray, counts: np.ndarray, starts:
 
 
 class MinHashIndex:
-    """LSH over MinHash signatures: band keys grouped by prefix, plus a small dict of recent additions."""
+    """LSH over MinHash signatures: band keys grouped by prefix, plus a small dict of recent additions that
+    is merged into them every RECENT articles."""
 
     def __init__(self) -> None:
         self.articles: list[int] = []
@@ -81,10 +84,10 @@ class MinHashIndex:
         self.sigs = np.empty((0, NUM_PERM), dtype=np.uint32)
         self.alive = np.empty(0, dtype=bool)
         self.keys = np.empty(0, dtype=np.uint64)  # grouped by prefix (_by_prefix)
-        self.key_pos = np.empty(0, dtype=np.int64)  # position of each key's article
+        self.key_pos = np.empty(0, dtype=np.int32)  # position of each key's article
         self.starts = np.zeros((1 << _PREFIX) + 1, dtype=np.int64)
         self.recent: dict[int, list[int]] = {}
-        self.recent_count = 0
+        self.recent_from = 0  # positions from here on are in `recent`, not in `keys`
 
     def __len__(self) -> int:
         return int(self.alive.sum())
@@ -98,16 +101,46 @@ class MinHashIndex:
         self._rebuild_keys()
 
     def _rebuild_keys(self) -> None:
-        keys = band_keys_many(self.sigs[: len(self.articles)]).ravel()
+        n = len(self.articles)
+        keys = np.empty(n * BANDS, dtype=np.uint64)
+        for lo in range(0, n, _CHUNK):  # (the signatures widened to 64 bits a chunk at a time)
+            hi = min(n, lo + _CHUNK)
+            keys[lo * BANDS : hi * BANDS] = band_keys_many(self.sigs[lo:hi]).ravel()
         prefix = (keys >> _SHIFT).astype(np.int64)
         counts = np.bincount(prefix, minlength=1 << _PREFIX)
         # where each 20-bit key prefix starts: a lookup is two reads and a short scan, not a binary search
         self.starts = np.concatenate(([0], np.cumsum(counts)))
         order = _by_prefix(keys, prefix, counts, self.starts)
+        del prefix
         self.keys = keys[order]
-        self.key_pos = order // BANDS
+        self.key_pos = (order // BANDS).astype(np.int32)
         self.recent = {}
-        self.recent_count = 0
+        self.recent_from = n
+
+    def _merge_recent(self) -> None:
+        """Put the recent additions' band keys into the grouped arrays, as _rebuild_keys would have them: each
+        at the end of its prefix's range (the ranges are in position order), a range that now holds more
+        than MAX_BUCKET keys in key order. Copies the arrays once, instead of sorting them all again."""
+        new = np.arange(self.recent_from, len(self.articles))
+        if not len(new):
+            return
+        keys = band_keys_many(self.sigs[new]).ravel()
+        pos = np.repeat(new, BANDS).astype(np.int32)
+        prefix = (keys >> _SHIFT).astype(np.int64)
+        order = np.argsort(prefix, kind="stable")
+        keys, pos, prefix = keys[order], pos[order], prefix[order]
+        added = np.bincount(prefix, minlength=1 << _PREFIX)
+        at = self.starts[prefix + 1]
+        self.keys = np.insert(self.keys, at, keys)
+        self.key_pos = np.insert(self.key_pos, at, pos)
+        self.starts = self.starts + np.concatenate(([0], np.cumsum(added)))
+        for p in np.flatnonzero((added > 0) & (np.diff(self.starts) > MAX_BUCKET)).tolist():
+            lo, hi = self.starts[p], self.starts[p + 1]
+            part = np.argsort(self.keys[lo:hi], kind="stable")
+            self.keys[lo:hi] = self.keys[lo:hi][part]
+            self.key_pos[lo:hi] = self.key_pos[lo:hi][part]
+        self.recent = {}
+        self.recent_from = len(self.articles)
 
     def add(self, key: int, sig: np.ndarray) -> None:
         if key in self.position:
@@ -126,9 +159,8 @@ class MinHashIndex:
         self.alive[pos] = True
         for key in band_keys(sig).tolist():
             self.recent.setdefault(key, []).append(pos)
-        self.recent_count += 1
-        if self.recent_count > max(4096, len(self.articles) // 8):
-            self._rebuild_keys()
+        if len(self.articles) - self.recent_from >= RECENT:
+            self._merge_recent()
 
     def remove(self, key: int) -> None:
         pos = self.position.pop(key, None)
