@@ -122,8 +122,6 @@ class MinHashIndex:
         at the end of its prefix's range (the ranges are in position order), a range that now holds more
         than MAX_BUCKET keys in key order. Copies the arrays once, instead of sorting them all again."""
         new = np.arange(self.recent_from, len(self.articles))
-        if not len(new):
-            return
         keys = band_keys_many(self.sigs[new]).ravel()
         pos = np.repeat(new, BANDS).astype(np.int32)
         prefix = (keys >> _SHIFT).astype(np.int64)

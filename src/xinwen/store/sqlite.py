@@ -312,15 +312,8 @@ class SQLiteStore:
         return None if self.memory else Path(f"{self.path}.{name}")
 
     def read_state(self, name: str) -> bytes | None:
-        path = self.state_path(name)
-        if path is None:
-            return self._state.get(name)
-        try:
-            return path.read_bytes()
-        except FileNotFoundError:
-            return None
-        except OSError as exc:
-            raise StoreError(f"cannot read fitted state: {exc.strerror or exc}", file=str(path)) from exc
+        data = self.map_state(name)
+        return None if data is None else bytes(data)
 
     def map_state(self, name: str) -> memoryview | None:
         path = self.state_path(name)
