@@ -9,13 +9,23 @@ from pathlib import Path
 from xinwen.analysis.pipeline import Analyzer
 from xinwen.analysis.segment import segment
 from xinwen.analysis.stats import CorpusStats
-from xinwen.analysis.tags.body import body_candidates, plausible, repeats
-from xinwen.analysis.tags.learn import FOLDS, fold_of, house_model, house_summary
+from xinwen.analysis.tags.body import body_candidates, plausible, repeats, score_body
+from xinwen.analysis.tags.learn import (
+    FOLDS,
+    KINDS,
+    f1_at_k,
+    fold_of,
+    house_model,
+    house_summary,
+    learn_from_archive,
+    with_house,
+)
 from xinwen.analysis.tags.model import TagModel
+from xinwen.analysis.tags.scorer import choose
 from xinwen.article import Article
 from xinwen.cli import main
 from xinwen.collection import Collection
-from xinwen.evaluation.tags import SOHU_KEYWORDS, sohu_articles
+from xinwen.evaluation.tags import SOHU_KEYWORDS, fold_keys, sohu_articles
 
 
 def _candidates(title: str, body: str) -> list[str]:
@@ -73,6 +83,7 @@ def test_fit_learns_the_house_style_from_tagged_articles_and_reports_it(shared, 
     house = out["house"]
     assert house["articles"] == 60 and house["tags"] > 50 and house["trees"] > 0
     assert house["held_out"] > 0 and 0 <= house["f1_learned"] <= 1 and 0 <= house["f1_shipped"] <= 1
+    assert house["kind"] in KINDS and set(house["f1_kinds"]) == set(KINDS)  # the way was chosen by measuring both
     with Collection(db) as c:
         stats = c.stats()
         assert stats is not None and stats.house and "learned from 60 tagged articles" in house_summary(stats.house)
@@ -88,6 +99,44 @@ def test_fit_learns_the_house_style_from_tagged_articles_and_reports_it(shared, 
     with Collection(db) as c:
         stats = c.stats()
         assert stats is not None and stats.n_docs == 100 and stats.house["report"]["articles"] == 60
+
+
+def test_a_ranker_that_carries_the_threshold_0_picks_all_three_tags_itself():
+    """A house's own ranker (learn.fit_house, kind "own") carries `confident` 0: the article's tags are the
+    ranker's three likeliest candidates (no overlapping two), whatever the salience formula would say."""
+    base = TagModel.default()
+    own = with_house(base, {}, {**base.body_ranker, "confident": 0.0})
+    article = Article(title="盐碱地种植经，如何让盐碱地变成高产田",
+                      body="说起盐碱地，人们总会想起白茫茫的不毛之地。经过改良，盐碱地的土壤盐分下降，"
+                           "小麦平均亩产提高。专家说，盐碱地改良要先排盐，再培肥土壤。")
+    analyzer = Analyzer(model=own)
+    ranked = score_body(analyzer.segment(article), own, analyzer.stats)
+    assert len(ranked) > 3
+    assert analyzer.analyze(article).tags == choose({t: 1.0 + p for t, p in ranked.items()}, 3)
+
+
+def test_a_house_the_shipped_ranker_never_learned_gets_a_ranker_of_its_own(shared):
+    """sohu_keywords as a site's archive, starting from the shipped ranker trained without any of it (a house
+    new to xinwen): boosting that prior is compared with a ranker fitted on the archive alone, by
+    cross-validation on the archive; its own wins, picks the tags itself, and tags the fold it never saw
+    better than the prior does."""
+    base = TagModel.default()
+    articles = sohu_articles(SOHU_KEYWORDS)
+    keys = fold_keys("sohu-keywords", articles)
+    rest = [a for k, a in zip(keys, articles, strict=True) if fold_of(k) != 0]
+    held = [a for k, a in zip(keys, articles, strict=True) if fold_of(k) == 0]
+    prior = with_house(base, {}, base.body_ranker["without"]["sohu-keywords"])
+    learned, report = learn_from_archive(rest, prior, held_out=False)
+    assert report.kind == "own" and report.f1_kinds["own"] > report.f1_kinds["boosted"], report.f1_kinds
+    assert learned.body_ranker["confident"] == 0.0 and learned.body_ranker["house_trees"] == report.trees > 0
+    assert "a ranker of its own" in report.summary() and "chosen by cross-validation" in report.summary()
+
+    def f1(model: TagModel) -> float:
+        analyzer = Analyzer(model=model)
+        return sum(f1_at_k(analyzer.analyze(Article(title=a.title, body=a.body)).tags,
+                           {t.lower() for t in a.source_tags}) for a in held) / len(held)
+
+    assert len(held) >= 15 and f1(learned) > f1(prior) + 0.05
 
 
 def test_a_few_tagged_articles_teach_nothing(tmp_path: Path):

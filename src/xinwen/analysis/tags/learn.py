@@ -8,10 +8,14 @@ Two users of the same pieces:
   it uses has not seen.
 - `learn_from_archive` is what a user's collection learns from its own tagged articles (a CMS
   export's keywords, a page's 创新|低碳|样板 as `Article.source_tags`): the house's tag vocabulary
-  (its tags become candidates), how often each term is tagged when it occurs, and more trees for the
-  ranker, boosted from the shipped ranker's log-odds (the shipped model is the prior: a small archive
-  moves it a little, a large one more). It measures itself first: fitted on four fifths of the
-  archive, scored on the rest beside the shipped model, then fitted again on all of it.
+  (its tags become candidates), how often each term is tagged when it occurs, and a ranker for the
+  house, learned one of two ways (KINDS): more trees boosted from the shipped ranker's log-odds (the
+  shipped model as the prior, its mix with the salience formula kept), or a ranker of the house's own,
+  fitted on its articles alone, that picks all three tags itself. The shipped ranker is a compromise
+  between the houses it learned from (one tags names, another topics) and a prior in the wrong style is
+  hard to boost away, so the way is chosen by cross-validation on the archive (`compare_kinds`). It
+  measures itself first: the way chosen and fitted on four fifths of the archive, scored on the rest
+  beside the shipped model; then fitted again on all of it.
 
 House counts for the rows a ranker learns from are cross-fitted (each article's counts come from
 the other articles), so that the trees learn how counts behave on articles they did not come from,
@@ -48,6 +52,12 @@ HOUSE_ROUNDS = 60
 HOUSE_RATE = 0.1
 HOUSE_LEAVES = 8
 HOUSE_MIN_LEAF = 30
+# a house's own ranker, fitted on its tagged articles alone: small trees, as an archive may hold a few dozen
+OWN_TREES = 100
+OWN_LEAVES = 8
+OWN_MIN_LEAF = 20
+OWN_RATE = 0.1
+KINDS = ("boosted", "own")  # the ways a house's ranker is learned (fit_house); the first wins a tie
 MIN_ARCHIVE = 20  # tagged articles with a body needed to learn anything
 MAX_ARCHIVE = 5000  # `xinwen fit` learns from at most this many of them (the first stored)
 MIN_PRESENT = 2  # a term kept in the house counts: tagged once, or in this many articles
@@ -77,7 +87,9 @@ class ArchiveReport:
     skipped: int = 0  # articles without tags or without a body
     tags: int = 0  # distinct tags of the archive (the house vocabulary)
     terms: int = 0  # terms with house counts kept in the model
-    trees: int = 0  # trees added to the shipped ranker
+    trees: int = 0  # trees added to the shipped ranker, or in the house's own
+    kind: str = ""  # how the house's ranker was learned (KINDS): the one that scored best on the archive
+    f1_kinds: dict[str, float] = field(default_factory=dict)  # each kind's cross-validated F1@3 there
     held_out: int = 0  # articles measured on (fitted without them)
     f1_shipped: float = 0.0  # F1@3 of the shipped model on them
     f1_learned: float = 0.0  # ... and of the model learned from the rest of the archive
@@ -92,6 +104,7 @@ class ArchiveReport:
             out[k] = round(out[k], 4)
         for k in ("f1_shipped_ci", "f1_learned_ci"):
             out[k] = [round(v, 4) for v in out[k]]
+        out["f1_kinds"] = {k: round(v, 4) for k, v in self.f1_kinds.items()}
         out["seconds"] = round(self.seconds, 1)
         return out
 
@@ -99,14 +112,21 @@ class ArchiveReport:
         """One paragraph for a person: how much was learned and what it measured."""
         if not self.articles:
             return "nothing learned: " + "; ".join(self.notes or ["no tagged articles with a body"])
-        text = (f"learned from {self.articles} tagged articles ({self.tags} distinct tags, {self.terms} terms counted, "
-                f"{self.trees} trees added to the shipped ranker)")
+        ranker = (f"a ranker of its own, {self.trees} trees, that picks the tags" if self.kind == "own"
+                  else f"{self.trees} trees added to the shipped ranker")
+        text = f"learned from {self.articles} tagged articles ({self.tags} distinct tags, {self.terms} terms counted, {ranker})"
+        if len(self.f1_kinds) > 1:
+            text += " chosen by cross-validation on the archive (F1@3 " + ", ".join(
+                f"{_KIND_NAMES[k]} {v:.3f}" for k, v in self.f1_kinds.items()) + ")"
         if self.held_out:
             lo0, hi0 = self.f1_shipped_ci
             lo1, hi1 = self.f1_learned_ci
             text += (f"; on {self.held_out} held-out articles F1@3 {self.f1_learned:.3f} ({lo1:.3f}-{hi1:.3f}) "
                      f"against the shipped model's {self.f1_shipped:.3f} ({lo0:.3f}-{hi0:.3f})")
         return text + "".join(f"; {n}" for n in self.notes)
+
+
+_KIND_NAMES = {"boosted": "boosted from the shipped ranker", "own": "its own"}
 
 
 def fold_of(key: str, folds: int = FOLDS) -> int:
@@ -240,13 +260,51 @@ def _ranker_scores(ranker: dict, rows: np.ndarray) -> np.ndarray:
     return Ranker(ranker).scores(rows)
 
 
-def fit_house(examples: Sequence[Example], prior: dict, rounds: int = HOUSE_ROUNDS) -> tuple[dict, dict]:
-    """(house counts, ranker): the archive's counts and the prior ranker with trees boosted on the archive."""
+def fit_house(
+    examples: Sequence[Example], prior: dict, rounds: int = HOUSE_ROUNDS, kind: str = "boosted"
+) -> tuple[dict, dict]:
+    """(house counts, ranker): the archive's counts and its ranker, learned as `kind` says: "boosted", the
+    prior ranker with trees boosted on the archive (tags chosen as the prior's are, with the salience
+    formula); "own", trees fitted on the archive alone, which pick all three tags (`confident` 0). An
+    archive whose candidates are all tags or none teaches no ranker of its own: it gets the boosted one."""
+    from xinwen.analysis.tags.ranker import fit_trees
+
     x, y = _cross_fitted(examples)
+    if kind == "own" and y.any() and not y.all():
+        ranker = fit_trees(x, y, OWN_TREES, OWN_LEAVES, features=BODY_FEATURES, learning_rate=OWN_RATE,
+                           min_leaf=OWN_MIN_LEAF, max_features=SHIPPED_FEATURES)
+        ranker.update(house_trees=len(ranker["trees"]), kind="own", confident=0.0)
+        return house_counts(examples), ranker
     trees = boost_from_prior(x, y, _ranker_scores(prior, x), rounds) if len(y) and y.any() else []
     ranker = {"features": list(BODY_FEATURES), "bias": prior["bias"], "trees": list(prior["trees"]) + trees,
-              "house_trees": len(trees)}
+              "house_trees": len(trees), "kind": "boosted"}
     return house_counts(examples), ranker
+
+
+def compare_kinds(
+    examples: Sequence[Example], articles: dict[str, Article], base: TagModel, prior: dict,
+    stats: CorpusStats | None,
+) -> dict[str, float]:
+    """Each way of learning a house's ranker (KINDS), cross-validated on the archive: fitted without one of
+    its folds (fold_of), that fold tagged by the public path; the mean F1@3 of each over every fold ({}
+    when the archive's articles all fall in one fold). `articles`: the examples' articles by key."""
+    folds = sorted({fold_of(e.key) for e in examples})
+    if len(folds) < 2:
+        return {}
+    f1s: dict[str, list[float]] = {kind: [] for kind in KINDS}
+    for k in folds:
+        train = [e for e in examples if fold_of(e.key) != k]
+        held = [e for e in examples if fold_of(e.key) == k]
+        for kind in KINDS:
+            counts, ranker = fit_house(train, prior, kind=kind)
+            tags = _tag(with_house(base, counts, ranker), [articles[e.key] for e in held], stats)
+            f1s[kind] += [f1_at_k(t, e.gold) for t, e in zip(tags, held, strict=True)]
+    return {kind: float(np.mean(v)) for kind, v in f1s.items()}
+
+
+def best_kind(f1_kinds: dict[str, float]) -> str:
+    """The kind that scored best (the first of KINDS on a tie or when nothing was compared)."""
+    return max(KINDS, key=lambda k: (f1_kinds.get(k, -1.0), -KINDS.index(k)))
 
 
 def with_house(base: TagModel, house: dict, body_ranker: dict) -> TagModel:
@@ -274,9 +332,10 @@ def learn_from_archive(
 ) -> tuple[TagModel, ArchiveReport]:
     """Learn a site's house style from its own tagged articles (`source_tags`, with a body): returns the
     model to tag its articles with (the shipped one, or `model`, with the house's vocabulary, counts and
-    boosted trees) and a report of what was learned and what it measured on a fifth of the archive held
-    out (fitted on the other four fifths first, then on all of it). An archive of fewer than MIN_ARCHIVE
-    tagged articles teaches nothing: the model comes back as it was."""
+    ranker: trees boosted on the prior, or its own, whichever `compare_kinds` found better) and a report of
+    what was learned and what it measured on a fifth of the archive held out (learned on the other four
+    fifths first, then on all of it). An archive of fewer than MIN_ARCHIVE tagged articles teaches
+    nothing: the model comes back as it was."""
     from xinwen.evaluation.bootstrap import interval
 
     t0 = time.perf_counter()
@@ -296,10 +355,14 @@ def learn_from_archive(
     probe = with_house(base, {"terms": vocabulary, "base_rate": 0.05}, prior)
     examples = featurize(usable, probe, stats, segmenter)
     report.articles = len(examples)
+    by_key = dict(usable)
     if held_out and len(examples) >= 2 * MIN_ARCHIVE:
         test = [e for e in examples if fold_of(e.key) == 0]
         train = [e for e in examples if fold_of(e.key) != 0]
-        counts, ranker = fit_house(train, prior)
+        # the way of learning is chosen on the four fifths (the held-out fifth measures the choice too),
+        # and the model for the whole archive is learned the same way
+        report.f1_kinds = compare_kinds(train, by_key, base, prior, stats)
+        counts, ranker = fit_house(train, prior, kind=best_kind(report.f1_kinds))
         # measured as the collection will tag: the public path, candidates made anew (the held-out
         # articles' tags are not in the vocabulary learned without them)
         held = [a for key, a in usable if fold_of(key) == 0]
@@ -310,7 +373,10 @@ def learn_from_archive(
         report.held_out = len(test)
         report.f1_shipped, report.f1_learned = float(np.mean(before)), float(np.mean(after))
         report.f1_shipped_ci, report.f1_learned_ci = interval(before), interval(after)
-    counts, ranker = fit_house(examples, prior)
+    else:
+        report.f1_kinds = compare_kinds(examples, by_key, base, prior, stats)
+    counts, ranker = fit_house(examples, prior, kind=best_kind(report.f1_kinds))
+    report.kind = ranker["kind"]
     report.tags = sum(1 for v in counts["terms"].values() if v[0])
     report.terms = len(counts["terms"])
     report.trees = ranker["house_trees"]

@@ -62,6 +62,7 @@ VERB_FACTOR = 0.6  # a plain verb (创新, 扶贫) counts less than a noun
 HEADING_WEIGHT = 3.0  # a short line without end punctuation: a section heading
 _PLACE_SUFFIX = "区市县省镇"
 CONFIDENT = 0.4  # a full article: the long-text ranker's candidates at least this likely come first
+# (a ranker learned from a house's own archive carries its own: 0, the ranker alone picks; learn.py)
 SALIENCE_SCALE = 0.99  # ... then the salience formula's, scaled below the ranker's (1 + p)
 UNSURE_WEIGHT = 0.5  # ... plus this share of the ranker's probability
 NESTED_APART = 2  # a word inside a chosen name may be chosen too when the story uses it this often apart
@@ -280,19 +281,21 @@ class TagScorer:
 
     def _score_article(self, seg: Segmented) -> dict[str, float]:
         """A full article: the candidates the long-text ranker is confident an editor tags (probability
-        at least CONFIDENT) first, scored 1 + p; the rest of the k by the salience formula, scaled below
-        1, plus UNSURE_WEIGHT times the ranker's probability. The ranker learned from tagged news bodies which names and terms a story is about; when it is
-        unsure, the words the story develops most are the safer guess (a house that tags topics, not
-        names)."""
+        at least CONFIDENT, or the threshold the ranker carries) first, scored 1 + p; the rest of the k by
+        the salience formula, scaled below 1, plus UNSURE_WEIGHT times the ranker's probability. The ranker
+        learned from tagged news bodies which names and terms a story is about; when it is unsure, the
+        words the story develops most are the safer guess (a house that tags topics, not names). A ranker
+        learned from a house's own archive alone may carry the threshold 0: it picks all three."""
         ranked = score_body(seg, self.model, self.stats)
-        confident = {t: 1.0 + p for t, p in ranked.items() if p >= CONFIDENT}
+        threshold = (self.model.body_ranker or {}).get("confident", CONFIDENT)
+        confident = {t: 1.0 + p for t, p in ranked.items() if p >= threshold}
         if len(choose(confident, 3)) >= 3:
             return confident
         salience = self._salience(seg)
         top = max(salience.values(), default=0.0) or 1.0
         scores = ArticleScores((t, SALIENCE_SCALE * max(v, 0.0) / top) for t, v in salience.items())
         for t, p in ranked.items():  # the rest: salience, and a little of the ranker's say
-            if p < CONFIDENT:
+            if p < threshold:
                 scores[t] = scores.get(t, 0.0) + UNSURE_WEIGHT * p
         scores.update(confident)
         # a word the story develops on its own may stand beside the name that holds it (博物馆 beside
