@@ -389,7 +389,7 @@ def _tag(model: TagModel, articles: Sequence[Article], stats: CorpusStats | None
     from xinwen.analysis.pipeline import Analyzer
 
     analyzer = Analyzer(stats, model=model)
-    return [analyzer.analyze(Article(title=a.title, body=a.body)).tags for a in articles]
+    return [analyzer.tag(Article(title=a.title, body=a.body))[0] for a in articles]  # analyze()'s tags, alone
 
 
 def learn_house(
