@@ -5,8 +5,9 @@ The headline model (tagmodel.json.gz) is fitted on the tnews *train* split only
 ranker (bodyranker.json.gz, --body) is fitted on the tagged Sohu bodies (sohu_entities_dev and
 sohu_keywords_dev), with one ranker more per cross-validation fold, trained without it, which
 `xinwen eval tags` tags that fold with. --archive is the user's path: learn a site's house style
-from its own tagged articles (any file xinwen reads whose records carry tags/keywords), the shipped
-model as the prior (analysis/tags/learn.py, learn_from_archive), and save the model for
+from its own tagged articles (any file xinwen reads whose records carry tags/keywords): trees boosted
+from the shipped model as the prior, or a ranker of its own, whichever tags the archive better in
+cross-validation on it (analysis/tags/learn.py, learn_from_archive), and save the model for
 $XINWEN_TAG_MODEL. Run from the repository root:
 
     python bench/build_tag_model.py                  # writes src/xinwen/data/tagmodel.json.gz
