@@ -6,7 +6,10 @@ Input: the first N xinwenlianbo stories (../shared/data/xinwenlianbo.jsonl.gz), 
 body. Anchor: jieba.analyse.extract_tags(title + "\\n" + body, topK=3), which segments the
 text again on every call. xinwen: segment once (rjieba, with parts of speech) and pick the
 tags from those tokens; the full analysis (tags + snippet + fingerprint + index terms,
-what ingest runs) is shown too. Dictionaries and models are loaded before timing; each is the best of two passes.
+what ingest runs) is shown too, and the tags of a collection whose `xinwen fit` learned a ranker of its own
+from its tagged articles (sohu_keywords_dev as a new site's archive: there the ranker alone picks, with no
+salience pass).
+Dictionaries and models are loaded before timing; each is the best of two passes.
 --headlines: the first N tnews dev titles instead (no body), tagged by the learned headline
 ranker (neighbour vote over the tagged archive, boosted trees), against the same anchor.
 """
@@ -41,6 +44,23 @@ def timed(fn, items, repeat: int = 2) -> float:
             fn(item)
         best = min(best, time.perf_counter() - t0)
     return best
+
+
+def house_model(analyzer: Analyzer):  # type: ignore[no-untyped-def]
+    """The tag model `xinwen fit` learns from sohu_keywords_dev as the archive of a site new to xinwen (the
+    shipped ranker trained without that set as the prior, as `xinwen eval tags --archive` has it); None
+    without the data set."""
+    from xinwen.analysis.tags.learn import learn_from_archive, with_house
+    from xinwen.evaluation.datasets import DatasetMissing
+    from xinwen.evaluation.tags import SOHU_KEYS, SOHU_KEYWORDS, sohu_articles
+
+    try:
+        archive = sohu_articles(SOHU_KEYWORDS)
+    except DatasetMissing:
+        return None
+    prior = with_house(analyzer.model, {}, analyzer.model.body_ranker["without"][SOHU_KEYS[SOHU_KEYWORDS]])
+    model, _ = learn_from_archive(archive, prior, analyzer.stats, held_out=False)
+    return model
 
 
 def main() -> int:
@@ -78,6 +98,10 @@ def main() -> int:
             segment(a.title, a.body), analyzer.stats, 3, analyzer.model), stories)),
         ("xinwen full analysis (tags, snippet, fingerprint, index terms)", timed(analyzer.analyze, stories)),
     ]
+    house = None if args.headlines else house_model(analyzer)
+    if house is not None:
+        rows.append((f"xinwen segment once + tags, a house's {house.body_ranker['kind']} ranker", timed(
+            lambda a: pick_tags(segment(a.title, a.body), analyzer.stats, 3, house), stories)))
     anchor = rows[0][1]
     print(f"{len(stories)} {'tnews dev titles' if args.headlines else 'xinwenlianbo stories'}, {mb:.2f} MB")
     print(f"{'':<64} {'ms/story':>9} {'stories/s':>10} {'MB/s':>6} {'time vs anchor':>15}")
