@@ -25,7 +25,7 @@ from xinwen.analysis.tags.scorer import choose
 from xinwen.article import Article
 from xinwen.cli import main
 from xinwen.collection import Collection
-from xinwen.evaluation.tags import SOHU_KEYWORDS, fold_keys, sohu_articles
+from xinwen.evaluation.tags import SOHU_ENTITIES, SOHU_KEYWORDS, fold_keys, sohu_articles
 
 
 def _candidates(title: str, body: str) -> list[str]:
@@ -116,18 +116,18 @@ def test_a_ranker_that_carries_the_threshold_0_picks_all_three_tags_itself():
 
 
 def test_a_house_the_shipped_ranker_never_learned_gets_a_ranker_of_its_own(shared):
-    """sohu_keywords as a site's archive, starting from the shipped ranker trained without any of it (a house
-    new to xinwen): boosting that prior is compared with a ranker fitted on the archive alone, by
-    cross-validation on the archive; its own wins, picks the tags itself, and tags the fold it never saw
-    better than the prior does."""
+    """150 sohu_entities articles as a site's archive, starting from the shipped ranker trained without any
+    of that set (a house new to xinwen): boosting that prior is compared with a ranker fitted on the archive
+    alone, by cross-validation on the archive; its own wins clearly (0.53 against 0.42 when written), picks
+    the tags itself, and tags the fold it never saw better than the prior does (0.54 against 0.43)."""
     base = TagModel.default()
-    articles = sohu_articles(SOHU_KEYWORDS)
-    keys = fold_keys("sohu-keywords", articles)
+    articles = sohu_articles(SOHU_ENTITIES, 150)
+    keys = fold_keys("sohu-entities", articles)
     rest = [a for k, a in zip(keys, articles, strict=True) if fold_of(k) != 0]
     held = [a for k, a in zip(keys, articles, strict=True) if fold_of(k) == 0]
-    prior = with_house(base, {}, base.body_ranker["without"]["sohu-keywords"])
+    prior = with_house(base, {}, base.body_ranker["without"]["sohu-entities"])
     learned, report = learn_from_archive(rest, prior, held_out=False)
-    assert report.kind == "own" and report.f1_kinds["own"] > report.f1_kinds["boosted"], report.f1_kinds
+    assert report.kind == "own" and report.f1_kinds["own"] > report.f1_kinds["boosted"] + 0.05, report.f1_kinds
     assert learned.body_ranker["confident"] == 0.0 and learned.body_ranker["house_trees"] == report.trees > 0
     assert "a ranker of its own" in report.summary() and "chosen by cross-validation" in report.summary()
 
@@ -136,7 +136,7 @@ def test_a_house_the_shipped_ranker_never_learned_gets_a_ranker_of_its_own(share
         return sum(f1_at_k(analyzer.analyze(Article(title=a.title, body=a.body)).tags,
                            {t.lower() for t in a.source_tags}) for a in held) / len(held)
 
-    assert len(held) >= 15 and f1(learned) > f1(prior) + 0.05
+    assert len(held) >= 20 and f1(learned) > f1(prior) + 0.05
 
 
 def test_a_few_tagged_articles_teach_nothing(tmp_path: Path):
