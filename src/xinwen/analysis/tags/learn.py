@@ -113,12 +113,13 @@ class ArchiveReport:
         """One paragraph for a person: how much was learned and what it measured."""
         if not self.articles:
             return "nothing learned: " + "; ".join(self.notes or ["no tagged articles with a body"])
-        ranker = (f"a ranker of its own, {self.trees} trees, that picks the tags" if self.kind == "own"
+        ranker = (f"a ranker of its own, {self.trees} trees that pick the tags" if self.kind == "own"
                   else f"{self.trees} trees added to the shipped ranker")
-        text = f"learned from {self.articles} tagged articles ({self.tags} distinct tags, {self.terms} terms counted, {ranker})"
+        text = f"learned from {self.articles} tagged articles ({self.tags} distinct tags, {self.terms} terms counted, {ranker}"
         if len(self.f1_kinds) > 1:
-            text += " chosen by cross-validation on the archive (F1@3 " + ", ".join(
-                f"{_KIND_NAMES[k]} {v:.3f}" for k, v in self.f1_kinds.items()) + ")"
+            text += "; chosen by cross-validation on the archive, F1@3 " + ", ".join(
+                f"{_KIND_NAMES[k]} {v:.3f}" for k, v in self.f1_kinds.items())
+        text += ")"
         if self.held_out:
             lo0, hi0 = self.f1_shipped_ci
             lo1, hi1 = self.f1_learned_ci
