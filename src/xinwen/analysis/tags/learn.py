@@ -265,22 +265,26 @@ def _ranker_scores(ranker: dict, rows: np.ndarray) -> np.ndarray:
 def fit_house(
     examples: Sequence[Example], prior: dict, rounds: int = HOUSE_ROUNDS, kind: str = "boosted"
 ) -> tuple[dict, dict]:
-    """(house counts, ranker): the archive's counts and its ranker, learned as `kind` says: "boosted", the
-    prior ranker with trees boosted on the archive (tags chosen as the prior's are, with the salience
-    formula); "own", trees fitted on the archive alone, which pick all three tags (`confident` 0). An
-    archive whose candidates are all tags or none teaches no ranker of its own: it gets the boosted one."""
+    """(house counts, ranker): the archive's counts and its ranker, learned as `kind` says (_house_ranker)."""
+    x, y = _cross_fitted(examples)
+    return house_counts(examples), _house_ranker(x, y, prior, kind, rounds)
+
+
+def _house_ranker(x: np.ndarray, y: np.ndarray, prior: dict, kind: str, rounds: int = HOUSE_ROUNDS) -> dict:
+    """A house's ranker from its cross-fitted rows and labels: "boosted", the prior ranker with trees boosted
+    on the archive (tags chosen as the prior's are, with the salience formula); "own", trees fitted on the
+    archive alone, which pick all three tags (`confident` 0). An archive whose candidates are all tags or
+    none teaches no ranker of its own: it gets the boosted one."""
     from xinwen.analysis.tags.ranker import fit_trees
 
-    x, y = _cross_fitted(examples)
     if kind == "own" and y.any() and not y.all():
         ranker = fit_trees(x, y, OWN_TREES, OWN_LEAVES, features=BODY_FEATURES, learning_rate=OWN_RATE,
                            min_leaf=OWN_MIN_LEAF, max_features=SHIPPED_FEATURES)
         ranker.update(house_trees=len(ranker["trees"]), kind="own", confident=0.0)
-        return house_counts(examples), ranker
+        return ranker
     trees = boost_from_prior(x, y, _ranker_scores(prior, x), rounds) if len(y) and y.any() else []
-    ranker = {"features": list(BODY_FEATURES), "bias": prior["bias"], "trees": list(prior["trees"]) + trees,
-              "house_trees": len(trees), "kind": "boosted"}
-    return house_counts(examples), ranker
+    return {"features": list(BODY_FEATURES), "bias": prior["bias"], "trees": list(prior["trees"]) + trees,
+            "house_trees": len(trees), "kind": "boosted"}
 
 
 def compare_kinds(
@@ -300,9 +304,11 @@ def compare_kinds(
     for k in folds:
         train = [e for e in examples if fold_of(e.key) != k]
         held = [e for e in examples if fold_of(e.key) == k]
+        x, y = _cross_fitted(train)  # the same rows and counts for every way
+        counts = house_counts(train)
         for kind in KINDS:
-            counts, ranker = fit_house(train, prior, kind=kind)
-            tags = _tag(with_house(base, counts, ranker), [articles[e.key] for e in held], stats)
+            tags = _tag(with_house(base, counts, _house_ranker(x, y, prior, kind)), [articles[e.key] for e in held],
+                        stats)
             f1s[kind] += [f1_at_k(t, e.gold) for t, e in zip(tags, held, strict=True)]
     return {kind: float(np.mean(v)) for kind, v in f1s.items()}
 
