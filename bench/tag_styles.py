@@ -32,7 +32,13 @@ from xinwen.analysis.tags.learn import (  # noqa: E402
 )
 from xinwen.analysis.tags.model import TagModel  # noqa: E402
 from xinwen.evaluation.datasets import DatasetMissing, page_articles  # noqa: E402
-from xinwen.evaluation.tags import SOHU_KEYS, sohu_articles, xinwen_tags  # noqa: E402
+from xinwen.evaluation.tags import (  # noqa: E402
+    SOHU_KEYS,
+    TagDataset,
+    cross_validated_tags,
+    sohu_articles,
+    xinwen_tags,
+)
 
 TRAINED_ON = {"entities": ("sohu-entities",), "keywords": ("sohu-keywords",),
               "both (shipped)": ("sohu-entities", "sohu-keywords")}
@@ -51,7 +57,6 @@ def main() -> int:
     examples = []
     for key, articles in sets.items():
         examples += featurize([(article_key(a, i, key), a) for i, a in enumerate(articles)], plain)
-    keys = {key: [article_key(a, i, key) for i, a in enumerate(articles)] for key, articles in sets.items()}
     page = page_articles()
     print(f"{'trained on':<16} {'tags chosen by':<18} {'entities F1@3':>13} {'keywords F1@3':>13} {'page hits':>9}")
     for name, trained_on in TRAINED_ON.items():
@@ -61,12 +66,10 @@ def main() -> int:
         for label, extra in SELECTIONS.items():
             f1 = {}
             for key, articles in sets.items():
-                scores = []
-                for k in range(FOLDS):
-                    held = [a for a, ak in zip(articles, keys[key], strict=True) if fold_of(ak) == k]
-                    tags = xinwen_tags(held, with_house(base, {}, {**folds[k], **extra}))
-                    scores += [f1_at_k(t, {g.lower() for g in a.source_tags}) for t, a in zip(tags, held, strict=True)]
-                f1[key] = sum(scores) / len(scores)
+                tags = cross_validated_tags(TagDataset(key, key, articles, cross_validated=True),
+                                            folds=[{**f, **extra} for f in folds])
+                f1[key] = sum(f1_at_k(t, {g.lower() for g in a.source_tags})
+                              for t, a in zip(tags, articles, strict=True)) / len(articles)
             tags = xinwen_tags(page, with_house(base, {}, {**whole, **extra}))
             hits = sum(len(set(t) & set(a.source_tags)) for t, a in zip(tags, page, strict=True))
             print(f"{name:<16} {label:<18} {f1['sohu-entities']:>13.3f} {f1['sohu-keywords']:>13.3f} {hits:>6}/18")

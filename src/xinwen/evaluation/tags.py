@@ -149,15 +149,18 @@ def xinwen_tags(articles: list[Article], model: TagModel | None = None) -> list[
         return [a.tags for a in c.tag(copies) if isinstance(a, Article)]
 
 
-def cross_validated_tags(ds: TagDataset, archive: bool = False, unseen: bool = False) -> list[list[str]]:
+def cross_validated_tags(
+    ds: TagDataset, archive: bool = False, unseen: bool = False, folds: list[dict] | None = None
+) -> list[list[str]]:
     """Tags of each article by the public path with the long-text ranker of its fold (trained without
     it); with `unseen`, the ranker trained without any of the data set (a site new to xinwen); with
-    `archive`, that one after learning the site's house from the rest of the data set (its other folds)."""
+    `archive`, that one after learning the site's house from the rest of the data set (its other folds).
+    `folds`: other rankers, one per fold, in place of the shipped ones (bench/tag_styles.py)."""
     from xinwen.analysis.tags.learn import FOLDS, fold_of, learn_from_archive, with_house
     from xinwen.analysis.tags.model import TagModel
 
     base = TagModel.default()
-    folds = (base.body_ranker or {}).get("folds")
+    folds = folds or (base.body_ranker or {}).get("folds")
     if not folds:
         raise DatasetMissing(f"{ds.key}: the shipped long-text ranker has no fold models to cross-validate with")
     keys = fold_keys(ds.key, ds.articles)
